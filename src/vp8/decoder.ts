@@ -1,0 +1,514 @@
+// RFC 6386 section 5 (overview of the decoding process) and sections 9.7-9.11:
+// decoding one compressed frame against a decoder state.
+//
+//   decodeFrame(state, bytes) -> { state', image | null }
+//
+// The steps follow the RFC: read the frame header (section 9) and the
+// macroblock headers of the first partition (sections 10-11, 16-17); then, per
+// macroblock in raster order, read its coefficient tokens from the token
+// partition of its row (sections 9.5, 13), predict it (sections 12, 18) and add
+// the inverse-transformed residue (section 14); loop-filter the whole frame
+// (section 15); finally update the references and persistent probabilities.
+//
+// Where the RFC leaves room, the decoder does what libvpx does, since vpxdec
+// is the reference these results are checked against; each such place says so.
+
+import { BoolDecoder } from './bool-decoder.js';
+import { DEFAULT_LIMITS, type DecoderLimits, Vp8Error } from './errors.js';
+import {
+  type FrameHeader, deltaValue, locatePartitions, readFrameHeader,
+} from './header.js';
+import { allocateImage, extendImageBorders, type Image, type Plane } from './image.js';
+import { InterScratch, predictInter } from './inter.js';
+import { MacroblockEdges, predictBlock, predictSubblock } from './intra.js';
+import { loopFilterFrame } from './loop-filter.js';
+import { FrameModes, type ModeContext, readFrameModes } from './modes.js';
+import { type DequantFactors, dequantFactors, segmentQIndex } from './quant.js';
+import {
+  type DecoderState, DEFAULT_PROBS, type EntropyProbs, NO_SEGMENT_FEATURES, type SegmentFeatures,
+} from './state.js';
+import {
+  ALTREF_FRAME, B_PRED, GOLDEN_FRAME, INTRA_FRAME, MAX_LOOP_FILTER, SPLITMV, ZEROMV,
+} from './tables.js';
+import { TokenContexts, readMacroblockTokens } from './tokens.js';
+import { inverseDctAdd, inverseDctDcOnlyAdd, inverseWht, inverseWhtDcOnly } from './transform.js';
+
+export interface DecodeOptions {
+  /** Limits on frame size; missing fields take the defaults of DEFAULT_LIMITS. */
+  readonly limits?: Partial<DecoderLimits>;
+  /** Index of this frame in the caller's sequence, reported in errors. */
+  readonly frameIndex?: number;
+  /** Scratch memory to reuse across calls; a shared one is used when absent. */
+  readonly workspace?: DecoderWorkspace;
+}
+
+export interface DecodeResult {
+  /** The state after this frame. */
+  readonly state: DecoderState;
+  /** The picture to display: null for hidden frames (show_frame = 0) and empty frames. */
+  readonly image: Image | null;
+  /** The frame's header; null for an empty (zero-length) frame. */
+  readonly header: FrameHeader | null;
+}
+
+/**
+ * Scratch memory for decoding: per-frame mode arrays, token contexts,
+ * coefficient buffers and prediction edges. Never part of a state; one
+ * workspace may serve any number of decoders, one call at a time.
+ */
+export class DecoderWorkspace {
+  modes = new FrameModes(0, 0);
+  tokens = new TokenContexts(0);
+  /** Loop filter level and inner-edge skip flag per macroblock. */
+  lfLevel = new Uint8Array(0);
+  skipInner = new Uint8Array(0);
+  readonly coeffs = new Int16Array(25 * 16);
+  readonly eobs = new Uint8Array(25);
+  readonly edgesY = new MacroblockEdges(16);
+  readonly edgesU = new MacroblockEdges(8);
+  readonly edgesV = new MacroblockEdges(8);
+  /** P, A[0..7] of the current luma subblock. */
+  readonly subAbove = new Uint8Array(9);
+  readonly inter = new InterScratch();
+
+  /** Sizes the per-macroblock arrays for a frame. */
+  prepare(mbCols: number, mbRows: number): void {
+    if (this.modes.mbCols !== mbCols || this.modes.mbRows !== mbRows) {
+      this.modes = new FrameModes(mbCols, mbRows);
+      this.lfLevel = new Uint8Array(mbCols * mbRows);
+      this.skipInner = new Uint8Array(mbCols * mbRows);
+    }
+    if (this.tokens.above.length !== 9 * mbCols) this.tokens = new TokenContexts(mbCols);
+    this.tokens.above.fill(0);
+  }
+}
+
+const sharedWorkspace = new DecoderWorkspace();
+
+/** Decodes one compressed frame (section 5). Never modifies `state`. */
+export function decodeFrame(state: DecoderState, frame: Uint8Array, options: DecodeOptions = {}): DecodeResult {
+  try {
+    return decode(state, frame, options);
+  } catch (e) {
+    if (e instanceof Vp8Error && options.frameIndex !== undefined) throw e.withFrameIndex(options.frameIndex);
+    throw e;
+  }
+}
+
+function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions): DecodeResult {
+  const limits: DecoderLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const ws = options.workspace ?? sharedWorkspace;
+
+  // libvpx refuses an empty frame without touching its state, and vpxdec
+  // (with --keep-going) and ffmpeg then show nothing for it: so do we.
+  if (frame.length === 0) return { state, image: null, header: null };
+  if (frame.length > limits.maxFrameBytes) {
+    throw new Vp8Error('too-large', `frame of ${frame.length} bytes exceeds the limit of ${limits.maxFrameBytes}`);
+  }
+
+  const { header, decoder: first, firstPartitionStart } = readFrameHeader(frame);
+  const keyFrame = header.keyFrame;
+  if (!keyFrame && state.last === null) {
+    throw new Vp8Error('no-keyframe', 'an inter frame cannot be decoded before a key frame', { byteOffset: 0 });
+  }
+  if (header.copyBufferToGolden === 3 || header.copyBufferToAlternate === 3) {
+    throw new Vp8Error('corrupt-header', 'copy_buffer_to_golden/alternate value 3 is reserved');
+  }
+  const width = keyFrame ? header.width : state.width;
+  const height = keyFrame ? header.height : state.height;
+  if (keyFrame) checkDimensions(width, height, limits);
+  const mbCols = (width + 15) >> 4;
+  const mbRows = (height + 15) >> 4;
+  ws.prepare(mbCols, mbRows);
+
+  // Sections 9.9-9.11, 13.4, 16.1, 17.2: this frame's probabilities. Key
+  // frames start from the defaults; updates apply to this frame, and persist
+  // only when refresh_entropy_probs is set.
+  const base = keyFrame ? DEFAULT_PROBS : state.probs;
+  const frameProbs = updatedProbs(base, header);
+  const persistentProbs = header.refreshEntropyProbs ? frameProbs : base;
+
+  // Section 9.3: segmentation. Key frames reset the feature values (libvpx).
+  let features: SegmentFeatures = keyFrame ? NO_SEGMENT_FEATURES : state.segmentFeatures;
+  if (header.segmentationEnabled && header.updateSegmentFeatureData) {
+    features = {
+      absolute: header.segmentFeatureMode === 1,
+      quantizer: Int8Array.from(header.quantizerUpdate, deltaValue),
+      loopFilter: Int8Array.from(header.loopFilterUpdate, deltaValue),
+    };
+  }
+  const segmentProbs = Uint8Array.from(header.segmentProb, (p) => p ?? 255);
+
+  // Section 9.4: loop filter deltas persist; key frames reset them (libvpx).
+  let refLfDeltas = keyFrame ? new Int8Array(4) : state.refLfDeltas;
+  let modeLfDeltas = keyFrame ? new Int8Array(4) : state.modeLfDeltas;
+  if (header.loopFilterAdjEnable && header.modeRefLfDeltaUpdate) {
+    refLfDeltas = applyDeltaUpdates(refLfDeltas, header.refFrameDeltaUpdate);
+    modeLfDeltas = applyDeltaUpdates(modeLfDeltas, header.mbModeDeltaUpdate);
+  }
+
+  // Sections 10, 11, 16, 17: every macroblock header of the first partition.
+  const signBias = new Uint8Array(4);
+  signBias[GOLDEN_FRAME] = header.signBiasGolden ? 1 : 0;
+  signBias[ALTREF_FRAME] = header.signBiasAlternate ? 1 : 0;
+  const modeContext: ModeContext = {
+    keyFrame,
+    updateSegmentMap: header.segmentationEnabled && header.updateMbSegmentationMap,
+    segmentProbs,
+    previousSegmentMap: state.segmentMap,
+    mbNoSkipCoeff: header.mbNoSkipCoeff,
+    probSkipFalse: header.probSkipFalse,
+    probIntra: header.probIntra,
+    probLast: header.probLast,
+    probGf: header.probGf,
+    yModeProbs: frameProbs.yMode,
+    uvModeProbs: frameProbs.uvMode,
+    mvProbs: frameProbs.mv,
+    signBias,
+  };
+  const modes = ws.modes;
+  readFrameModes(first, modeContext, modes);
+  if (first.overrun()) {
+    throw new Vp8Error('truncated', 'the macroblock headers run past the end of the frame', { byteOffset: frame.length });
+  }
+
+  // Section 9.6 / 14.1: dequantization factors per segment.
+  const qDeltas = {
+    y1Dc: deltaValue(header.yDcDelta),
+    y2Dc: deltaValue(header.y2DcDelta),
+    y2Ac: deltaValue(header.y2AcDelta),
+    uvDc: deltaValue(header.uvDcDelta),
+    uvAc: deltaValue(header.uvAcDelta),
+  };
+  const segmentQuant: DequantFactors[] = [];
+  for (let s = 0; s < 4; s++) {
+    segmentQuant.push(dequantFactors(segmentQIndex(header.yAcQi, header.segmentationEnabled, features.absolute, features.quantizer[s]), qDeltas));
+  }
+
+  // Section 9.5: token partitions, one per macroblock row in rotation.
+  const layout = locatePartitions(frame, firstPartitionStart, header);
+  const partitions = layout.starts.map((s, i) => new BoolDecoder(frame, s, layout.ends[i]));
+
+  const img = allocateImage(width, height);
+  const refs: (Image | null)[] = [null, state.last, state.golden, state.altref];
+  const bilinear = header.version >= 1 && header.version <= 3;
+  const fullPixel = header.version === 3;
+  for (let mbRow = 0; mbRow < mbRows; mbRow++) {
+    const tokens = partitions[mbRow % partitions.length];
+    ws.tokens.startRow();
+    for (let mbCol = 0; mbCol < mbCols; mbCol++) {
+      const mb = mbRow * mbCols + mbCol;
+      const yMode = modes.yMode[mb];
+      const hasY2 = yMode !== B_PRED && yMode !== SPLITMV;
+      let residue = false;
+      if (modes.skipCoeff[mb]) {
+        ws.tokens.skip(mbCol, hasY2);
+      } else {
+        ws.coeffs.fill(0);
+        residue = readMacroblockTokens(tokens, frameProbs.coeff, hasY2, ws.tokens, mbCol, ws.coeffs, ws.eobs, segmentQuant[modes.segmentId[mb]]);
+      }
+      // Section 15.1: inner edges are not filtered in a macroblock without
+      // coefficients whose mode is neither B_PRED nor SPLITMV.
+      ws.skipInner[mb] = hasY2 && !residue ? 1 : 0;
+      const ref = modes.refFrame[mb];
+      if (ref === INTRA_FRAME) {
+        reconstructIntra(ws, img, mb, mbCol, mbRow, residue);
+      } else {
+        const refImg = refs[ref];
+        if (refImg === null) throw new Vp8Error('corrupt-header', 'a macroblock refers to a missing reference frame');
+        predictInterMacroblock(ws, refImg, img, mb, mbCol, mbRow, bilinear, fullPixel);
+        if (residue) addResidue(ws, img, mbCol, mbRow, hasY2);
+      }
+    }
+  }
+  for (let i = 0; i < partitions.length; i++) {
+    if (partitions[i].overrun()) {
+      throw new Vp8Error('truncated', `token partition ${i + 1} of ${partitions.length} ends before its last macroblock`, { byteOffset: layout.ends[i] });
+    }
+  }
+
+  // Section 15: the loop filter, skipped entirely when the frame level is 0.
+  if (header.loopFilterLevel !== 0) {
+    computeFilterLevels(ws, header, features, refLfDeltas, modeLfDeltas);
+    loopFilterFrame(img, {
+      simple: header.filterType === 1,
+      sharpness: header.sharpnessLevel,
+      keyFrame,
+      mbCols,
+      mbRows,
+      level: ws.lfLevel,
+      skipInner: ws.skipInner,
+    });
+  }
+  extendImageBorders(img);
+
+  // Sections 9.7-9.8: reference updates, in libvpx's order: copies to altref,
+  // then to golden (which sees the new altref), then refreshes.
+  let { last, golden, altref } = state;
+  if (keyFrame) {
+    last = golden = altref = img;
+  } else {
+    if (header.copyBufferToAlternate === 1) altref = last;
+    else if (header.copyBufferToAlternate === 2) altref = golden;
+    if (header.copyBufferToGolden === 1) golden = last;
+    else if (header.copyBufferToGolden === 2) golden = altref;
+    if (header.refreshGoldenFrame) golden = img;
+    if (header.refreshAlternateFrame) altref = img;
+    if (header.refreshLast) last = img;
+  }
+
+  // Section 10: the segment map persists unless this frame rewrote it; key
+  // frames without a map update reset it to zeros.
+  let segmentMap = state.segmentMap;
+  if (modeContext.updateSegmentMap || keyFrame) segmentMap = modes.segmentId.slice();
+
+  const next: DecoderState = {
+    width,
+    height,
+    probs: persistentProbs,
+    segmentFeatures: features,
+    segmentMap,
+    refLfDeltas,
+    modeLfDeltas,
+    last,
+    golden,
+    altref,
+  };
+  return { state: next, image: header.showFrame ? img : null, header };
+}
+
+function checkDimensions(width: number, height: number, limits: DecoderLimits): void {
+  if (width === 0 || height === 0) {
+    throw new Vp8Error('bad-dimensions', `key frame size ${width}x${height} has a zero dimension`, { byteOffset: 6 });
+  }
+  if (width > limits.maxWidth || height > limits.maxHeight || width * height > limits.maxPixels) {
+    throw new Vp8Error(
+      'bad-dimensions',
+      `key frame size ${width}x${height} exceeds the limits (${limits.maxWidth}x${limits.maxHeight}, ${limits.maxPixels} pixels)`,
+      { byteOffset: 6 },
+    );
+  }
+}
+
+/** Applies the header's probability updates to `base`, sharing what is unchanged. */
+function updatedProbs(base: EntropyProbs, h: FrameHeader): EntropyProbs {
+  let coeff = base.coeff;
+  const cu = h.coeffProbUpdates;
+  for (let i = 0; i < cu.length; i++) {
+    if (cu[i] >= 0) {
+      if (coeff === base.coeff) coeff = coeff.slice();
+      coeff[i] = cu[i];
+    }
+  }
+  let mv = base.mv;
+  const mu = h.mvProbUpdates;
+  for (let i = 0; i < mu.length; i++) {
+    if (mu[i] >= 0) {
+      if (mv === base.mv) mv = mv.slice();
+      // Section 17.2: a 7-bit value x stands for probability x << 1, or 1 when x is 0.
+      mv[i] = mu[i] ? mu[i] << 1 : 1;
+    }
+  }
+  const yMode = h.intra16x16Prob ? h.intra16x16Prob.slice() : base.yMode;
+  const uvMode = h.intraChromaProb ? h.intraChromaProb.slice() : base.uvMode;
+  if (coeff === base.coeff && mv === base.mv && yMode === base.yMode && uvMode === base.uvMode) return base;
+  return { coeff, mv, yMode, uvMode };
+}
+
+function applyDeltaUpdates(current: Int8Array, updates: readonly ({ magnitude: number; negative: boolean } | null)[]): Int8Array {
+  if (updates.every((u) => u === null)) return current;
+  const next = current.slice();
+  updates.forEach((u, i) => {
+    if (u !== null) next[i] = deltaValue(u);
+  });
+  return next;
+}
+
+/**
+ * Section 9.3, 9.4 and 15.1 (libvpx vp8_loop_filter_frame_init): the filter
+ * level of every macroblock, from the frame level, the segment's value, and
+ * the deltas for its reference frame and mode class.
+ */
+function computeFilterLevels(ws: DecoderWorkspace, h: FrameHeader, f: SegmentFeatures, refDeltas: Int8Array, modeDeltas: Int8Array): void {
+  const clamp = (v: number): number => (v < 0 ? 0 : v > MAX_LOOP_FILTER ? MAX_LOOP_FILTER : v);
+  // table[seg * 16 + ref * 4 + modeClass]; mode classes: 0 B_PRED, 1 other
+  // intra modes and ZEROMV, 2 NEAREST/NEAR/NEWMV, 3 SPLITMV.
+  const table = new Uint8Array(64);
+  for (let seg = 0; seg < 4; seg++) {
+    let segLevel = h.loopFilterLevel;
+    if (h.segmentationEnabled) segLevel = clamp(f.absolute ? f.loopFilter[seg] : segLevel + f.loopFilter[seg]);
+    for (let ref = 0; ref < 4; ref++) {
+      for (let cls = 0; cls < 4; cls++) {
+        let level = segLevel;
+        if (h.loopFilterAdjEnable) {
+          level += refDeltas[ref];
+          // Intra macroblocks other than B_PRED get no mode delta.
+          if (ref !== INTRA_FRAME || cls === 0) level += modeDeltas[cls];
+        }
+        table[seg * 16 + ref * 4 + cls] = clamp(level);
+      }
+    }
+  }
+  const m = ws.modes;
+  for (let mb = 0; mb < m.count; mb++) {
+    const mode = m.yMode[mb];
+    const cls = mode === B_PRED ? 0 : mode === SPLITMV ? 3 : mode === ZEROMV || mode < B_PRED ? 1 : 2;
+    ws.lfLevel[mb] = table[m.segmentId[mb] * 16 + m.refFrame[mb] * 4 + cls];
+  }
+}
+
+/** Sections 12 and 14: predicts an intra macroblock and adds its residue. */
+function reconstructIntra(ws: DecoderWorkspace, img: Image, mb: number, mbCol: number, mbRow: number, residue: boolean): void {
+  const modes = ws.modes;
+  const rightmost = mbCol === modes.mbCols - 1;
+  const U = img.u, V = img.v;
+  const uPos = U.offset + mbRow * 8 * U.stride + mbCol * 8;
+  const vPos = V.offset + mbRow * 8 * V.stride + mbCol * 8;
+  ws.edgesU.load(U.data, uPos, U.stride, mbCol, mbRow, rightmost);
+  ws.edgesV.load(V.data, vPos, V.stride, mbCol, mbRow, rightmost);
+  const uvMode = modes.uvMode[mb];
+  predictBlock(uvMode, ws.edgesU, U.data, uPos, U.stride);
+  predictBlock(uvMode, ws.edgesV, V.data, vPos, V.stride);
+
+  const Y = img.y;
+  const ys = Y.stride;
+  const yPos = Y.offset + mbRow * 16 * ys + mbCol * 16;
+  const e = ws.edgesY;
+  e.load(Y.data, yPos, ys, mbCol, mbRow, rightmost);
+  const yMode = modes.yMode[mb];
+  if (yMode !== B_PRED) {
+    predictBlock(yMode, e, Y.data, yPos, ys);
+    if (residue) addResidue(ws, img, mbCol, mbRow, true);
+    return;
+  }
+  // B_PRED (section 12.3): each subblock is predicted from pixels that include
+  // its already reconstructed neighbours, so the residue is added as we go.
+  const data = Y.data;
+  const sub = ws.subAbove;
+  const coeffs = ws.coeffs;
+  for (let b = 0; b < 16; b++) {
+    const bx = b & 3;
+    const by = b >> 2;
+    const pos = yPos + 4 * by * ys + 4 * bx;
+    if (by === 0) {
+      // Row 0: P, A and the above-right pixels all come from the row above the macroblock.
+      for (let i = 0; i < 9; i++) sub[i] = e.above[4 * bx + i];
+    } else {
+      const up = pos - ys;
+      sub[0] = bx === 0 ? e.left[4 * by - 1] : data[up - 1];
+      for (let i = 0; i < 4; i++) sub[1 + i] = data[up + i];
+      // The right column reuses the macroblock's above-right pixels (section 12.3).
+      if (bx < 3) for (let i = 0; i < 4; i++) sub[5 + i] = data[up + 4 + i];
+      else for (let i = 0; i < 4; i++) sub[5 + i] = e.above[17 + i];
+    }
+    const mode = modes.bModes[16 * mb + b];
+    if (bx === 0) predictSubblock(mode, sub, 1, e.left, 4 * by, 1, data, pos, ys);
+    else predictSubblock(mode, sub, 1, data, pos - 1, ys, data, pos, ys);
+    if (residue) {
+      const eob = ws.eobs[b];
+      if (eob > 1) inverseDctAdd(coeffs, 16 * b, data, pos, ys);
+      else if (eob === 1) inverseDctDcOnlyAdd(coeffs[16 * b], data, pos, ys);
+    }
+  }
+  if (residue) addChromaResidue(ws, img, mbCol, mbRow);
+}
+
+/** Section 14: inverse transforms of a whole-block-predicted macroblock, added to its prediction. */
+function addResidue(ws: DecoderWorkspace, img: Image, mbCol: number, mbRow: number, hasY2: boolean): void {
+  const coeffs = ws.coeffs;
+  const eobs = ws.eobs;
+  const Y = img.y;
+  const ys = Y.stride;
+  const yPos = Y.offset + mbRow * 16 * ys + mbCol * 16;
+  if (hasY2) {
+    // Section 14.3: the Y2 block carries the DC of the 16 luma blocks.
+    if (eobs[24] > 1) inverseWht(coeffs, 24 * 16, coeffs, 0);
+    else inverseWhtDcOnly(coeffs[24 * 16], coeffs, 0);
+  }
+  for (let b = 0; b < 16; b++) {
+    const pos = yPos + 4 * (b >> 2) * ys + 4 * (b & 3);
+    // With Y2, a block without tokens of its own still gets its DC.
+    if (eobs[b] > 1) inverseDctAdd(coeffs, 16 * b, Y.data, pos, ys);
+    else inverseDctDcOnlyAdd(coeffs[16 * b], Y.data, pos, ys);
+  }
+  addChromaResidue(ws, img, mbCol, mbRow);
+}
+
+function addChromaResidue(ws: DecoderWorkspace, img: Image, mbCol: number, mbRow: number): void {
+  const coeffs = ws.coeffs;
+  const eobs = ws.eobs;
+  for (let b = 16; b < 24; b++) {
+    const eob = eobs[b];
+    if (eob === 0) continue;
+    const p: Plane = b < 20 ? img.u : img.v;
+    const i = b & 3;
+    const pos = p.offset + (mbRow * 8 + 4 * (i >> 1)) * p.stride + mbCol * 8 + 4 * (i & 1);
+    if (eob > 1) inverseDctAdd(coeffs, 16 * b, p.data, pos, p.stride);
+    else inverseDctDcOnlyAdd(coeffs[16 * b], p.data, pos, p.stride);
+  }
+}
+
+/**
+ * Section 18: inter prediction of a macroblock. Luma vectors are in quarter
+ * samples (doubled to eighths for the filters); chroma vectors are in eighths
+ * of a chroma sample.
+ */
+function predictInterMacroblock(
+  ws: DecoderWorkspace, ref: Image, img: Image, mb: number, mbCol: number, mbRow: number,
+  bilinear: boolean, fullPixel: boolean,
+): void {
+  const modes = ws.modes;
+  const s = ws.inter;
+  const x = mbCol * 16;
+  const y = mbRow * 16;
+  if (modes.yMode[mb] !== SPLITMV) {
+    const row = modes.mv[2 * mb];
+    const col = modes.mv[2 * mb + 1];
+    predictInter(ref.y, img.y, x, y, 16, 16, 2 * col, 2 * row, bilinear, s);
+    // Section 18.4 / libvpx: the chroma vector in eighths of a chroma sample
+    // has the same value as the luma vector in quarters; version 3 rounds it
+    // to whole samples.
+    let cRow = row;
+    let cCol = col;
+    if (fullPixel) {
+      cRow &= ~7;
+      cCol &= ~7;
+    }
+    predictInter(ref.u, img.u, x >> 1, y >> 1, 8, 8, cCol, cRow, bilinear, s);
+    predictInter(ref.v, img.v, x >> 1, y >> 1, 8, 8, cCol, cRow, bilinear, s);
+    return;
+  }
+  const bMv = modes.bMv;
+  const base = 32 * mb;
+  for (let b = 0; b < 16; b++) {
+    const row = bMv[base + 2 * b];
+    const col = bMv[base + 2 * b + 1];
+    predictInter(ref.y, img.y, x + 4 * (b & 3), y + 4 * (b >> 2), 4, 4, 2 * col, 2 * row, bilinear, s);
+  }
+  // Each 4x4 chroma block takes the average of the four luma vectors it
+  // covers, rounded to nearest with halves away from zero (libvpx
+  // build_4x4uvmvs; in its units a luma vector is doubled).
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 2; j++) {
+      const b0 = base + 2 * (8 * i + 2 * j);
+      const sumRow = bMv[b0] + bMv[b0 + 2] + bMv[b0 + 8] + bMv[b0 + 10];
+      const sumCol = bMv[b0 + 1] + bMv[b0 + 3] + bMv[b0 + 9] + bMv[b0 + 11];
+      let cRow = chromaAverage(sumRow);
+      let cCol = chromaAverage(sumCol);
+      if (fullPixel) {
+        cRow &= ~7;
+        cCol &= ~7;
+      }
+      const cx = (x >> 1) + 4 * j;
+      const cy = (y >> 1) + 4 * i;
+      predictInter(ref.u, img.u, cx, cy, 4, 4, cCol, cRow, bilinear, s);
+      predictInter(ref.v, img.v, cx, cy, 4, 4, cCol, cRow, bilinear, s);
+    }
+  }
+}
+
+/** Average of four quarter-sample luma components, in eighths of a chroma sample. */
+function chromaAverage(sum: number): number {
+  const t = 2 * sum;
+  return ((t + (t < 0 ? -4 : 4)) / 8) | 0;
+}

@@ -1,0 +1,15 @@
+// The public API of the VP8 codec (DESIGN.md section 3): an RFC 6386 decoder in
+// explicit state-passing style, and the pieces a user of it needs.
+
+export { decodeFrame, DecoderWorkspace, type DecodeOptions, type DecodeResult } from './decoder.js';
+export {
+  createDecoderState, stateEquals, stateHash,
+  type DecoderState, type EntropyProbs, type SegmentFeatures,
+} from './state.js';
+export { Vp8Error, DEFAULT_LIMITS, type Vp8ErrorCode, type DecoderLimits } from './errors.js';
+export {
+  type Image, type Plane, allocateImage, imageToI420, imageFromI420, i420Size, imagesEqual,
+} from './image.js';
+export {
+  type FrameHeader, type FrameTag, type CodedDelta, deltaValue, readFrameHeader, readFrameTag, writeFrameHeader,
+} from './header.js';

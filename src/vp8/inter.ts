@@ -1,0 +1,181 @@
+// RFC 6386 section 18: inter prediction (motion compensation).
+//
+// A block is predicted from a reference plane displaced by a motion vector in
+// eighths of a sample: the integer part selects a position, the fraction one of
+// eight interpolation filters (section 18.3). Version 0 streams use six-tap
+// filters, versions 1-3 bilinear ones. Two-dimensional filtering runs a
+// horizontal pass over every row the vertical pass needs, rounding and
+// clamping to 0..255 in between, then the vertical pass; a zero fraction is
+// the identity filter, so that pass can be skipped without changing the result.
+//
+// Vectors may point anywhere (section 18.1). Samples outside the aligned plane
+// take the value of the nearest edge sample: blocks whose filter window lies in
+// the plane's border read it directly, others are first gathered with clamped
+// coordinates. libvpx achieves the same result by clamping far-out vectors to
+// its 32-sample border, which only ever moves a block within a region of
+// replicated samples.
+
+import type { Plane } from './image.js';
+import { BILINEAR_FILTERS, SIXTAP_FILTERS } from './tables.js';
+
+/** Scratch buffers for one prediction; owned by the decoder's workspace. */
+export class InterScratch {
+  /** Source window gathered with clamped coordinates: up to (16 + 5) × (16 + 5). */
+  readonly window = new Uint8Array(21 * 21);
+  /** Output of the horizontal pass: up to (16 + 5) rows of 16. */
+  readonly firstPass = new Uint8Array(21 * 16);
+}
+
+/**
+ * Predicts the w×h block at (x, y) of `dst` from `ref` displaced by
+ * (mvx, mvy) eighths of a sample.
+ */
+export function predictInter(
+  ref: Plane, dst: Plane, x: number, y: number, w: number, h: number,
+  mvx: number, mvy: number, bilinear: boolean, s: InterScratch,
+): void {
+  const fx = mvx & 7;
+  const fy = mvy & 7;
+  const ix = x + (mvx >> 3);
+  const iy = y + (mvy >> 3);
+  // Source rectangle the filters read, relative to (ix, iy).
+  let left = 0;
+  let top = 0;
+  let right = w - 1;
+  let bottom = h - 1;
+  if (bilinear) {
+    if (fx) right++;
+    if (fy) bottom++;
+  } else {
+    if (fx) {
+      left = -2;
+      right += 3;
+    }
+    if (fy) {
+      top = -2;
+      bottom += 3;
+    }
+  }
+  let src = ref.data;
+  let stride = ref.stride;
+  let pos = ref.offset + iy * ref.stride + ix;
+  const b = ref.border;
+  if (ix + left < -b || iy + top < -b || ix + right >= ref.width + b || iy + bottom >= ref.height + b) {
+    // Gather the window with coordinates clamped to the plane (section 18.1).
+    const ww = right - left + 1;
+    const wh = bottom - top + 1;
+    const win = s.window;
+    const maxX = ref.width - 1;
+    const maxY = ref.height - 1;
+    for (let r = 0; r < wh; r++) {
+      let sy = iy + top + r;
+      sy = sy < 0 ? 0 : sy > maxY ? maxY : sy;
+      const row = ref.offset + sy * ref.stride;
+      for (let c = 0; c < ww; c++) {
+        let sx = ix + left + c;
+        sx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
+        win[r * ww + c] = ref.data[row + sx];
+      }
+    }
+    src = win;
+    stride = ww;
+    pos = -top * ww - left;
+  }
+  const out = dst.data;
+  const outPos = dst.offset + y * dst.stride + x;
+  const outStride = dst.stride;
+  if (fx === 0 && fy === 0) {
+    for (let r = 0; r < h; r++) out.set(src.subarray(pos + r * stride, pos + r * stride + w), outPos + r * outStride);
+  } else if (bilinear) {
+    bilinear2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
+  } else {
+    sixtap2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
+  }
+}
+
+function sixtap2d(
+  src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
+  w: number, h: number, fx: number, fy: number, tmp: Uint8Array,
+): void {
+  // Horizontal pass over the rows the vertical pass reads (2 above, 3 below).
+  const firstRow = fy ? -2 : 0;
+  const rows = fy ? h + 5 : h;
+  let t: Uint8Array;
+  let tPos: number;
+  let tStride: number;
+  if (fx) {
+    const f = fx * 6;
+    const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
+    const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
+    for (let r = 0; r < rows; r++) {
+      const p = pos + (firstRow + r) * stride;
+      const o = r * w;
+      for (let c = 0; c < w; c++) {
+        const q = p + c;
+        const v = (src[q - 2] * f0 + src[q - 1] * f1 + src[q] * f2 + src[q + 1] * f3 + src[q + 2] * f4 + src[q + 3] * f5 + 64) >> 7;
+        tmp[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+      }
+    }
+    t = tmp;
+    tPos = -firstRow * w;
+    tStride = w;
+  } else {
+    t = src;
+    tPos = pos;
+    tStride = stride;
+  }
+  if (!fy) {
+    for (let r = 0; r < h; r++) out.set(t.subarray(tPos + r * tStride, tPos + r * tStride + w), outPos + r * outStride);
+    return;
+  }
+  const g = fy * 6;
+  const g0 = SIXTAP_FILTERS[g], g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2];
+  const g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4], g5 = SIXTAP_FILTERS[g + 5];
+  const s2 = 2 * tStride;
+  for (let r = 0; r < h; r++) {
+    const p = tPos + r * tStride;
+    const o = outPos + r * outStride;
+    for (let c = 0; c < w; c++) {
+      const q = p + c;
+      const v = (t[q - s2] * g0 + t[q - tStride] * g1 + t[q] * g2 + t[q + tStride] * g3 + t[q + s2] * g4 + t[q + s2 + tStride] * g5 + 64) >> 7;
+      out[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+}
+
+function bilinear2d(
+  src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
+  w: number, h: number, fx: number, fy: number, tmp: Uint8Array,
+): void {
+  const rows = fy ? h + 1 : h;
+  let t: Uint8Array;
+  let tPos: number;
+  let tStride: number;
+  if (fx) {
+    const a = BILINEAR_FILTERS[fx * 6 + 2];
+    const b = BILINEAR_FILTERS[fx * 6 + 3];
+    for (let r = 0; r < rows; r++) {
+      const p = pos + r * stride;
+      const o = r * w;
+      for (let c = 0; c < w; c++) tmp[o + c] = (src[p + c] * a + src[p + c + 1] * b + 64) >> 7;
+    }
+    t = tmp;
+    tPos = 0;
+    tStride = w;
+  } else {
+    t = src;
+    tPos = pos;
+    tStride = stride;
+  }
+  if (!fy) {
+    for (let r = 0; r < h; r++) out.set(t.subarray(tPos + r * tStride, tPos + r * tStride + w), outPos + r * outStride);
+    return;
+  }
+  const a = BILINEAR_FILTERS[fy * 6 + 2];
+  const b = BILINEAR_FILTERS[fy * 6 + 3];
+  for (let r = 0; r < h; r++) {
+    const p = tPos + r * tStride;
+    const o = outPos + r * outStride;
+    for (let c = 0; c < w; c++) out[o + c] = (t[p + c] * a + t[p + c + tStride] * b + 64) >> 7;
+  }
+}

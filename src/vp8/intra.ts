@@ -1,0 +1,247 @@
+// RFC 6386 section 12: intra prediction.
+//
+// A macroblock is predicted from the row of pixels above it (A), the column to
+// its left (L) and the pixel above-left (P), all taken from the current frame
+// before loop filtering (section 15, last paragraph). Outside the frame, A is
+// 127 and L is 129; P is 127 on the top row and 129 elsewhere on the left
+// column (section 12.2 and libvpx). The decoder copies these edges into small
+// arrays first (`MacroblockEdges`), so the predictors below never test where
+// they are.
+//
+// Predictions are written straight into the frame buffer; the residue is added
+// on top of them afterwards (section 14.5).
+
+import {
+  B_DC_PRED, B_HD_PRED, B_HE_PRED, B_HU_PRED, B_LD_PRED, B_RD_PRED, B_TM_PRED, B_VE_PRED, B_VL_PRED, B_VR_PRED,
+  DC_PRED, H_PRED, TM_PRED, V_PRED,
+} from './tables.js';
+import { clamp255 } from './transform.js';
+
+/**
+ * The edges of one macroblock's plane: `above[0]` is P, `above[1..n]` is A,
+ * `above[n+1..n+4]` the four pixels above-right (used by luma subblocks), and
+ * `left[0..n-1]` is L.
+ */
+export class MacroblockEdges {
+  readonly above: Uint8Array;
+  readonly left: Uint8Array;
+  haveAbove = false;
+  haveLeft = false;
+  constructor(readonly size: number) {
+    this.above = new Uint8Array(size + 5);
+    this.left = new Uint8Array(size);
+  }
+
+  /**
+   * Loads the edges of the block whose top-left sample is `data[pos]`, at
+   * macroblock position (mbCol, mbRow), from the current (unfiltered) frame.
+   * `rightmost` says whether the macroblock is the last of its row, where the
+   * above-right pixels repeat the last pixel above (section 12.3).
+   */
+  load(data: Uint8Array, pos: number, stride: number, mbCol: number, mbRow: number, rightmost: boolean): void {
+    const n = this.size;
+    const above = this.above;
+    const left = this.left;
+    this.haveAbove = mbRow > 0;
+    this.haveLeft = mbCol > 0;
+    if (mbRow === 0) {
+      above.fill(127);
+    } else {
+      const up = pos - stride;
+      above[0] = mbCol === 0 ? 129 : data[up - 1];
+      for (let i = 0; i < n; i++) above[1 + i] = data[up + i];
+      if (rightmost) above.fill(data[up + n - 1], n + 1, n + 5);
+      else for (let i = 0; i < 4; i++) above[n + 1 + i] = data[up + n + i];
+    }
+    if (mbCol === 0) {
+      left.fill(129);
+    } else {
+      for (let i = 0; i < n; i++) left[i] = data[pos - 1 + i * stride];
+    }
+  }
+}
+
+/**
+ * Predicts an n×n block (16 for luma, 8 for chroma) with one of the whole-block
+ * modes DC_PRED, V_PRED, H_PRED, TM_PRED (sections 12.2 and 12.3).
+ */
+export function predictBlock(mode: number, e: MacroblockEdges, dst: Uint8Array, pos: number, stride: number): void {
+  const n = e.size;
+  const above = e.above;
+  const left = e.left;
+  switch (mode) {
+    case DC_PRED: {
+      // Average of the edges that lie inside the frame; 128 when neither does.
+      let sum = 0;
+      let shift = n === 16 ? 3 : 2;
+      if (e.haveAbove) {
+        for (let i = 0; i < n; i++) sum += above[1 + i];
+        shift++;
+      }
+      if (e.haveLeft) {
+        for (let i = 0; i < n; i++) sum += left[i];
+        shift++;
+      }
+      const v = e.haveAbove || e.haveLeft ? (sum + (1 << (shift - 1))) >> shift : 128;
+      for (let r = 0; r < n; r++) dst.fill(v, pos + r * stride, pos + r * stride + n);
+      break;
+    }
+    case V_PRED:
+      for (let r = 0; r < n; r++) dst.set(above.subarray(1, 1 + n), pos + r * stride);
+      break;
+    case H_PRED:
+      for (let r = 0; r < n; r++) dst.fill(left[r], pos + r * stride, pos + r * stride + n);
+      break;
+    case TM_PRED: {
+      const p = above[0];
+      for (let r = 0; r < n; r++) {
+        const o = pos + r * stride;
+        const lr = left[r] - p;
+        for (let c = 0; c < n; c++) dst[o + c] = clamp255(lr + above[1 + c]);
+      }
+      break;
+    }
+    default:
+      throw new Error(`not a whole-block intra mode: ${mode}`);
+  }
+}
+
+/** Edge pixels of one 4x4 subblock: E[0..3] = L[3..0], E[4] = P, E[5..12] = A[0..7] (section 12.3). */
+const E = new Uint8Array(13);
+
+const avg2 = (x: number, y: number): number => (x + y + 1) >> 1;
+const avg3 = (x: number, y: number, z: number): number => (x + y + y + z + 2) >> 2;
+
+/**
+ * Predicts a 4x4 luma subblock (section 12.3). `above` holds P, A[0..7] at
+ * `above[aOff - 1 .. aOff + 7]`; `left` holds L[0..3] at `left[lOff + i * lStride]`.
+ */
+export function predictSubblock(
+  mode: number,
+  above: Uint8Array, aOff: number,
+  left: Uint8Array, lOff: number, lStride: number,
+  dst: Uint8Array, pos: number, stride: number,
+): void {
+  E[0] = left[lOff + 3 * lStride];
+  E[1] = left[lOff + 2 * lStride];
+  E[2] = left[lOff + lStride];
+  E[3] = left[lOff];
+  for (let i = 0; i < 9; i++) E[4 + i] = above[aOff - 1 + i];
+  // Shorthands in the RFC's terms: A[i] = E[5 + i], L[i] = E[3 - i], P = E[4].
+  const r0 = pos;
+  const r1 = pos + stride;
+  const r2 = pos + 2 * stride;
+  const r3 = pos + 3 * stride;
+  switch (mode) {
+    case B_DC_PRED: {
+      const v = (E[5] + E[6] + E[7] + E[8] + E[0] + E[1] + E[2] + E[3] + 4) >> 3;
+      dst.fill(v, r0, r0 + 4);
+      dst.fill(v, r1, r1 + 4);
+      dst.fill(v, r2, r2 + 4);
+      dst.fill(v, r3, r3 + 4);
+      break;
+    }
+    case B_TM_PRED: {
+      const p = E[4];
+      for (let r = 0; r < 4; r++) {
+        const o = pos + r * stride;
+        const lr = E[3 - r] - p;
+        for (let c = 0; c < 4; c++) dst[o + c] = clamp255(lr + E[5 + c]);
+      }
+      break;
+    }
+    case B_VE_PRED:
+      for (let c = 0; c < 4; c++) {
+        const v = avg3(E[4 + c], E[5 + c], E[6 + c]);
+        dst[r0 + c] = v;
+        dst[r1 + c] = v;
+        dst[r2 + c] = v;
+        dst[r3 + c] = v;
+      }
+      break;
+    case B_HE_PRED: {
+      // L[-1] is P; the bottom row repeats L[3] because L[4] does not exist.
+      dst.fill(avg3(E[4], E[3], E[2]), r0, r0 + 4);
+      dst.fill(avg3(E[3], E[2], E[1]), r1, r1 + 4);
+      dst.fill(avg3(E[2], E[1], E[0]), r2, r2 + 4);
+      dst.fill(avg3(E[1], E[0], E[0]), r3, r3 + 4);
+      break;
+    }
+    case B_LD_PRED: {
+      // A[i] = E[5 + i]
+      dst[r0] = avg3(E[5], E[6], E[7]);
+      dst[r0 + 1] = dst[r1] = avg3(E[6], E[7], E[8]);
+      dst[r0 + 2] = dst[r1 + 1] = dst[r2] = avg3(E[7], E[8], E[9]);
+      dst[r0 + 3] = dst[r1 + 2] = dst[r2 + 1] = dst[r3] = avg3(E[8], E[9], E[10]);
+      dst[r1 + 3] = dst[r2 + 2] = dst[r3 + 1] = avg3(E[9], E[10], E[11]);
+      dst[r2 + 3] = dst[r3 + 2] = avg3(E[10], E[11], E[12]);
+      dst[r3 + 3] = avg3(E[11], E[12], E[12]);
+      break;
+    }
+    case B_RD_PRED:
+      dst[r3] = avg3(E[0], E[1], E[2]);
+      dst[r3 + 1] = dst[r2] = avg3(E[1], E[2], E[3]);
+      dst[r3 + 2] = dst[r2 + 1] = dst[r1] = avg3(E[2], E[3], E[4]);
+      dst[r3 + 3] = dst[r2 + 2] = dst[r1 + 1] = dst[r0] = avg3(E[3], E[4], E[5]);
+      dst[r2 + 3] = dst[r1 + 2] = dst[r0 + 1] = avg3(E[4], E[5], E[6]);
+      dst[r1 + 3] = dst[r0 + 2] = avg3(E[5], E[6], E[7]);
+      dst[r0 + 3] = avg3(E[6], E[7], E[8]);
+      break;
+    case B_VR_PRED:
+      dst[r3] = avg3(E[1], E[2], E[3]);
+      dst[r2] = avg3(E[2], E[3], E[4]);
+      dst[r3 + 1] = dst[r1] = avg3(E[3], E[4], E[5]);
+      dst[r2 + 1] = dst[r0] = avg2(E[4], E[5]);
+      dst[r3 + 2] = dst[r1 + 1] = avg3(E[4], E[5], E[6]);
+      dst[r2 + 2] = dst[r0 + 1] = avg2(E[5], E[6]);
+      dst[r3 + 3] = dst[r1 + 2] = avg3(E[5], E[6], E[7]);
+      dst[r2 + 3] = dst[r0 + 2] = avg2(E[6], E[7]);
+      dst[r1 + 3] = avg3(E[6], E[7], E[8]);
+      dst[r0 + 3] = avg2(E[7], E[8]);
+      break;
+    case B_VL_PRED: {
+      // A[i] = E[5 + i]
+      dst[r0] = avg2(E[5], E[6]);
+      dst[r1] = avg3(E[5], E[6], E[7]);
+      dst[r2] = dst[r0 + 1] = avg2(E[6], E[7]);
+      dst[r1 + 1] = dst[r3] = avg3(E[6], E[7], E[8]);
+      dst[r2 + 1] = dst[r0 + 2] = avg2(E[7], E[8]);
+      dst[r3 + 1] = dst[r1 + 2] = avg3(E[7], E[8], E[9]);
+      dst[r2 + 2] = dst[r0 + 3] = avg2(E[8], E[9]);
+      dst[r3 + 2] = dst[r1 + 3] = avg3(E[8], E[9], E[10]);
+      // The last two do not follow the pattern (section 12.3).
+      dst[r2 + 3] = avg3(E[9], E[10], E[11]);
+      dst[r3 + 3] = avg3(E[10], E[11], E[12]);
+      break;
+    }
+    case B_HD_PRED:
+      dst[r3] = avg2(E[0], E[1]);
+      dst[r3 + 1] = avg3(E[0], E[1], E[2]);
+      dst[r2] = dst[r3 + 2] = avg2(E[1], E[2]);
+      dst[r2 + 1] = dst[r3 + 3] = avg3(E[1], E[2], E[3]);
+      dst[r2 + 2] = dst[r1] = avg2(E[2], E[3]);
+      dst[r2 + 3] = dst[r1 + 1] = avg3(E[2], E[3], E[4]);
+      dst[r1 + 2] = dst[r0] = avg2(E[3], E[4]);
+      dst[r1 + 3] = dst[r0 + 1] = avg3(E[3], E[4], E[5]);
+      dst[r0 + 2] = avg3(E[4], E[5], E[6]);
+      dst[r0 + 3] = avg3(E[5], E[6], E[7]);
+      break;
+    case B_HU_PRED: {
+      // L = E[3], E[2], E[1], E[0]
+      const l0 = E[3];
+      const l1 = E[2];
+      const l2 = E[1];
+      const l3 = E[0];
+      dst[r0] = avg2(l0, l1);
+      dst[r0 + 1] = avg3(l0, l1, l2);
+      dst[r0 + 2] = dst[r1] = avg2(l1, l2);
+      dst[r0 + 3] = dst[r1 + 1] = avg3(l1, l2, l3);
+      dst[r1 + 2] = dst[r2] = avg2(l2, l3);
+      dst[r1 + 3] = dst[r2 + 1] = avg3(l2, l3, l3);
+      dst[r2 + 2] = dst[r2 + 3] = dst[r3] = dst[r3 + 1] = dst[r3 + 2] = dst[r3 + 3] = l3;
+      break;
+    }
+    default:
+      throw new Error(`not a subblock intra mode: ${mode}`);
+  }
+}

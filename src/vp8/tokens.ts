@@ -1,0 +1,167 @@
+// RFC 6386 section 13: DCT coefficient token decoding.
+//
+// Each macroblock carries up to 25 blocks of 16 coefficients: the Y2 block of
+// luma DC values (block 24, present unless the mode is B_PRED or SPLITMV), 16
+// luma blocks (0..15, which then start at coefficient 1), and 4 + 4 chroma
+// blocks (16..23). Coefficients come in zigzag order as tokens from a tree
+// (section 13.2) whose probabilities depend on the block type, the
+// coefficient's band, and a context (section 13.3): for the first token, how
+// many of the blocks above and to the left had any token other than an
+// immediate end-of-block; afterwards, whether the previous token was zero,
+// one, or larger. After a ZERO token the end-of-block branch is skipped,
+// since a block cannot end with a zero.
+//
+// Coefficients are stored dequantized (section 14.1), as 16-bit values like
+// libvpx's, so that overflowing products of corrupt streams wrap the same way.
+
+import type { BoolDecoder } from './bool-decoder.js';
+import {
+  BLOCK_TYPE_UV, BLOCK_TYPE_Y2, BLOCK_TYPE_Y_AFTER_Y2, BLOCK_TYPE_Y_WITH_DC, COEFF_BANDS,
+  DCT_CAT3_PROBS, DCT_CAT4_PROBS, DCT_CAT5_PROBS, DCT_CAT6_PROBS, ZIGZAG,
+} from './tables.js';
+import type { DequantFactors } from './quant.js';
+
+/** Offset of block type t's probabilities in a coefficient probability table. */
+const TYPE_STRIDE = 8 * 3 * 11;
+/** Offset between bands, and between contexts within a band. */
+const BAND_STRIDE = 3 * 11;
+const CTX_STRIDE = 11;
+
+/** Bands as probability offsets: COEFF_BANDS[i] * BAND_STRIDE. */
+const BAND_OFFSET: Int32Array = Int32Array.from(COEFF_BANDS, (b) => b * BAND_STRIDE);
+
+/** Probabilities of the DCT_CAT3..6 extra bits, indexed by category - 3. */
+const CAT_PROBS = [DCT_CAT3_PROBS, DCT_CAT4_PROBS, DCT_CAT5_PROBS, DCT_CAT6_PROBS];
+
+/**
+ * Reads the tokens of one block starting at position `first` and stores the
+ * dequantized coefficients at `out[outOff + zigzag position]`. Returns 0 when
+ * the block ends at once, otherwise the position after the last token read
+ * (which may be a trailing run of zeros up to 16).
+ */
+function readBlock(
+  d: BoolDecoder, probs: Uint8Array, typeOff: number, ctx: number, first: number,
+  out: Int16Array, outOff: number, dcFactor: number, acFactor: number,
+): number {
+  let n = first;
+  let p = typeOff + BAND_OFFSET[n] + ctx * CTX_STRIDE;
+  if (!d.readBool(probs[p])) return 0; // end of block at once
+  for (;;) {
+    // Here the token at position n is known not to be end-of-block.
+    if (!d.readBool(probs[p + 1])) {
+      // DCT_0: a zero; the next token cannot be end-of-block.
+      n++;
+      if (n === 16) return 16;
+      p = typeOff + BAND_OFFSET[n];
+      continue;
+    }
+    let v: number;
+    let nextCtx: number;
+    if (!d.readBool(probs[p + 2])) {
+      v = 1;
+      nextCtx = 1;
+    } else {
+      nextCtx = 2;
+      if (!d.readBool(probs[p + 3])) {
+        if (!d.readBool(probs[p + 4])) v = 2;
+        else v = 3 + d.readBool(probs[p + 5]);
+      } else if (!d.readBool(probs[p + 6])) {
+        if (!d.readBool(probs[p + 7])) v = 5 + d.readBool(159); // DCT_CAT1: 5..6
+        else v = 7 + 2 * d.readBool(165) + d.readBool(145); // DCT_CAT2: 7..10
+      } else {
+        // DCT_CAT3..DCT_CAT6: base 11, 19, 35, 67 plus 3, 4, 5 or 11 extra bits.
+        const hi = d.readBool(probs[p + 8]);
+        const cat = 2 * hi + d.readBool(probs[p + 9 + hi]);
+        const extra = CAT_PROBS[cat];
+        v = 0;
+        for (let i = 0; i < extra.length; i++) v = (v << 1) | d.readBool(extra[i]);
+        v += 3 + (8 << cat);
+      }
+    }
+    const signed = d.readBool(128) ? -v : v;
+    out[outOff + ZIGZAG[n]] = signed * (n > 0 ? acFactor : dcFactor);
+    n++;
+    if (n === 16) return 16;
+    p = typeOff + BAND_OFFSET[n] + nextCtx * CTX_STRIDE;
+    if (!d.readBool(probs[p])) return n; // end of block
+  }
+}
+
+/**
+ * Token contexts (section 13.3): one flag per block edge, 9 per macroblock
+ * column above (4 Y, 2 U, 2 V, 1 Y2) and 9 for the macroblock to the left.
+ */
+export class TokenContexts {
+  readonly above: Uint8Array;
+  readonly left = new Uint8Array(9);
+  constructor(mbCols: number) {
+    this.above = new Uint8Array(9 * mbCols);
+  }
+  /** Resets at the start of a frame and of each macroblock row (left only). */
+  startRow(): void {
+    this.left.fill(0);
+  }
+  /**
+   * Clears the contexts of a macroblock without coefficients (mb_skip_coeff).
+   * The Y2 context is kept when the macroblock has no Y2 block (section 13.3).
+   */
+  skip(mbCol: number, hasY2: boolean): void {
+    const a = 9 * mbCol;
+    this.above.fill(0, a, a + 8);
+    this.left.fill(0, 0, 8);
+    if (hasY2) {
+      this.above[a + 8] = 0;
+      this.left[8] = 0;
+    }
+  }
+}
+
+/**
+ * Reads all coefficient tokens of a macroblock (section 13). `coeffs` (25 × 16)
+ * must be zero on entry; `eobs[b]` receives, per block, 0 for a block without
+ * tokens and otherwise the position after its last token. Returns true when
+ * any block had a token, i.e. the macroblock has residue.
+ */
+export function readMacroblockTokens(
+  d: BoolDecoder, probs: Uint8Array, hasY2: boolean, ctx: TokenContexts, mbCol: number,
+  coeffs: Int16Array, eobs: Uint8Array, q: DequantFactors,
+): boolean {
+  const above = ctx.above;
+  const left = ctx.left;
+  const a = 9 * mbCol;
+  let any = 0;
+  let yType: number;
+  let first: number;
+  if (hasY2) {
+    const e = readBlock(d, probs, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, coeffs, 24 * 16, q.y2Dc, q.y2Ac);
+    above[a + 8] = left[8] = e > 0 ? 1 : 0;
+    eobs[24] = e;
+    any |= e;
+    yType = BLOCK_TYPE_Y_AFTER_Y2 * TYPE_STRIDE;
+    first = 1;
+  } else {
+    eobs[24] = 0;
+    yType = BLOCK_TYPE_Y_WITH_DC * TYPE_STRIDE;
+    first = 0;
+  }
+  for (let b = 0; b < 16; b++) {
+    const ai = a + (b & 3);
+    const li = b >> 2;
+    const e = readBlock(d, probs, yType, above[ai] + left[li], first, coeffs, b * 16, q.y1Dc, q.y1Ac);
+    above[ai] = left[li] = e > 0 ? 1 : 0;
+    eobs[b] = e;
+    any |= e;
+  }
+  const uvType = BLOCK_TYPE_UV * TYPE_STRIDE;
+  for (let b = 16; b < 24; b++) {
+    // U blocks use contexts 4-5, V blocks 6-7; two columns and two rows each.
+    const base = b < 20 ? 4 : 6;
+    const ai = a + base + (b & 1);
+    const li = base + ((b >> 1) & 1);
+    const e = readBlock(d, probs, uvType, above[ai] + left[li], 0, coeffs, b * 16, q.uvDc, q.uvAc);
+    above[ai] = left[li] = e > 0 ? 1 : 0;
+    eobs[b] = e;
+    any |= e;
+  }
+  return any !== 0;
+}
