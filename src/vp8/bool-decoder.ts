@@ -84,7 +84,9 @@ export class BoolDecoder {
     }
     const shift = NORM_SHIFT[range];
     this.range = range << shift;
-    this.value <<= shift;
+    // Bits shifted out of the window are dropped, as libvpx drops them from
+    // its machine word; in valid streams there are none.
+    this.value = (this.value << shift) & 0x7fffffff;
     this.count -= shift;
     return bit;
   }
@@ -114,10 +116,10 @@ export class BoolDecoder {
    */
   readTree(tree: Int8Array, probs: Uint8Array, offset = 0): number {
     let i = 0;
-    while ((i = tree[i + this.readBool(probs[offset + (i >> 1)])]) > 0) {
-      // walk down the tree
-    }
-    return -i;
+    do {
+      i = tree[i + this.readBool(probs[offset + (i >> 1)])];
+    } while (i > 0);
+    return -i | 0; // leaves are stored negated; `| 0` turns -0 into 0
   }
 
   /**

@@ -85,11 +85,20 @@ export function predictInter(
   const outPos = dst.offset + y * dst.stride + x;
   const outStride = dst.stride;
   if (fx === 0 && fy === 0) {
-    for (let r = 0; r < h; r++) out.set(src.subarray(pos + r * stride, pos + r * stride + w), outPos + r * outStride);
+    copyBlock(src, pos, stride, out, outPos, outStride, w, h);
   } else if (bilinear) {
     bilinear2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
   } else {
     sixtap2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
+  }
+}
+
+/** Copies a w×h block; a plain loop, since a subarray view per row would allocate. */
+function copyBlock(src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number, w: number, h: number): void {
+  for (let r = 0; r < h; r++) {
+    const p = pos + r * stride;
+    const o = outPos + r * outStride;
+    for (let c = 0; c < w; c++) out[o + c] = src[p + c];
   }
 }
 
@@ -110,10 +119,13 @@ function sixtap2d(
     for (let r = 0; r < rows; r++) {
       const p = pos + (firstRow + r) * stride;
       const o = r * w;
+      // Slide a window of six samples along the row: one load per output.
+      let s0 = src[p - 2], s1 = src[p - 1], s2 = src[p], s3 = src[p + 1], s4 = src[p + 2];
       for (let c = 0; c < w; c++) {
-        const q = p + c;
-        const v = (src[q - 2] * f0 + src[q - 1] * f1 + src[q] * f2 + src[q + 1] * f3 + src[q + 2] * f4 + src[q + 3] * f5 + 64) >> 7;
+        const s5 = src[p + c + 3];
+        const v = (s0 * f0 + s1 * f1 + s2 * f2 + s3 * f3 + s4 * f4 + s5 * f5 + 64) >> 7;
         tmp[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+        s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5;
       }
     }
     t = tmp;
@@ -125,20 +137,25 @@ function sixtap2d(
     tStride = stride;
   }
   if (!fy) {
-    for (let r = 0; r < h; r++) out.set(t.subarray(tPos + r * tStride, tPos + r * tStride + w), outPos + r * outStride);
+    copyBlock(t, tPos, tStride, out, outPos, outStride, w, h);
     return;
   }
   const g = fy * 6;
   const g0 = SIXTAP_FILTERS[g], g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2];
   const g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4], g5 = SIXTAP_FILTERS[g + 5];
-  const s2 = 2 * tStride;
-  for (let r = 0; r < h; r++) {
-    const p = tPos + r * tStride;
-    const o = outPos + r * outStride;
-    for (let c = 0; c < w; c++) {
-      const q = p + c;
-      const v = (t[q - s2] * g0 + t[q - tStride] * g1 + t[q] * g2 + t[q + tStride] * g3 + t[q + s2] * g4 + t[q + s2 + tStride] * g5 + 64) >> 7;
-      out[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+  // Slide a window of six samples down each column: one load per output.
+  for (let c = 0; c < w; c++) {
+    let q = tPos + c - 2 * tStride;
+    let s0 = t[q], s1 = t[q + tStride], s2 = t[q + 2 * tStride], s3 = t[q + 3 * tStride], s4 = t[q + 4 * tStride];
+    q += 5 * tStride;
+    let o = outPos + c;
+    for (let r = 0; r < h; r++) {
+      const s5 = t[q];
+      const v = (s0 * g0 + s1 * g1 + s2 * g2 + s3 * g3 + s4 * g4 + s5 * g5 + 64) >> 7;
+      out[o] = v < 0 ? 0 : v > 255 ? 255 : v;
+      s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5;
+      q += tStride;
+      o += outStride;
     }
   }
 }
@@ -168,7 +185,7 @@ function bilinear2d(
     tStride = stride;
   }
   if (!fy) {
-    for (let r = 0; r < h; r++) out.set(t.subarray(tPos + r * tStride, tPos + r * tStride + w), outPos + r * outStride);
+    copyBlock(t, tPos, tStride, out, outPos, outStride, w, h);
     return;
   }
   const a = BILINEAR_FILTERS[fy * 6 + 2];

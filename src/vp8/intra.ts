@@ -87,7 +87,10 @@ export function predictBlock(mode: number, e: MacroblockEdges, dst: Uint8Array, 
       break;
     }
     case V_PRED:
-      for (let r = 0; r < n; r++) dst.set(above.subarray(1, 1 + n), pos + r * stride);
+      for (let r = 0; r < n; r++) {
+        const o = pos + r * stride;
+        for (let c = 0; c < n; c++) dst[o + c] = above[1 + c];
+      }
       break;
     case H_PRED:
       for (let r = 0; r < n; r++) dst.fill(left[r], pos + r * stride, pos + r * stride + n);
