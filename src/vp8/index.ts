@@ -13,3 +13,4 @@ export {
 export {
   type FrameHeader, type FrameTag, type CodedDelta, deltaValue, readFrameHeader, readFrameTag, writeFrameHeader,
 } from './header.js';
+export { frameInfo, describeHeader, type FrameInfo } from './info.js';

@@ -58,9 +58,10 @@ export function edgeParams(level: number, sharpness: number, keyFrame: boolean, 
  * at `pos`, `step` apart across the edge and `pitch` apart along it.
  */
 function mbEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
+  const step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
   for (let i = 0; i < n; i++, pos += pitch) {
-    const p3 = d[pos - 4 * step], p2 = d[pos - 3 * step], p1 = d[pos - 2 * step], p0 = d[pos - step];
-    const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + 2 * step], q3 = d[pos + 3 * step];
+    const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
+    const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
     if (Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
     if (Math.abs(p3 - p2) > interior || Math.abs(p2 - p1) > interior || Math.abs(p1 - p0) > interior ||
         Math.abs(q1 - q0) > interior || Math.abs(q2 - q1) > interior || Math.abs(q3 - q2) > interior) continue;
@@ -80,19 +81,20 @@ function mbEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n
       d[pos - step] = c8(ps0 + a) + 128;
       a = c8((18 * w + 63) >> 7);
       d[pos + step] = c8(qs1 - a) + 128;
-      d[pos - 2 * step] = c8(ps1 + a) + 128;
+      d[pos - step2] = c8(ps1 + a) + 128;
       a = c8((9 * w + 63) >> 7);
-      d[pos + 2 * step] = c8(qs2 - a) + 128;
-      d[pos - 3 * step] = c8(ps2 + a) + 128;
+      d[pos + step2] = c8(qs2 - a) + 128;
+      d[pos - step3] = c8(ps2 + a) + 128;
     }
   }
 }
 
 /** Normal filter across a subblock edge (section 15.3). */
 function subblockEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
+  const step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
   for (let i = 0; i < n; i++, pos += pitch) {
-    const p3 = d[pos - 4 * step], p2 = d[pos - 3 * step], p1 = d[pos - 2 * step], p0 = d[pos - step];
-    const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + 2 * step], q3 = d[pos + 3 * step];
+    const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
+    const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
     if (Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
     if (Math.abs(p3 - p2) > interior || Math.abs(p2 - p1) > interior || Math.abs(p1 - p0) > interior ||
         Math.abs(q1 - q0) > interior || Math.abs(q2 - q1) > interior || Math.abs(q3 - q2) > interior) continue;
@@ -107,7 +109,7 @@ function subblockEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: num
       // Without high edge variance, p1 and q1 move by half of the p0 adjustment.
       const u = (f1 + 1) >> 1;
       d[pos + step] = c8(qs1 - u) + 128;
-      d[pos - 2 * step] = c8(ps1 + u) + 128;
+      d[pos - step2] = c8(ps1 + u) + 128;
     }
   }
 }

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// The `excamera` command: one subcommand per file, each a thin layer over the
+// library. Every command has --help.
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { decodeCommand } from './decode.js';
+import { infoCommand } from './info.js';
+import { CliError } from './errors.js';
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await yargs(argv)
+      .scriptName('excamera')
+      .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
+      .command(decodeCommand)
+      .command(infoCommand)
+      .demandCommand(1, 'Name a command; see --help.')
+      .strict()
+      .help()
+      .alias('h', 'help')
+      .version()
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .fail((msg, err, y) => {
+        if (err) throw err;
+        process.stderr.write(`${y.help()}\n\n${msg}\n`);
+        process.exit(2);
+      })
+      .parseAsync();
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`excamera: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+// A closed pipe (`excamera info x.ivf | head`) ends the command quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});
