@@ -6,6 +6,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { decodeCommand } from './decode.js';
 import { infoCommand } from './info.js';
+import { ContainerError } from '../container/index.js';
+import { Vp8Error } from '../vp8/index.js';
 import { CliError } from './errors.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -29,9 +31,16 @@ async function main(argv: string[]): Promise<number> {
       .parseAsync();
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
-    if (e instanceof CliError) {
+    // Bad input and bad paths are reported in one line; anything else is a bug
+    // and keeps its stack trace.
+    if (e instanceof CliError || e instanceof ContainerError || e instanceof Vp8Error) {
       process.stderr.write(`excamera: ${e.message}\n`);
-      return e.exitCode;
+      return e instanceof CliError ? e.exitCode : 1;
+    }
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      process.stderr.write(`excamera: ${(e as Error).message}\n`);
+      return 1;
     }
     throw e;
   }

@@ -1,0 +1,139 @@
+// The `excamera` command as a user runs it: the built binary in a child process.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseIvf, parseY4m, writeIvf, writeWebmVp8 } from '../../src/container/index.js';
+import { md5, ROOT, VECTORS } from '../helpers/fixtures.js';
+
+const BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+function excamera(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const vector = (n: string): string => join(VECTORS, `vp80-00-comprehensive-${n}.ivf`);
+const md5File = (n: string): string => readFileSync(`${vector(n)}.md5`, 'utf8');
+
+describe('excamera (built CLI)', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'excamera-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('has --help for every command', () => {
+    for (const args of [['--help'], ['decode', '--help'], ['info', '--help']]) {
+      const r = excamera(...args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/excamera/);
+      expect(r.stdout).toMatch(/--help/);
+    }
+    const none = excamera();
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/command/);
+  });
+
+  it('decode --md5 reproduces a test vector .md5 file exactly', () => {
+    for (const n of ['001', '018']) {
+      const r = excamera('decode', vector(n), '--md5');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(md5File(n));
+    }
+  });
+
+  it('decode -o writes a Y4M file whose frames have the reference md5s', () => {
+    const out = join(dir, 'v001.y4m');
+    const r = excamera('decode', vector('001'), '-o', out, '--quiet');
+    expect(r.status).toBe(0);
+    const y4m = parseY4m(new Uint8Array(readFileSync(out)));
+    expect([y4m.header.width, y4m.header.height]).toEqual([176, 144]);
+    const expected = md5File('001').trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(y4m.frames.map((f) => md5(f.data))).toEqual(expected);
+  });
+
+  it('decode -o writes raw I420 for .yuv', () => {
+    const out = join(dir, 'v018.yuv');
+    expect(excamera('decode', vector('018'), '-o', out, '-q').status).toBe(0);
+    const bytes = readFileSync(out);
+    const size = 176 * 144 * 3 / 2;
+    expect(bytes.length).toBe(28 * size);
+    expect(md5(bytes.subarray(0, size))).toBe(md5File('018').split(/\s+/)[0]);
+  });
+
+  it('decode without output prints a vpxdec-style summary, or JSON', () => {
+    const r = excamera('decode', vector('001'));
+    expect(r.stdout).toMatch(/^29 decoded frames\/29 showed frames in \d+ us \([\d.]+ fps\)\n$/);
+    const j = JSON.parse(excamera('decode', vector('018'), '--json').stdout);
+    expect(j).toMatchObject({ frames: 29, decoded: 29, shown: 28, empty: 0, errors: [] });
+    expect(j.framesPerSecond).toBeGreaterThan(0);
+  });
+
+  it('decodes WebM input', async () => {
+    const ivf = parseIvf(new Uint8Array(readFileSync(vector('001'))));
+    const webm = await writeWebmVp8(
+      { width: 176, height: 144, frameRate: 30 },
+      ivf.frames.map((f, i) => ({ data: f.data, keyFrame: i === 0 })),
+    );
+    const path = join(dir, 'vp80-00-comprehensive-001.webm');
+    writeFileSync(path, webm);
+    const r = excamera('decode', path, '--md5');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(md5File('001'));
+  });
+
+  it('stops at a damaged frame, keeps the frames before it, and says where', () => {
+    const ivf = parseIvf(new Uint8Array(readFileSync(vector('001'))));
+    const frames = ivf.frames.map((f) => ({ data: f.data.slice(), pts: f.pts }));
+    frames[5] = { data: frames[5].data.subarray(0, 4), pts: frames[5].pts };
+    const damaged = join(dir, 'damaged.ivf');
+    writeFileSync(damaged, writeIvf({ width: 176, height: 144, timebaseDenominator: 30, timebaseNumerator: 1 }, frames));
+    const out = join(dir, 'damaged.y4m');
+    const r = excamera('decode', damaged, '-o', out, '-q');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/frame 5/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(parseY4m(new Uint8Array(readFileSync(out))).frames.length).toBe(5);
+    // --keep-going skips it and goes on from the state before it; later frames
+    // that depended on it (here on its probability updates) may fail in turn.
+    const k = excamera('decode', damaged, '--md5', '--keep-going');
+    expect(k.status).toBe(1);
+    expect(k.stderr).toMatch(/skipped: .*frame 5/);
+    const lines = k.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    const sums = (ls: string[]): string[] => ls.map((l) => l.split(/\s+/)[0]);
+    expect(sums(lines.slice(0, 5))).toEqual(sums(md5File('001').trim().split('\n').slice(0, 5)));
+  });
+
+  it('reports missing and non-VP8 inputs in one line', () => {
+    const missing = excamera('decode', join(dir, 'nope.ivf'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/ENOENT/);
+    const y4m = excamera('decode', join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m'));
+    expect(y4m.status).toBe(1);
+    expect(y4m.stderr).toMatch(/raw video/);
+    const badOut = excamera('decode', vector('001'), '-o', join(dir, 'x.mp4'));
+    expect(badOut.status).toBe(1);
+    expect(badOut.stderr).toMatch(/\.y4m/);
+  });
+
+  it('info prints one JSON line per frame with its headers', () => {
+    const r = excamera('info', vector('008'));
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBe(2);
+    expect(lines[0]).toMatchObject({ frame: 0, type: 'key', width: 1432, height: 888, version: 0, showFrame: true });
+    expect(lines[0].quantizer).toHaveProperty('yAcQi');
+    expect(lines[0].loopFilter).toHaveProperty('sharpness');
+    expect(lines[0].segmentation).toHaveProperty('enabled');
+    expect(lines[0].partitions.tokens.length).toBeGreaterThan(0);
+    expect(lines[1]).toMatchObject({ frame: 1, type: 'inter', width: 1432, height: 888 });
+    expect(lines[1].refresh).toHaveProperty('golden');
+    expect(lines[1].signBias).toHaveProperty('altref');
+    const hidden = excamera('info', vector('018')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(hidden.filter((h) => !h.showFrame).length).toBe(1);
+  });
+});
