@@ -56,3 +56,75 @@ export function startsWith(bytes: Uint8Array, magic: Uint8Array, offset = 0, pre
   for (let i = 0; i < length; i++) if (bytes[offset + i] !== magic[i]) return false;
   return true;
 }
+
+/**
+ * A file read one frame at a time, holding one frame in memory. Await `next()`
+ * until it returns null (one call at a time), or use `for await (const frame
+ * of reader)`, which closes the file at the end. Subclasses read the frame at
+ * an offset; this class keeps the position, counts frames, and with
+ * `allowTruncated` turns a frame cut short into the end of the file.
+ */
+export abstract class FrameFileReader<F> implements AsyncIterable<F> {
+  private position: number;
+  private frameIndex = 0;
+  private done = false;
+  private truncated: number | null = null;
+
+  protected constructor(
+    readonly path: string,
+    protected readonly handle: FileHandle,
+    firstFrameAt: number,
+    private readonly allowTruncated: boolean,
+  ) {
+    this.position = firstFrameAt;
+  }
+
+  /** Reads the frame starting at `offset`: the frame and where the next one starts, or null at the end of the file. */
+  protected abstract readFrameAt(offset: number, frameIndex: number): Promise<{ frame: F; next: number } | null>;
+
+  /** Frames returned so far. */
+  get framesRead(): number {
+    return this.frameIndex;
+  }
+
+  /** With `allowTruncated`, the offset of the frame where the file was cut short; otherwise null. */
+  get truncatedAt(): number | null {
+    return this.truncated;
+  }
+
+  /** The next frame (its data a fresh buffer the caller owns), or null after the last one. */
+  async next(): Promise<F | null> {
+    if (this.done) return null;
+    const offset = this.position;
+    try {
+      const r = await this.readFrameAt(offset, this.frameIndex);
+      if (r === null) {
+        this.done = true;
+        return null;
+      }
+      this.position = r.next;
+      this.frameIndex++;
+      return r.frame;
+    } catch (error) {
+      this.done = true;
+      if (this.allowTruncated && error instanceof ContainerError && error.code === 'truncated') {
+        this.truncated = offset;
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.done = true;
+    await this.handle.close().catch(() => undefined); // closing twice is harmless
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<F, void, undefined> {
+    try {
+      for (let frame = await this.next(); frame !== null; frame = await this.next()) yield frame;
+    } finally {
+      await this.close();
+    }
+  }
+}

@@ -17,7 +17,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { AtomicFileWriter } from './atomic.js';
 import { ContainerError, resolveLimits, type ContainerLimits, type ReadOptions } from './errors.js';
-import { latin1, readFully, startsWith } from './io.js';
+import { FrameFileReader, latin1, readFully, startsWith } from './io.js';
 
 export const IVF_SIGNATURE: Uint8Array = new TextEncoder().encode('DKIF');
 export const IVF_HEADER_BYTES = 32;
@@ -154,32 +154,19 @@ export function parseIvf(bytes: Uint8Array, options?: ReadOptions): IvfFile {
   return Object.freeze({ header, frames: Object.freeze(frames), truncatedAt });
 }
 
-/**
- * Reads an IVF file frame by frame, holding one frame in memory at a time.
- * Await `next()` until it returns null (one call at a time), or use
- * `for await (const frame of reader)`, which closes the file at the end.
- */
-export class IvfFileReader implements AsyncIterable<IvfFrame> {
-  readonly path: string;
+/** Reads an IVF file frame by frame (see FrameFileReader). */
+export class IvfFileReader extends FrameFileReader<IvfFrame> {
   readonly header: IvfHeader;
-  private readonly handle: FileHandle;
   private readonly fileSize: number;
   private readonly limits: ContainerLimits;
-  private readonly allowTruncated: boolean;
   private readonly frameHeader = new Uint8Array(IVF_FRAME_HEADER_BYTES);
   private readonly frameHeaderView = new DataView(this.frameHeader.buffer);
-  private offset = IVF_HEADER_BYTES;
-  private frameIndex = 0;
-  private done = false;
-  private truncated: number | null = null;
 
   private constructor(path: string, handle: FileHandle, header: IvfHeader, fileSize: number, limits: ContainerLimits, allowTruncated: boolean) {
-    this.path = path;
-    this.handle = handle;
+    super(path, handle, IVF_HEADER_BYTES, allowTruncated);
     this.header = header;
     this.fileSize = fileSize;
     this.limits = limits;
-    this.allowTruncated = allowTruncated;
   }
 
   /** Opens `path` and reads its file header. */
@@ -197,63 +184,21 @@ export class IvfFileReader implements AsyncIterable<IvfFrame> {
     }
   }
 
-  /** Frames returned so far. */
-  get framesRead(): number {
-    return this.frameIndex;
-  }
-
-  /** With `allowTruncated`, the offset of the frame header where the file was cut short; otherwise null. */
-  get truncatedAt(): number | null {
-    return this.truncated;
-  }
-
-  /** The next frame (its data a fresh buffer the caller owns), or null after the last one. */
-  async next(): Promise<IvfFrame | null> {
-    if (this.done) return null;
-    const offset = this.offset;
-    try {
-      const headerBytes = await readFully(this.handle, this.frameHeader, offset);
-      if (headerBytes === 0) return this.finish();
-      if (headerBytes < IVF_FRAME_HEADER_BYTES) {
-        throw new ContainerError('truncated', 'ivf', `file ends ${headerBytes} bytes into a 12-byte frame header`, offset, this.frameIndex);
-      }
-      const dataStart = offset + IVF_FRAME_HEADER_BYTES;
-      // Checked against the file size before allocating, so a corrupt size cannot make us allocate.
-      const size = checkFrameHeader(this.frameHeaderView, 0, offset, Math.max(0, this.fileSize - dataStart), this.frameIndex, this.limits);
-      const data = new Uint8Array(size);
-      const read = await readFully(this.handle, data, dataStart);
-      if (read < size) { // the file shrank after we opened it
-        throw new ContainerError('truncated', 'ivf', `frame of ${size} bytes is cut short after ${read} bytes`, offset, this.frameIndex);
-      }
-      this.offset = dataStart + size;
-      this.frameIndex++;
-      return Object.freeze({ data, pts: this.frameHeaderView.getBigInt64(4, true), byteOffset: offset });
-    } catch (error) {
-      if (this.allowTruncated && error instanceof ContainerError && error.code === 'truncated') {
-        this.truncated = offset;
-        return this.finish();
-      }
-      this.done = true;
-      throw error;
+  protected async readFrameAt(offset: number, frameIndex: number): Promise<{ frame: IvfFrame; next: number } | null> {
+    const headerBytes = await readFully(this.handle, this.frameHeader, offset);
+    if (headerBytes === 0) return null;
+    if (headerBytes < IVF_FRAME_HEADER_BYTES) {
+      throw new ContainerError('truncated', 'ivf', `file ends ${headerBytes} bytes into a 12-byte frame header`, offset, frameIndex);
     }
-  }
-
-  async close(): Promise<void> {
-    this.done = true;
-    await this.handle.close().catch(() => undefined); // closing twice is harmless
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<IvfFrame, void, undefined> {
-    try {
-      for (let frame = await this.next(); frame !== null; frame = await this.next()) yield frame;
-    } finally {
-      await this.close();
+    const dataStart = offset + IVF_FRAME_HEADER_BYTES;
+    // Checked against the file size before allocating, so a corrupt size cannot make us allocate.
+    const size = checkFrameHeader(this.frameHeaderView, 0, offset, Math.max(0, this.fileSize - dataStart), frameIndex, this.limits);
+    const data = new Uint8Array(size);
+    const read = await readFully(this.handle, data, dataStart);
+    if (read < size) { // the file shrank after we opened it
+      throw new ContainerError('truncated', 'ivf', `frame of ${size} bytes is cut short after ${read} bytes`, offset, frameIndex);
     }
-  }
-
-  private finish(): null {
-    this.done = true;
-    return null;
+    return { frame: Object.freeze({ data, pts: this.frameHeaderView.getBigInt64(4, true), byteOffset: offset }), next: dataStart + size };
   }
 }
 

@@ -18,7 +18,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { AtomicFileWriter } from './atomic.js';
 import { ContainerError, resolveLimits, type ContainerLimits, type ReadOptions } from './errors.js';
-import { latin1, readFully, startsWith } from './io.js';
+import { FrameFileReader, latin1, readFully, startsWith } from './io.js';
 
 const encoder = new TextEncoder();
 export const Y4M_SIGNATURE: Uint8Array = encoder.encode('YUV4MPEG2 ');
@@ -250,33 +250,19 @@ export function parseY4m(bytes: Uint8Array, options?: ReadOptions): Y4mFile {
   return Object.freeze({ header, frameBytes, frames: Object.freeze(frames), truncatedAt });
 }
 
-/**
- * Reads a Y4M file frame by frame, holding one frame in memory at a time.
- * Await `next()` until it returns null (one call at a time), or use
- * `for await (const frame of reader)`, which closes the file at the end.
- */
-export class Y4mFileReader implements AsyncIterable<Y4mFrame> {
-  readonly path: string;
+/** Reads a Y4M file frame by frame (see FrameFileReader). */
+export class Y4mFileReader extends FrameFileReader<Y4mFrame> {
   readonly header: Y4mHeader;
   /** Bytes of samples per frame. */
   readonly frameBytes: number;
-  private readonly handle: FileHandle;
   private readonly limits: ContainerLimits;
-  private readonly allowTruncated: boolean;
   private readonly scratch = new Uint8Array(256);
-  private offset: number;
-  private frameIndex = 0;
-  private done = false;
-  private truncated: number | null = null;
 
   private constructor(path: string, handle: FileHandle, header: Y4mHeader, dataStart: number, limits: ContainerLimits, allowTruncated: boolean) {
-    this.path = path;
-    this.handle = handle;
+    super(path, handle, dataStart, allowTruncated);
     this.header = header;
     this.frameBytes = frameSizeWithin(header, limits);
-    this.offset = dataStart;
     this.limits = limits;
-    this.allowTruncated = allowTruncated;
   }
 
   /** Opens `path` and reads its stream header. */
@@ -295,60 +281,18 @@ export class Y4mFileReader implements AsyncIterable<Y4mFrame> {
     }
   }
 
-  /** Frames returned so far. */
-  get framesRead(): number {
-    return this.frameIndex;
-  }
-
-  /** With `allowTruncated`, the offset of the FRAME line where the file was cut short; otherwise null. */
-  get truncatedAt(): number | null {
-    return this.truncated;
-  }
-
-  /** The next frame (its data a fresh buffer the caller owns), or null after the last one. */
-  async next(): Promise<Y4mFrame | null> {
-    if (this.done) return null;
-    const offset = this.offset;
-    try {
-      const line = await readLine(this.handle, offset, this.limits.maxHeaderBytes, 'FRAME line', this.frameIndex, this.scratch);
-      if (line.bytes.length === 0) return this.finish();
-      if (line.end === -1) unfinishedFrameLine(line.bytes, offset, this.frameIndex);
-      const tags = parseFrameLine(line.bytes.subarray(0, line.end), offset, this.frameIndex);
-      const dataStart = offset + line.end + 1;
-      const data = new Uint8Array(this.frameBytes);
-      const read = await readFully(this.handle, data, dataStart);
-      if (read < this.frameBytes) {
-        throw new ContainerError('truncated', 'y4m', `frame has ${read} of its ${this.frameBytes} bytes`, offset, this.frameIndex);
-      }
-      this.offset = dataStart + this.frameBytes;
-      this.frameIndex++;
-      return Object.freeze({ data, tags, byteOffset: offset });
-    } catch (error) {
-      if (this.allowTruncated && error instanceof ContainerError && error.code === 'truncated') {
-        this.truncated = offset;
-        return this.finish();
-      }
-      this.done = true;
-      throw error;
+  protected async readFrameAt(offset: number, frameIndex: number): Promise<{ frame: Y4mFrame; next: number } | null> {
+    const line = await readLine(this.handle, offset, this.limits.maxHeaderBytes, 'FRAME line', frameIndex, this.scratch);
+    if (line.bytes.length === 0) return null;
+    if (line.end === -1) unfinishedFrameLine(line.bytes, offset, frameIndex);
+    const tags = parseFrameLine(line.bytes.subarray(0, line.end), offset, frameIndex);
+    const dataStart = offset + line.end + 1;
+    const data = new Uint8Array(this.frameBytes);
+    const read = await readFully(this.handle, data, dataStart);
+    if (read < this.frameBytes) {
+      throw new ContainerError('truncated', 'y4m', `frame has ${read} of its ${this.frameBytes} bytes`, offset, frameIndex);
     }
-  }
-
-  async close(): Promise<void> {
-    this.done = true;
-    await this.handle.close().catch(() => undefined); // closing twice is harmless
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Y4mFrame, void, undefined> {
-    try {
-      for (let frame = await this.next(); frame !== null; frame = await this.next()) yield frame;
-    } finally {
-      await this.close();
-    }
-  }
-
-  private finish(): null {
-    this.done = true;
-    return null;
+    return { frame: Object.freeze({ data, tags, byteOffset: offset }), next: dataStart + this.frameBytes };
   }
 }
 

@@ -16,16 +16,7 @@
 // any bit consumed so far lay past the end. Callers check it at partition and
 // frame boundaries (DESIGN.md section 4).
 
-/** Number of left shifts that bring a range value back into [128, 255]. */
-const NORM_SHIFT: Uint8Array = (() => {
-  const t = new Uint8Array(256);
-  for (let r = 1; r < 256; r++) {
-    let s = 0;
-    while (((r << s) & 0x80) === 0) s++;
-    t[r] = s;
-  }
-  return t;
-})();
+import { NORM_SHIFT } from './tables.js';
 
 export class BoolDecoder {
   private readonly data: Uint8Array;

@@ -8,15 +8,7 @@
 // look ahead without running out of data and so that partitions produced here
 // are byte-identical to libvpx's for the same sequence of bools.
 
-const NORM_SHIFT: Uint8Array = (() => {
-  const t = new Uint8Array(256);
-  for (let r = 1; r < 256; r++) {
-    let s = 0;
-    while (((r << s) & 0x80) === 0) s++;
-    t[r] = s;
-  }
-  return t;
-})();
+import { NORM_SHIFT } from './tables.js';
 
 export class BoolEncoder {
   private buffer: Uint8Array;

@@ -54,6 +54,19 @@ export function edgeParams(level: number, sharpness: number, keyFrame: boolean, 
 }
 
 /**
+ * The normal filter's test (section 15.3): filter this segment only when the
+ * step across the edge is below the edge limit and every step between
+ * neighbours on either side is within the interior limit.
+ */
+function normalFilterApplies(p3: number, p2: number, p1: number, p0: number, q0: number, q1: number, q2: number, q3: number, edgeLimit: number, interior: number): boolean {
+  return (
+    Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) <= edgeLimit &&
+    Math.abs(p3 - p2) <= interior && Math.abs(p2 - p1) <= interior && Math.abs(p1 - p0) <= interior &&
+    Math.abs(q1 - q0) <= interior && Math.abs(q2 - q1) <= interior && Math.abs(q3 - q2) <= interior
+  );
+}
+
+/**
  * Normal filter across a macroblock edge (section 15.3): `n` segments starting
  * at `pos`, `step` apart across the edge and `pitch` apart along it.
  */
@@ -62,9 +75,7 @@ function mbEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n
   for (let i = 0; i < n; i++, pos += pitch) {
     const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
     const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
-    if (Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
-    if (Math.abs(p3 - p2) > interior || Math.abs(p2 - p1) > interior || Math.abs(p1 - p0) > interior ||
-        Math.abs(q1 - q0) > interior || Math.abs(q2 - q1) > interior || Math.abs(q3 - q2) > interior) continue;
+    if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
     const ps2 = p2 - 128, ps1 = p1 - 128, ps0 = p0 - 128;
     const qs0 = q0 - 128, qs1 = q1 - 128, qs2 = q2 - 128;
     const w = c8(c8(ps1 - qs1) + 3 * (qs0 - ps0));
@@ -95,9 +106,7 @@ function subblockEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: num
   for (let i = 0; i < n; i++, pos += pitch) {
     const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
     const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
-    if (Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
-    if (Math.abs(p3 - p2) > interior || Math.abs(p2 - p1) > interior || Math.abs(p1 - p0) > interior ||
-        Math.abs(q1 - q0) > interior || Math.abs(q2 - q1) > interior || Math.abs(q3 - q2) > interior) continue;
+    if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
     const ps1 = p1 - 128, ps0 = p0 - 128, qs0 = q0 - 128, qs1 = q1 - 128;
     const hev = Math.abs(p1 - p0) > hevT || Math.abs(q1 - q0) > hevT;
     const a = c8((hev ? c8(ps1 - qs1) : 0) + 3 * (qs0 - ps0));

@@ -195,3 +195,15 @@ export const NUM_MODE_LF_DELTAS = 4;
 /** Largest quantizer index and loop-filter level. */
 export const MAX_QINDEX = 127;
 export const MAX_LOOP_FILTER = 63;
+
+// --- Bool coder (section 7.3) ---------------------------------------------------
+/** Number of left shifts that bring a range value 1..255 back into 128..255. */
+export const NORM_SHIFT: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let r = 1; r < 256; r++) {
+    let s = 0;
+    while (((r << s) & 0x80) === 0) s++;
+    t[r] = s;
+  }
+  return t;
+})();
