@@ -8,6 +8,7 @@
 // look ahead without running out of data and so that partitions produced here
 // are byte-identical to libvpx's for the same sequence of bools.
 
+import { Vp8Error } from './errors.js';
 import { NORM_SHIFT } from './tables.js';
 
 export class BoolEncoder {
@@ -107,6 +108,6 @@ function treePath(tree: Int8Array, value: number): number[] {
     pathCache.set(tree, byValue);
   }
   const path = byValue.get(value);
-  if (!path) throw new RangeError(`value ${value} is not a leaf of the tree`);
+  if (!path) throw new Vp8Error('invalid-argument', `value ${value} is not a leaf of the coding tree`);
   return path;
 }
