@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile } from '../src/cli/decode.js';
 import { parseIvf, parseY4m, writeIvf, writeY4m } from '../src/container/index.js';
 import { frameInfo, type FrameInfo } from '../src/vp8/index.js';
+import { roundTripMismatches } from '../test/helpers/roundtrip.js';
 import { CLIPS } from '../test/helpers/fixtures.js';
 import { haveTools } from '../test/helpers/tools.js';
 
@@ -195,6 +196,8 @@ describe.skipIf(!HAVE_LIBVPX)('live cross-check with libvpx (needs vpxenc and vp
       const file = parseIvf(new Uint8Array(readFileSync(ivf)));
       const inputFrames = c.clip === 'odd' ? 30 : Number(c.args.find((a) => a.startsWith('--limit='))?.slice(8) ?? 0);
       c.expect(file.frames.map((f) => frameInfo(f.data)), inputFrames);
+      // The syntax layer reproduces vpxenc's bytes exactly.
+      expect(roundTripMismatches(file.frames.map((f) => f.data))).toEqual([]);
       const expected = await vpxdecMd5(ivf);
       const actual = await ourMd5(ivf);
       expect(actual.length).toBe(expected.length);

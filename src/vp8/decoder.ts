@@ -22,7 +22,8 @@ import { allocateImage, extendImageBorders, type Image, type Plane } from './ima
 import { InterScratch, predictInter } from './inter.js';
 import { MacroblockEdges, predictBlock, predictSubblock } from './intra.js';
 import { loopFilterFrame } from './loop-filter.js';
-import { FrameModes, type ModeContext, readFrameModes } from './modes.js';
+import { FrameModes, frameModesSyntax, type ModeContext } from './modes.js';
+import { SyntaxReader } from './syntax-coder.js';
 import { type DequantFactors, dequantFactors, segmentQIndex } from './quant.js';
 import {
   type DecoderState, DEFAULT_PROBS, type EntropyProbs, NO_SEGMENT_FEATURES, type SegmentFeatures,
@@ -95,18 +96,36 @@ export function decodeFrame(state: DecoderState, frame: Uint8Array, options: Dec
   }
 }
 
-function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions): DecodeResult {
-  const limits: DecoderLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const ws = options.workspace ?? sharedWorkspace;
+/**
+ * Everything about a frame that follows from its header and the state it is
+ * decoded against (sections 9.3-9.11): size, probabilities, segment values,
+ * loop-filter deltas, dequantization factors and the context its macroblock
+ * headers are read with. Shared by the decoder, the syntax layer and the
+ * encoder.
+ */
+export interface FrameSetup {
+  readonly keyFrame: boolean;
+  readonly width: number;
+  readonly height: number;
+  readonly mbCols: number;
+  readonly mbRows: number;
+  /** The probabilities this frame is coded with. */
+  readonly frameProbs: EntropyProbs;
+  /** The probabilities the next frame starts from. */
+  readonly persistentProbs: EntropyProbs;
+  readonly features: SegmentFeatures;
+  readonly refLfDeltas: Int8Array;
+  readonly modeLfDeltas: Int8Array;
+  /** Dequantization factors of each segment. */
+  readonly segmentQuant: readonly DequantFactors[];
+  readonly modeContext: ModeContext;
+  /** Version 1-3 streams use bilinear filters; version 3 full-sample chroma vectors. */
+  readonly bilinear: boolean;
+  readonly fullPixel: boolean;
+}
 
-  // libvpx refuses an empty frame without touching its state, and vpxdec
-  // (with --keep-going) and ffmpeg then show nothing for it: so do we.
-  if (frame.length === 0) return { state, image: null, header: null };
-  if (frame.length > limits.maxFrameBytes) {
-    throw new Vp8Error('too-large', `frame of ${frame.length} bytes exceeds the limit of ${limits.maxFrameBytes}`);
-  }
-
-  const { header, decoder: first, firstPartitionStart } = readFrameHeader(frame);
+/** Works out a frame's setup from its header and the state (sections 9.3-9.11). */
+export function frameSetup(state: DecoderState, header: FrameHeader, limits: DecoderLimits = DEFAULT_LIMITS): FrameSetup {
   const keyFrame = header.keyFrame;
   if (!keyFrame && state.last === null) {
     throw new Vp8Error('no-keyframe', 'an inter frame cannot be decoded before a key frame', { byteOffset: 0 });
@@ -117,9 +136,6 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
   const width = keyFrame ? header.width : state.width;
   const height = keyFrame ? header.height : state.height;
   if (keyFrame) checkDimensions(width, height, limits);
-  const mbCols = (width + 15) >> 4;
-  const mbRows = (height + 15) >> 4;
-  ws.prepare(mbCols, mbRows);
 
   // Sections 9.9-9.11, 13.4, 16.1, 17.2: this frame's probabilities. Key
   // frames start from the defaults; updates apply to this frame, and persist
@@ -137,7 +153,6 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
       loopFilter: Int8Array.from(header.loopFilterUpdate, deltaValue),
     };
   }
-  const segmentProbs = Uint8Array.from(header.segmentProb, (p) => p ?? 255);
 
   // Section 9.4: loop filter deltas persist; key frames reset them (libvpx).
   let refLfDeltas = keyFrame ? new Int8Array(4) : state.refLfDeltas;
@@ -145,31 +160,6 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
   if (header.loopFilterAdjEnable && header.modeRefLfDeltaUpdate) {
     refLfDeltas = applyDeltaUpdates(refLfDeltas, header.refFrameDeltaUpdate);
     modeLfDeltas = applyDeltaUpdates(modeLfDeltas, header.mbModeDeltaUpdate);
-  }
-
-  // Sections 10, 11, 16, 17: every macroblock header of the first partition.
-  const signBias = new Uint8Array(4);
-  signBias[GOLDEN_FRAME] = header.signBiasGolden ? 1 : 0;
-  signBias[ALTREF_FRAME] = header.signBiasAlternate ? 1 : 0;
-  const modeContext: ModeContext = {
-    keyFrame,
-    updateSegmentMap: header.segmentationEnabled && header.updateMbSegmentationMap,
-    segmentProbs,
-    previousSegmentMap: state.segmentMap,
-    mbNoSkipCoeff: header.mbNoSkipCoeff,
-    probSkipFalse: header.probSkipFalse,
-    probIntra: header.probIntra,
-    probLast: header.probLast,
-    probGf: header.probGf,
-    yModeProbs: frameProbs.yMode,
-    uvModeProbs: frameProbs.uvMode,
-    mvProbs: frameProbs.mv,
-    signBias,
-  };
-  const modes = ws.modes;
-  readFrameModes(first, modeContext, modes);
-  if (first.overrun()) {
-    throw new Vp8Error('truncated', 'the macroblock headers run past the end of the frame', { byteOffset: frame.length });
   }
 
   // Section 9.6 / 14.1: dequantization factors per segment.
@@ -185,40 +175,86 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
     segmentQuant.push(dequantFactors(segmentQIndex(header.yAcQi, header.segmentationEnabled, features.absolute, features.quantizer[s]), qDeltas));
   }
 
+  const signBias = new Uint8Array(4);
+  signBias[GOLDEN_FRAME] = header.signBiasGolden ? 1 : 0;
+  signBias[ALTREF_FRAME] = header.signBiasAlternate ? 1 : 0;
+  const modeContext: ModeContext = {
+    keyFrame,
+    updateSegmentMap: header.segmentationEnabled && header.updateMbSegmentationMap,
+    segmentProbs: Uint8Array.from(header.segmentProb, (p) => p ?? 255),
+    previousSegmentMap: state.segmentMap,
+    mbNoSkipCoeff: header.mbNoSkipCoeff,
+    probSkipFalse: header.probSkipFalse,
+    probIntra: header.probIntra,
+    probLast: header.probLast,
+    probGf: header.probGf,
+    yModeProbs: frameProbs.yMode,
+    uvModeProbs: frameProbs.uvMode,
+    mvProbs: frameProbs.mv,
+    signBias,
+  };
+  return {
+    keyFrame,
+    width,
+    height,
+    mbCols: (width + 15) >> 4,
+    mbRows: (height + 15) >> 4,
+    frameProbs,
+    persistentProbs,
+    features,
+    refLfDeltas,
+    modeLfDeltas,
+    segmentQuant,
+    modeContext,
+    bilinear: header.version >= 1 && header.version <= 3,
+    fullPixel: header.version === 3,
+  };
+}
+
+function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions): DecodeResult {
+  const limits: DecoderLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const ws = options.workspace ?? sharedWorkspace;
+
+  // libvpx refuses an empty frame without touching its state, and vpxdec
+  // (with --keep-going) and ffmpeg then show nothing for it: so do we.
+  if (frame.length === 0) return { state, image: null, header: null };
+  if (frame.length > limits.maxFrameBytes) {
+    throw new Vp8Error('too-large', `frame of ${frame.length} bytes exceeds the limit of ${limits.maxFrameBytes}`);
+  }
+
+  const { header, decoder: first, firstPartitionStart } = readFrameHeader(frame);
+  const setup = frameSetup(state, header, limits);
+  const { mbCols, mbRows } = setup;
+  ws.prepare(mbCols, mbRows);
+
+  // Sections 10, 11, 16, 17: every macroblock header of the first partition.
+  const modes = ws.modes;
+  frameModesSyntax(new SyntaxReader(first), setup.modeContext, modes);
+  if (first.overrun()) {
+    throw new Vp8Error('truncated', 'the macroblock headers run past the end of the frame', { byteOffset: frame.length });
+  }
+
   // Section 9.5: token partitions, one per macroblock row in rotation.
   const layout = locatePartitions(frame, firstPartitionStart, header);
   const partitions = layout.starts.map((s, i) => new BoolDecoder(frame, s, layout.ends[i]));
 
-  const img = allocateImage(width, height);
-  const refs: (Image | null)[] = [null, state.last, state.golden, state.altref];
-  const bilinear = header.version >= 1 && header.version <= 3;
-  const fullPixel = header.version === 3;
+  const img = allocateImage(setup.width, setup.height);
+  const refs = referenceList(state);
+  const coeffProbs = setup.frameProbs.coeff;
   for (let mbRow = 0; mbRow < mbRows; mbRow++) {
     const tokens = partitions[mbRow % partitions.length];
     ws.tokens.startRow();
     for (let mbCol = 0; mbCol < mbCols; mbCol++) {
       const mb = mbRow * mbCols + mbCol;
-      const yMode = modes.yMode[mb];
-      const hasY2 = yMode !== B_PRED && yMode !== SPLITMV;
+      const hasY2 = hasY2Block(modes.yMode[mb]);
       let residue = false;
       if (modes.skipCoeff[mb]) {
         ws.tokens.skip(mbCol, hasY2);
       } else {
         ws.coeffs.fill(0);
-        residue = readMacroblockTokens(tokens, frameProbs.coeff, hasY2, ws.tokens, mbCol, ws.coeffs, ws.eobs, segmentQuant[modes.segmentId[mb]]);
+        residue = readMacroblockTokens(tokens, coeffProbs, hasY2, ws.tokens, mbCol, ws.coeffs, 0, ws.eobs, 0, setup.segmentQuant[modes.segmentId[mb]]);
       }
-      // Section 15.1: inner edges are not filtered in a macroblock without
-      // coefficients whose mode is neither B_PRED nor SPLITMV.
-      ws.skipInner[mb] = hasY2 && !residue ? 1 : 0;
-      const ref = modes.refFrame[mb];
-      if (ref === INTRA_FRAME) {
-        reconstructIntra(ws, img, mb, mbCol, mbRow, residue);
-      } else {
-        const refImg = refs[ref];
-        if (refImg === null) throw new Vp8Error('corrupt-header', 'a macroblock refers to a missing reference frame');
-        predictInterMacroblock(ws, refImg, img, mb, mbCol, mbRow, bilinear, fullPixel);
-        if (residue) addResidue(ws, img, mbCol, mbRow, hasY2);
-      }
+      reconstructMacroblock(ws, setup, img, refs, mb, mbCol, mbRow, residue);
     }
   }
   for (let i = 0; i < partitions.length; i++) {
@@ -226,10 +262,55 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
       throw new Vp8Error('truncated', `token partition ${i + 1} of ${partitions.length} ends before its last macroblock`, { byteOffset: layout.ends[i] });
     }
   }
+  return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, header };
+}
 
+/** Whether a macroblock with this luma mode has a Y2 block (section 13). */
+export function hasY2Block(yMode: number): boolean {
+  return yMode !== B_PRED && yMode !== SPLITMV;
+}
+
+/** The reference pictures indexed by INTRA_FRAME (none), LAST, GOLDEN, ALTREF. */
+export function referenceList(state: DecoderState): readonly (Image | null)[] {
+  return [null, state.last, state.golden, state.altref];
+}
+
+/**
+ * Sections 12, 14 and 18: predicts macroblock `mb` (its modes in
+ * `ws.modes`) and adds its residue (dequantized coefficients in `ws.coeffs`,
+ * `ws.eobs`, when `residue`), writing into `img`. Also records whether the
+ * loop filter skips its inner edges.
+ */
+export function reconstructMacroblock(
+  ws: DecoderWorkspace, setup: FrameSetup, img: Image, refs: readonly (Image | null)[],
+  mb: number, mbCol: number, mbRow: number, residue: boolean,
+): void {
+  const modes = ws.modes;
+  const hasY2 = hasY2Block(modes.yMode[mb]);
+  // Section 15.1: inner edges are not filtered in a macroblock without
+  // coefficients whose mode is neither B_PRED nor SPLITMV.
+  ws.skipInner[mb] = hasY2 && !residue ? 1 : 0;
+  const ref = modes.refFrame[mb];
+  if (ref === INTRA_FRAME) {
+    reconstructIntra(ws, img, mb, mbCol, mbRow, residue);
+  } else {
+    const refImg = refs[ref];
+    if (refImg === null) throw new Vp8Error('corrupt-header', 'a macroblock refers to a missing reference frame');
+    predictInterMacroblock(ws, refImg, img, mb, mbCol, mbRow, setup.bilinear, setup.fullPixel);
+    if (residue) addResidue(ws, img, mbCol, mbRow, hasY2);
+  }
+}
+
+/**
+ * The end of a frame (sections 15, 9.7-9.11, 10): loop-filters the
+ * reconstructed picture, extends its borders, and returns the state after
+ * the frame.
+ */
+export function finishFrame(state: DecoderState, header: FrameHeader, setup: FrameSetup, ws: DecoderWorkspace, img: Image): DecoderState {
+  const { keyFrame, mbCols, mbRows } = setup;
   // Section 15: the loop filter, skipped entirely when the frame level is 0.
   if (header.loopFilterLevel !== 0) {
-    computeFilterLevels(ws, header, features, refLfDeltas, modeLfDeltas);
+    computeFilterLevels(ws, header, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
     loopFilterFrame(img, {
       simple: header.filterType === 1,
       sharpness: header.sharpnessLevel,
@@ -260,21 +341,20 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
   // Section 10: the segment map persists unless this frame rewrote it; key
   // frames without a map update reset it to zeros.
   let segmentMap = state.segmentMap;
-  if (modeContext.updateSegmentMap || keyFrame) segmentMap = modes.segmentId.slice();
+  if (setup.modeContext.updateSegmentMap || keyFrame) segmentMap = ws.modes.segmentId.slice();
 
-  const next: DecoderState = {
-    width,
-    height,
-    probs: persistentProbs,
-    segmentFeatures: features,
+  return {
+    width: setup.width,
+    height: setup.height,
+    probs: setup.persistentProbs,
+    segmentFeatures: setup.features,
     segmentMap,
-    refLfDeltas,
-    modeLfDeltas,
+    refLfDeltas: setup.refLfDeltas,
+    modeLfDeltas: setup.modeLfDeltas,
     last,
     golden,
     altref,
   };
-  return { state: next, image: header.showFrame ? img : null, header };
 }
 
 function checkDimensions(width: number, height: number, limits: DecoderLimits): void {

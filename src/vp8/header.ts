@@ -4,9 +4,9 @@
 // on key frames, the start code and dimensions; section 9.1) followed by the
 // first partition, whose leading bools are the frame header proper (sections
 // 9.2-9.11). The header is described once, by `frameHeaderSyntax`, in terms of
-// a `SyntaxCoder` that either reads or writes each field; `readFrameHeader`
-// and `writeFrameHeader` are that one description run in each direction, so
-// the two can never disagree. Field names follow Annex A.
+// a `SyntaxCoder` (syntax-coder.ts) that either reads or writes each field;
+// `readFrameHeader` and `writeFrameHeader` are that one description run in
+// each direction, so the two can never disagree. Field names follow Annex A.
 //
 // The header records the syntax as coded, not only its meaning: an optional
 // delta keeps its presence flag, magnitude and sign bit separately, because an
@@ -15,6 +15,7 @@
 import { BoolDecoder } from './bool-decoder.js';
 import type { BoolEncoder } from './bool-encoder.js';
 import { Vp8Error } from './errors.js';
+import { type SyntaxCoder, SyntaxReader, SyntaxWriter } from './syntax-coder.js';
 import { COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, MV_PROB_COUNT, MV_UPDATE_PROBS } from './tables.js';
 
 /** The 3-byte frame tag (section 9.1). */
@@ -101,17 +102,7 @@ export interface FrameHeader extends FrameTag {
   readonly mvProbUpdates: Int16Array;
 }
 
-/** A reader or a writer of header fields; the syntax function calls it for every field. */
-export interface SyntaxCoder {
-  /** L(1): a flag. The writer writes `value`; both return the field's value. */
-  flag(value: boolean): boolean;
-  /** L(n): an unsigned literal. */
-  literal(bits: number, value: number): number;
-  /** B(p): a bool with probability p of being 0. */
-  bool(prob: number, value: number): number;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function codedDelta(c: SyntaxCoder, bits: number, d: CodedDelta | null): CodedDelta | null {
   if (!c.flag(d !== null)) return null;
@@ -271,37 +262,6 @@ export function blankHeader(tag: FrameTag, dims?: { width: number; horizontalSca
   };
 }
 
-/** Reads header fields from a bool decoder. */
-export class HeaderReader implements SyntaxCoder {
-  constructor(private readonly d: BoolDecoder) {}
-  flag(): boolean {
-    return this.d.readBit() === 1;
-  }
-  literal(bits: number): number {
-    return this.d.readLiteral(bits);
-  }
-  bool(prob: number): number {
-    return this.d.readBool(prob);
-  }
-}
-
-/** Writes header fields to a bool encoder. */
-export class HeaderWriter implements SyntaxCoder {
-  constructor(private readonly e: BoolEncoder) {}
-  flag(value: boolean): boolean {
-    this.e.writeBit(value ? 1 : 0);
-    return value;
-  }
-  literal(bits: number, value: number): number {
-    this.e.writeLiteral(bits, value);
-    return value;
-  }
-  bool(prob: number, value: number): number {
-    this.e.writeBool(prob, value);
-    return value;
-  }
-}
-
 /** Size of the uncompressed data chunk: 3 bytes, plus 7 on key frames (section 9.1). */
 export function uncompressedChunkSize(keyFrame: boolean): number {
   return keyFrame ? 10 : 3;
@@ -356,7 +316,7 @@ export function readFrameHeader(frame: Uint8Array): { header: FrameHeader; decod
   }
   const decoder = new BoolDecoder(frame, start, frame.length);
   const header = blankHeader(tag, dims);
-  frameHeaderSyntax(new HeaderReader(decoder), header);
+  frameHeaderSyntax(new SyntaxReader(decoder), header);
   return { header, decoder, firstPartitionStart: start };
 }
 
@@ -371,7 +331,7 @@ export function writeFrameHeader(header: FrameHeader, e: BoolEncoder): void {
     intra16x16Prob: header.intra16x16Prob ? header.intra16x16Prob.slice() : null,
     intraChromaProb: header.intraChromaProb ? header.intraChromaProb.slice() : null,
   };
-  frameHeaderSyntax(new HeaderWriter(e), copy);
+  frameHeaderSyntax(new SyntaxWriter(e), copy);
 }
 
 /** Byte ranges of the token partitions (section 9.5). */

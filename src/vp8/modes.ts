@@ -9,12 +9,18 @@
 // up to three neighbours (section 16.3), and vectors as differences from the
 // "best" neighbouring vector (section 17).
 //
+// Like the frame header, this syntax is written once against a SyntaxCoder
+// (syntax-coder.ts): `frameModesSyntax` with a reader fills a FrameModes from
+// the bitstream, with a writer it codes the FrameModes it is given. Contexts
+// only ever look at macroblocks (and subblocks) coded before, so they are the
+// same in both directions.
+//
 // Units: motion vectors are in quarter luma samples, row then column, as in
 // the RFC. libvpx stores them doubled in 16-bit fields, so sums and clamps
 // wrap at ±16384 quarter samples; `wrapMv` reproduces that. It only matters
 // for frames wider or taller than 4096 samples.
 
-import type { BoolDecoder } from './bool-decoder.js';
+import type { SyntaxCoder } from './syntax-coder.js';
 import {
   ALTREF_FRAME, B_DC_PRED, B_HE_PRED, B_PRED, B_TM_PRED, B_VE_PRED, BMODE_PROBS, BMODE_TREE,
   DC_PRED, GOLDEN_FRAME, H_PRED, INTRA_FRAME, KF_BMODE_PROBS, KF_UV_MODE_PROBS, KF_YMODE_PROBS,
@@ -56,6 +62,28 @@ export class FrameModes {
   readonly bModes: Uint8Array;
   /** Subblock vectors of SPLITMV macroblocks, 16 × [row, col] per macroblock. */
   readonly bMv: Int16Array;
+  /**
+   * How each partition of a SPLITMV macroblock codes its vector (LEFT4X4,
+   * ABOVE4X4, ZERO4X4 or NEW4X4), 16 per macroblock: several may give the
+   * same vector, and a rewritten frame must code the same one.
+   */
+  readonly subMvMode: Uint8Array;
+
+  /** A copy with its own arrays. */
+  clone(): FrameModes {
+    const c = new FrameModes(this.mbCols, this.mbRows);
+    c.yMode.set(this.yMode);
+    c.uvMode.set(this.uvMode);
+    c.refFrame.set(this.refFrame);
+    c.skipCoeff.set(this.skipCoeff);
+    c.segmentId.set(this.segmentId);
+    c.partitioning.set(this.partitioning);
+    c.mv.set(this.mv);
+    c.bModes.set(this.bModes);
+    c.bMv.set(this.bMv);
+    c.subMvMode.set(this.subMvMode);
+    return c;
+  }
 
   constructor(readonly mbCols: number, readonly mbRows: number) {
     const n = mbCols * mbRows;
@@ -69,6 +97,7 @@ export class FrameModes {
     this.mv = new Int16Array(2 * n);
     this.bModes = new Uint8Array(16 * n);
     this.bMv = new Int16Array(32 * n);
+    this.subMvMode = new Uint8Array(16 * n);
   }
 }
 
@@ -104,101 +133,68 @@ function impliedBMode(yMode: number): number {
   }
 }
 
-/** Reads one motion vector component in quarter samples (section 17.1). */
-function readMvComponent(d: BoolDecoder, p: Uint8Array, off: number): number {
+/**
+ * One motion vector component in quarter samples (section 17.1): a short
+ * magnitude 0..7 from a tree, or a long one bit by bit, then the sign.
+ */
+function mvComponentSyntax(c: SyntaxCoder, p: Uint8Array, off: number, value: number): number {
+  const mag = value < 0 ? -value : value;
   let x = 0;
-  if (d.readBool(p[off + MV_PROB_IS_SHORT])) {
+  if (c.bool(p[off + MV_PROB_IS_SHORT], mag > 7 ? 1 : 0)) {
     // Long form: bits 0-2, then 9 down to 4, then bit 3, which is implicit
     // when no higher bit is set (the short form would have been used).
-    for (let i = 0; i < 3; i++) x += d.readBool(p[off + MV_PROB_LONG + i]) << i;
-    for (let i = MV_LONG_BITS - 1; i > 3; i--) x += d.readBool(p[off + MV_PROB_LONG + i]) << i;
-    if (!(x & 0xfff0) || d.readBool(p[off + MV_PROB_LONG + 3])) x += 8;
+    for (let i = 0; i < 3; i++) x += c.bool(p[off + MV_PROB_LONG + i], (mag >> i) & 1) << i;
+    for (let i = MV_LONG_BITS - 1; i > 3; i--) x += c.bool(p[off + MV_PROB_LONG + i], (mag >> i) & 1) << i;
+    if (!(x & 0xfff0) || c.bool(p[off + MV_PROB_LONG + 3], (mag >> 3) & 1)) x += 8;
   } else {
-    x = d.readTree(SMALL_MV_TREE, p, off + MV_PROB_SHORT);
+    x = c.tree(SMALL_MV_TREE, p, off + MV_PROB_SHORT, mag);
   }
-  if (x && d.readBool(p[off + MV_PROB_SIGN])) x = -x;
+  if (x && c.bool(p[off + MV_PROB_SIGN], value < 0 ? 1 : 0)) x = -x;
   return x;
 }
 
-/** Scratch for the near-vector search of section 16.3. */
-const nearMv = new Int32Array(8); // 4 × [row, col]; entry 0 stays zero
-const nearCount = new Int32Array(4);
+/** A motion vector coded as a difference from `best` (row then column); returns the vector's component. */
+function mvSyntax(c: SyntaxCoder, probs: Uint8Array, component: number, value: number, best: number): number {
+  return wrapMv(mvComponentSyntax(c, probs, component * MV_PROB_COUNT, value - best) + best);
+}
 
 /**
- * Reads the macroblock headers of a whole frame from the first partition
- * (sections 10, 11, 16, 17) into `out`.
+ * The motion vector candidates of section 16.3 for one macroblock: up to
+ * three distinct neighbouring vectors with weights, sorted so that candidate 1
+ * is "nearest" and 2 "near", and the clamped vectors the modes use.
  */
-export function readFrameModes(d: BoolDecoder, c: ModeContext, out: FrameModes): void {
-  const { mbCols, mbRows } = out;
-  for (let mbRow = 0; mbRow < mbRows; mbRow++) {
-    for (let mbCol = 0; mbCol < mbCols; mbCol++) {
-      const mb = mbRow * mbCols + mbCol;
-      // Section 10: segment id; when the map is not updated, key frames reset
-      // it to 0 and inter frames keep the previous frame's (libvpx).
-      if (c.updateSegmentMap) out.segmentId[mb] = d.readTree(SEGMENT_TREE, c.segmentProbs);
-      else out.segmentId[mb] = c.keyFrame ? 0 : c.previousSegmentMap[mb];
-      // Section 11.1: mb_skip_coeff.
-      out.skipCoeff[mb] = c.mbNoSkipCoeff ? d.readBool(c.probSkipFalse) : 0;
-      if (c.keyFrame) readKeyFrameModes(d, out, mb, mbCol, mbRow);
-      else if (d.readBool(c.probIntra)) readInterModes(d, c, out, mb, mbCol, mbRow);
-      else readIntraModes(d, c, out, mb);
-    }
-  }
-}
+export class NearMvs {
+  /** [row, col] of candidates 0..3; candidate 0 is always the zero vector. */
+  readonly mv = new Int32Array(8);
+  /** Weight of each candidate: 0 = zero vectors, 1 = nearest, 2 = near, 3 = the third. */
+  readonly count = new Int32Array(4);
+  nearestRow = 0;
+  nearestCol = 0;
+  nearRow = 0;
+  nearCol = 0;
+  /** The base of NEWMV and NEW4X4 differences. */
+  bestRow = 0;
+  bestCol = 0;
+  /** 2 × (above and left neighbours that are SPLITMV) + (above-left is SPLITMV). */
+  splitCount = 0;
 
-/** Section 11.2-11.4: the modes of a key-frame macroblock. */
-function readKeyFrameModes(d: BoolDecoder, out: FrameModes, mb: number, mbCol: number, mbRow: number): void {
-  const yMode = d.readTree(KF_YMODE_TREE, KF_YMODE_PROBS);
-  out.yMode[mb] = yMode;
-  out.refFrame[mb] = INTRA_FRAME;
-  out.mv[2 * mb] = out.mv[2 * mb + 1] = 0;
-  const bModes = out.bModes;
-  const base = 16 * mb;
-  if (yMode === B_PRED) {
-    const mbCols = out.mbCols;
-    for (let b = 0; b < 16; b++) {
-      // Contexts: the subblock above and to the left, possibly in the
-      // neighbouring macroblock; B_DC_PRED outside the frame.
-      let above: number;
-      if (b >= 4) above = bModes[base + b - 4];
-      else above = mbRow > 0 ? bModes[base - 16 * mbCols + b + 12] : B_DC_PRED;
-      let left: number;
-      if (b & 3) left = bModes[base + b - 1];
-      else left = mbCol > 0 ? bModes[base - 16 + b + 3] : B_DC_PRED;
-      bModes[base + b] = d.readTree(BMODE_TREE, KF_BMODE_PROBS, (above * 10 + left) * 9);
-    }
-  } else {
-    bModes.fill(impliedBMode(yMode), base, base + 16);
+  /** Probability of each branch of the macroblock MV mode tree (section 16.3). */
+  modeProb(node: number): number {
+    return MODE_CONTEXTS[(node === 3 ? this.splitCount : this.count[node]) * 4 + node];
   }
-  out.uvMode[mb] = d.readTree(UV_MODE_TREE, KF_UV_MODE_PROBS);
-}
-
-/** Section 16.1: an intra macroblock in an inter frame. */
-function readIntraModes(d: BoolDecoder, c: ModeContext, out: FrameModes, mb: number): void {
-  const yMode = d.readTree(YMODE_TREE, c.yModeProbs);
-  out.yMode[mb] = yMode;
-  out.refFrame[mb] = INTRA_FRAME;
-  out.mv[2 * mb] = out.mv[2 * mb + 1] = 0;
-  const base = 16 * mb;
-  if (yMode === B_PRED) {
-    for (let b = 0; b < 16; b++) out.bModes[base + b] = d.readTree(BMODE_TREE, BMODE_PROBS);
-  } else {
-    out.bModes.fill(impliedBMode(yMode), base, base + 16);
-  }
-  out.uvMode[mb] = d.readTree(UV_MODE_TREE, c.uvModeProbs);
 }
 
 /**
  * Adds the vector of neighbour `n` to the candidate list of section 16.3,
  * with weight `weight`; returns the new index of the last candidate.
  */
-function addNeighbour(out: FrameModes, n: number, ref: number, signBias: Uint8Array, idx: number, weight: number): number {
-  const nRef = out.refFrame[n];
+function addNeighbour(m: FrameModes, n: number, ref: number, signBias: Uint8Array, out: NearMvs, idx: number, weight: number): number {
+  const nRef = m.refFrame[n];
   if (nRef === INTRA_FRAME) return idx;
-  let row = out.mv[2 * n];
-  let col = out.mv[2 * n + 1];
+  let row = m.mv[2 * n];
+  let col = m.mv[2 * n + 1];
   if (row === 0 && col === 0) {
-    nearCount[0] += weight;
+    out.count[0] += weight;
     return idx;
   }
   // A neighbour whose reference has the opposite sign bias points the other way.
@@ -207,150 +203,125 @@ function addNeighbour(out: FrameModes, n: number, ref: number, signBias: Uint8Ar
     col = wrapMv(-col);
   }
   // A vector equal to the last distinct candidate adds to that one's weight.
-  if (idx === 0 || row !== nearMv[2 * idx] || col !== nearMv[2 * idx + 1]) {
+  if (idx === 0 || row !== out.mv[2 * idx] || col !== out.mv[2 * idx + 1]) {
     idx++;
-    nearMv[2 * idx] = row;
-    nearMv[2 * idx + 1] = col;
+    out.mv[2 * idx] = row;
+    out.mv[2 * idx + 1] = col;
   }
-  nearCount[idx] += weight;
+  out.count[idx] += weight;
   return idx;
-}
-
-/** Section 16.2-16.4 and 17: an inter-predicted macroblock. */
-function readInterModes(d: BoolDecoder, c: ModeContext, out: FrameModes, mb: number, mbCol: number, mbRow: number): void {
-  const mbCols = out.mbCols;
-  const ref = d.readBool(c.probLast) ? (d.readBool(c.probGf) ? ALTREF_FRAME : GOLDEN_FRAME) : LAST_FRAME;
-  out.refFrame[mb] = ref;
-  out.uvMode[mb] = DC_PRED;
-
-  // Section 16.3: survey the above, left and above-left neighbours.
-  nearMv.fill(0);
-  nearCount.fill(0);
-  let idx = 0;
-  const above = mb - mbCols;
-  const left = mb - 1;
-  const aboveLeft = above - 1;
-  if (mbRow > 0) {
-    // The above neighbour is always first, so any non-zero vector starts the list.
-    idx = addNeighbour(out, above, ref, c.signBias, idx, 2);
-  }
-  if (mbCol > 0) idx = addNeighbour(out, left, ref, c.signBias, idx, 2);
-  if (mbRow > 0 && mbCol > 0) idx = addNeighbour(out, aboveLeft, ref, c.signBias, idx, 1);
-
-  // Bounds for clamping vectors: the macroblock may move at most 16 samples
-  // (64 quarter samples) beyond the frame's edges.
-  const toLeft = -mbCol * 64 - 64;
-  const toRight = (mbCols - 1 - mbCol) * 64 + 64;
-  const toTop = -mbRow * 64 - 64;
-  const toBottom = (out.mbRows - 1 - mbRow) * 64 + 64;
-
-  let mode: number;
-  let row = 0;
-  let col = 0;
-  if (!d.readBool(MODE_CONTEXTS[nearCount[0] * 4])) {
-    mode = ZEROMV;
-  } else {
-    // With three distinct candidates, the above-left one may merge with the nearest.
-    if (nearCount[3] > 0 && nearMv[6] === nearMv[2] && nearMv[7] === nearMv[3]) nearCount[1] += 1;
-    // Nearest is the candidate with the larger weight.
-    if (nearCount[2] > nearCount[1]) {
-      let t = nearCount[1]; nearCount[1] = nearCount[2]; nearCount[2] = t;
-      t = nearMv[2]; nearMv[2] = nearMv[4]; nearMv[4] = t;
-      t = nearMv[3]; nearMv[3] = nearMv[5]; nearMv[5] = t;
-    }
-    if (!d.readBool(MODE_CONTEXTS[nearCount[1] * 4 + 1])) {
-      mode = NEARESTMV;
-      row = clampMv(nearMv[2], toTop, toBottom);
-      col = clampMv(nearMv[3], toLeft, toRight);
-    } else if (!d.readBool(MODE_CONTEXTS[nearCount[2] * 4 + 2])) {
-      mode = NEARMV;
-      row = clampMv(nearMv[4], toTop, toBottom);
-      col = clampMv(nearMv[5], toLeft, toRight);
-    } else {
-      // The best vector is the nearest one if it is at least as common as zero.
-      const best = nearCount[1] >= nearCount[0] ? 1 : 0;
-      const bestRow = clampMv(nearMv[2 * best], toTop, toBottom);
-      const bestCol = clampMv(nearMv[2 * best + 1], toLeft, toRight);
-      const splitCount =
-        (mbRow > 0 && out.yMode[above] === SPLITMV ? 2 : 0) +
-        (mbCol > 0 && out.yMode[left] === SPLITMV ? 2 : 0) +
-        (mbRow > 0 && mbCol > 0 && out.yMode[aboveLeft] === SPLITMV ? 1 : 0);
-      if (d.readBool(MODE_CONTEXTS[splitCount * 4 + 3])) {
-        mode = SPLITMV;
-        readSplitMv(d, c, out, mb, mbCol, mbRow, bestRow, bestCol);
-        row = out.bMv[32 * mb + 30];
-        col = out.bMv[32 * mb + 31];
-      } else {
-        mode = NEWMV;
-        row = wrapMv(readMvComponent(d, c.mvProbs, 0) + bestRow);
-        col = wrapMv(readMvComponent(d, c.mvProbs, MV_PROB_COUNT) + bestCol);
-      }
-    }
-  }
-  out.yMode[mb] = mode;
-  out.mv[2 * mb] = row;
-  out.mv[2 * mb + 1] = col;
 }
 
 function clampMv(v: number, lo: number, hi: number): number {
   return v < lo ? wrapMv(lo) : v > hi ? wrapMv(hi) : v;
 }
 
+/**
+ * Section 16.3 (libvpx's order of operations): surveys the above, left and
+ * above-left neighbours of macroblock `mb` for a block predicted from `ref`.
+ */
+export function findNearMvs(m: FrameModes, mb: number, mbCol: number, mbRow: number, ref: number, signBias: Uint8Array, out: NearMvs): void {
+  out.mv.fill(0);
+  out.count.fill(0);
+  const mbCols = m.mbCols;
+  const above = mb - mbCols;
+  const left = mb - 1;
+  const aboveLeft = above - 1;
+  let idx = 0;
+  if (mbRow > 0) idx = addNeighbour(m, above, ref, signBias, out, idx, 2);
+  if (mbCol > 0) idx = addNeighbour(m, left, ref, signBias, out, idx, 2);
+  if (mbRow > 0 && mbCol > 0) idx = addNeighbour(m, aboveLeft, ref, signBias, out, idx, 1);
+  const mv = out.mv;
+  const count = out.count;
+  // With three distinct candidates, the above-left one may merge with the nearest.
+  if (count[3] > 0 && mv[6] === mv[2] && mv[7] === mv[3]) count[1] += 1;
+  // Nearest is the candidate with the larger weight.
+  if (count[2] > count[1]) {
+    let t = count[1]; count[1] = count[2]; count[2] = t;
+    t = mv[2]; mv[2] = mv[4]; mv[4] = t;
+    t = mv[3]; mv[3] = mv[5]; mv[5] = t;
+  }
+  // Vectors used as they are may move the macroblock at most 16 samples (64
+  // quarter samples) beyond the frame's edges.
+  const toLeft = -mbCol * 64 - 64;
+  const toRight = (mbCols - 1 - mbCol) * 64 + 64;
+  const toTop = -mbRow * 64 - 64;
+  const toBottom = (m.mbRows - 1 - mbRow) * 64 + 64;
+  out.nearestRow = clampMv(mv[2], toTop, toBottom);
+  out.nearestCol = clampMv(mv[3], toLeft, toRight);
+  out.nearRow = clampMv(mv[4], toTop, toBottom);
+  out.nearCol = clampMv(mv[5], toLeft, toRight);
+  // The best vector is the nearest one if it is at least as common as zero.
+  const best = count[1] >= count[0] ? 1 : 0;
+  out.bestRow = clampMv(mv[2 * best], toTop, toBottom);
+  out.bestCol = clampMv(mv[2 * best + 1], toLeft, toRight);
+  out.splitCount =
+    (mbRow > 0 && m.yMode[above] === SPLITMV ? 2 : 0) +
+    (mbCol > 0 && m.yMode[left] === SPLITMV ? 2 : 0) +
+    (mbRow > 0 && mbCol > 0 && m.yMode[aboveLeft] === SPLITMV ? 1 : 0);
+}
+
+const near = new NearMvs();
+
+/** Sections 16.2-16.4 and 17: an inter-predicted macroblock. */
+function interModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: number, mbCol: number, mbRow: number): void {
+  const given = m.refFrame[mb];
+  const ref = c.bool(ctx.probLast, given !== LAST_FRAME ? 1 : 0) ? (c.bool(ctx.probGf, given === ALTREF_FRAME ? 1 : 0) ? ALTREF_FRAME : GOLDEN_FRAME) : LAST_FRAME;
+  m.refFrame[mb] = ref;
+  m.uvMode[mb] = DC_PRED;
+  findNearMvs(m, mb, mbCol, mbRow, ref, ctx.signBias, near);
+
+  const wanted = m.yMode[mb];
+  let mode: number;
+  let row = 0;
+  let col = 0;
+  if (!c.bool(near.modeProb(0), wanted !== ZEROMV ? 1 : 0)) {
+    mode = ZEROMV;
+  } else if (!c.bool(near.modeProb(1), wanted !== NEARESTMV ? 1 : 0)) {
+    mode = NEARESTMV;
+    row = near.nearestRow;
+    col = near.nearestCol;
+  } else if (!c.bool(near.modeProb(2), wanted !== NEARMV ? 1 : 0)) {
+    mode = NEARMV;
+    row = near.nearRow;
+    col = near.nearCol;
+  } else if (c.bool(near.modeProb(3), wanted === SPLITMV ? 1 : 0)) {
+    mode = SPLITMV;
+    splitMvSyntax(c, ctx, m, mb, mbCol, mbRow, near.bestRow, near.bestCol);
+    row = m.bMv[32 * mb + 30];
+    col = m.bMv[32 * mb + 31];
+  } else {
+    mode = NEWMV;
+    row = mvSyntax(c, ctx.mvProbs, 0, m.mv[2 * mb], near.bestRow);
+    col = mvSyntax(c, ctx.mvProbs, 1, m.mv[2 * mb + 1], near.bestCol);
+  }
+  m.yMode[mb] = mode;
+  m.mv[2 * mb] = row;
+  m.mv[2 * mb + 1] = col;
+}
+
 /** Section 16.4: the partitioning and sub-vectors of a SPLITMV macroblock. */
-function readSplitMv(
-  d: BoolDecoder, c: ModeContext, out: FrameModes, mb: number, mbCol: number, mbRow: number,
+function splitMvSyntax(
+  c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: number, mbCol: number, mbRow: number,
   bestRow: number, bestCol: number,
 ): void {
-  const s = d.readTree(SPLIT_MV_TREE, SPLIT_MV_PROBS);
-  out.partitioning[mb] = s;
+  const s = c.tree(SPLIT_MV_TREE, SPLIT_MV_PROBS, 0, m.partitioning[mb]);
+  m.partitioning[mb] = s;
   const layout = MV_PARTITIONS[s];
   const parts = MV_PARTITION_COUNT[s];
-  const bMv = out.bMv;
+  const bMv = m.bMv;
   const base = 32 * mb;
-  const mbCols = out.mbCols;
   for (let j = 0; j < parts; j++) {
     // k: the first subblock of partition j, whose neighbours give the context.
     let k = 0;
     while (layout[k] !== j) k++;
-    let leftRow = 0;
-    let leftCol = 0;
-    if (k & 3) {
-      leftRow = bMv[base + 2 * (k - 1)];
-      leftCol = bMv[base + 2 * (k - 1) + 1];
-    } else if (mbCol > 0) {
-      const n = mb - 1;
-      if (out.yMode[n] === SPLITMV) {
-        leftRow = bMv[32 * n + 2 * (k + 3)];
-        leftCol = bMv[32 * n + 2 * (k + 3) + 1];
-      } else {
-        leftRow = out.mv[2 * n];
-        leftCol = out.mv[2 * n + 1];
-      }
-    }
-    let aboveRow = 0;
-    let aboveCol = 0;
-    if (k >> 2) {
-      aboveRow = bMv[base + 2 * (k - 4)];
-      aboveCol = bMv[base + 2 * (k - 4) + 1];
-    } else if (mbRow > 0) {
-      const n = mb - mbCols;
-      if (out.yMode[n] === SPLITMV) {
-        aboveRow = bMv[32 * n + 2 * (k + 12)];
-        aboveCol = bMv[32 * n + 2 * (k + 12) + 1];
-      } else {
-        aboveRow = out.mv[2 * n];
-        aboveCol = out.mv[2 * n + 1];
-      }
-    }
-    const lez = leftRow === 0 && leftCol === 0;
-    const aez = aboveRow === 0 && aboveCol === 0;
-    const lea = leftRow === aboveRow && leftCol === aboveCol;
-    const context = lea && lez ? SUBMVREF_LEFT_ABOVE_ZED
-      : lea ? SUBMVREF_LEFT_ABOVE_SAME
-      : aez ? SUBMVREF_ABOVE_ZED
-      : lez ? SUBMVREF_LEFT_ZED
-      : SUBMVREF_NORMAL;
-    const subMode = d.readTree(SUBMV_REF_TREE, SUBMV_REF_PROBS, context * 3);
+    subblockNeighbourMvs(m, mb, mbCol, mbRow, k, neighbours);
+    const [leftRow, leftCol, aboveRow, aboveCol] = neighbours;
+    const context = subMvContext(leftRow, leftCol, aboveRow, aboveCol);
+    const wantRow = bMv[base + 2 * k];
+    const wantCol = bMv[base + 2 * k + 1];
+    const subMode = c.tree(SUBMV_REF_TREE, SUBMV_REF_PROBS, context * 3, m.subMvMode[16 * mb + j]);
+    m.subMvMode[16 * mb + j] = subMode;
     let row = 0;
     let col = 0;
     if (subMode === LEFT4X4) {
@@ -360,8 +331,8 @@ function readSplitMv(
       row = aboveRow;
       col = aboveCol;
     } else if (subMode === NEW4X4) {
-      row = wrapMv(readMvComponent(d, c.mvProbs, 0) + bestRow);
-      col = wrapMv(readMvComponent(d, c.mvProbs, MV_PROB_COUNT) + bestCol);
+      row = mvSyntax(c, ctx.mvProbs, 0, wantRow, bestRow);
+      col = mvSyntax(c, ctx.mvProbs, 1, wantCol, bestCol);
     }
     for (let b = 0; b < 16; b++) {
       if (layout[b] === j) {
@@ -370,4 +341,127 @@ function readSplitMv(
       }
     }
   }
+}
+
+const neighbours = new Int32Array(4);
+
+/**
+ * The vectors of the subblocks left of and above subblock k (section 16.4):
+ * in this macroblock, or in the neighbouring one (whose macroblock vector
+ * stands for all its subblocks unless it is SPLITMV); zero outside the frame.
+ */
+export function subblockNeighbourMvs(m: FrameModes, mb: number, mbCol: number, mbRow: number, k: number, out: Int32Array): void {
+  const bMv = m.bMv;
+  const base = 32 * mb;
+  out[0] = out[1] = out[2] = out[3] = 0;
+  if (k & 3) {
+    out[0] = bMv[base + 2 * (k - 1)];
+    out[1] = bMv[base + 2 * (k - 1) + 1];
+  } else if (mbCol > 0) {
+    const n = mb - 1;
+    if (m.yMode[n] === SPLITMV) {
+      out[0] = bMv[32 * n + 2 * (k + 3)];
+      out[1] = bMv[32 * n + 2 * (k + 3) + 1];
+    } else {
+      out[0] = m.mv[2 * n];
+      out[1] = m.mv[2 * n + 1];
+    }
+  }
+  if (k >> 2) {
+    out[2] = bMv[base + 2 * (k - 4)];
+    out[3] = bMv[base + 2 * (k - 4) + 1];
+  } else if (mbRow > 0) {
+    const n = mb - m.mbCols;
+    if (m.yMode[n] === SPLITMV) {
+      out[2] = bMv[32 * n + 2 * (k + 12)];
+      out[3] = bMv[32 * n + 2 * (k + 12) + 1];
+    } else {
+      out[2] = m.mv[2 * n];
+      out[3] = m.mv[2 * n + 1];
+    }
+  }
+}
+
+/** The context of a sub-block MV mode, from the vectors to the left and above (section 16.4). */
+export function subMvContext(leftRow: number, leftCol: number, aboveRow: number, aboveCol: number): number {
+  const lez = leftRow === 0 && leftCol === 0;
+  const aez = aboveRow === 0 && aboveCol === 0;
+  const lea = leftRow === aboveRow && leftCol === aboveCol;
+  return lea && lez ? SUBMVREF_LEFT_ABOVE_ZED
+    : lea ? SUBMVREF_LEFT_ABOVE_SAME
+    : aez ? SUBMVREF_ABOVE_ZED
+    : lez ? SUBMVREF_LEFT_ZED
+    : SUBMVREF_NORMAL;
+}
+
+/**
+ * The macroblock headers of a whole frame, in the first partition (sections
+ * 10, 11, 16, 17): read into `m`, or written from it.
+ */
+export function frameModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes): void {
+  const { mbCols, mbRows } = m;
+  for (let mbRow = 0; mbRow < mbRows; mbRow++) {
+    for (let mbCol = 0; mbCol < mbCols; mbCol++) {
+      const mb = mbRow * mbCols + mbCol;
+      // Section 10: segment id; when the map is not updated, key frames reset
+      // it to 0 and inter frames keep the previous frame's (libvpx).
+      if (ctx.updateSegmentMap) m.segmentId[mb] = c.tree(SEGMENT_TREE, ctx.segmentProbs, 0, m.segmentId[mb]);
+      else m.segmentId[mb] = ctx.keyFrame ? 0 : ctx.previousSegmentMap[mb];
+      // Section 11.1: mb_skip_coeff.
+      m.skipCoeff[mb] = ctx.mbNoSkipCoeff ? c.bool(ctx.probSkipFalse, m.skipCoeff[mb]) : 0;
+      if (ctx.keyFrame) keyFrameModesSyntax(c, m, mb, mbCol, mbRow);
+      else if (c.bool(ctx.probIntra, m.refFrame[mb] !== INTRA_FRAME ? 1 : 0)) interModesSyntax(c, ctx, m, mb, mbCol, mbRow);
+      else intraModesSyntax(c, ctx, m, mb);
+    }
+  }
+}
+
+/** Section 11.2-11.4: the modes of a key-frame macroblock. */
+function keyFrameModesSyntax(c: SyntaxCoder, m: FrameModes, mb: number, mbCol: number, mbRow: number): void {
+  const yMode = c.tree(KF_YMODE_TREE, KF_YMODE_PROBS, 0, m.yMode[mb]);
+  m.yMode[mb] = yMode;
+  m.refFrame[mb] = INTRA_FRAME;
+  m.mv[2 * mb] = m.mv[2 * mb + 1] = 0;
+  const bModes = m.bModes;
+  const base = 16 * mb;
+  if (yMode === B_PRED) {
+    for (let b = 0; b < 16; b++) {
+      bModes[base + b] = c.tree(BMODE_TREE, KF_BMODE_PROBS, keyFrameBModeContext(m, mb, mbCol, mbRow, b) * 9, bModes[base + b]);
+    }
+  } else {
+    bModes.fill(impliedBMode(yMode), base, base + 16);
+  }
+  m.uvMode[mb] = c.tree(UV_MODE_TREE, KF_UV_MODE_PROBS, 0, m.uvMode[mb]);
+}
+
+/**
+ * The context of subblock b's mode on a key frame (section 11.3): the modes
+ * of the subblocks above and to the left, as above * 10 + left, looking into
+ * the neighbouring macroblocks (B_DC_PRED outside the frame).
+ */
+export function keyFrameBModeContext(m: FrameModes, mb: number, mbCol: number, mbRow: number, b: number): number {
+  const bModes = m.bModes;
+  const base = 16 * mb;
+  let above: number;
+  if (b >= 4) above = bModes[base + b - 4];
+  else above = mbRow > 0 ? bModes[base - 16 * m.mbCols + b + 12] : B_DC_PRED;
+  let left: number;
+  if (b & 3) left = bModes[base + b - 1];
+  else left = mbCol > 0 ? bModes[base - 16 + b + 3] : B_DC_PRED;
+  return above * 10 + left;
+}
+
+/** Section 16.1: an intra macroblock in an inter frame. */
+function intraModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: number): void {
+  const yMode = c.tree(YMODE_TREE, ctx.yModeProbs, 0, m.yMode[mb]);
+  m.yMode[mb] = yMode;
+  m.refFrame[mb] = INTRA_FRAME;
+  m.mv[2 * mb] = m.mv[2 * mb + 1] = 0;
+  const base = 16 * mb;
+  if (yMode === B_PRED) {
+    for (let b = 0; b < 16; b++) m.bModes[base + b] = c.tree(BMODE_TREE, BMODE_PROBS, 0, m.bModes[base + b]);
+  } else {
+    m.bModes.fill(impliedBMode(yMode), base, base + 16);
+  }
+  m.uvMode[mb] = c.tree(UV_MODE_TREE, ctx.uvModeProbs, 0, m.uvMode[mb]);
 }

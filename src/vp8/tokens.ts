@@ -15,6 +15,7 @@
 // libvpx's, so that overflowing products of corrupt streams wrap the same way.
 
 import type { BoolDecoder } from './bool-decoder.js';
+import type { BoolEncoder } from './bool-encoder.js';
 import {
   BLOCK_TYPE_UV, BLOCK_TYPE_Y2, BLOCK_TYPE_Y_AFTER_Y2, BLOCK_TYPE_Y_WITH_DC, COEFF_BANDS,
   DCT_CAT3_PROBS, DCT_CAT4_PROBS, DCT_CAT5_PROBS, DCT_CAT6_PROBS, ZIGZAG,
@@ -117,14 +118,15 @@ export class TokenContexts {
 }
 
 /**
- * Reads all coefficient tokens of a macroblock (section 13). `coeffs` (25 × 16)
- * must be zero on entry; `eobs[b]` receives, per block, 0 for a block without
- * tokens and otherwise the position after its last token. Returns true when
- * any block had a token, i.e. the macroblock has residue.
+ * Reads all coefficient tokens of a macroblock (section 13). The 25 × 16
+ * values from `coeffs[coeffsOff]` must be zero on entry; `eobs[eobsOff + b]`
+ * receives, per block, 0 for a block without tokens and otherwise the
+ * position after its last token. Returns true when any block had a token,
+ * i.e. the macroblock has residue.
  */
 export function readMacroblockTokens(
   d: BoolDecoder, probs: Uint8Array, hasY2: boolean, ctx: TokenContexts, mbCol: number,
-  coeffs: Int16Array, eobs: Uint8Array, q: DequantFactors,
+  coeffs: Int16Array, coeffsOff: number, eobs: Uint8Array, eobsOff: number, q: DequantFactors,
 ): boolean {
   const above = ctx.above;
   const left = ctx.left;
@@ -133,23 +135,23 @@ export function readMacroblockTokens(
   let yType: number;
   let first: number;
   if (hasY2) {
-    const e = readBlock(d, probs, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, coeffs, 24 * 16, q.y2Dc, q.y2Ac);
+    const e = readBlock(d, probs, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, coeffs, coeffsOff + 24 * 16, q.y2Dc, q.y2Ac);
     above[a + 8] = left[8] = e > 0 ? 1 : 0;
-    eobs[24] = e;
+    eobs[eobsOff + 24] = e;
     any |= e;
     yType = BLOCK_TYPE_Y_AFTER_Y2 * TYPE_STRIDE;
     first = 1;
   } else {
-    eobs[24] = 0;
+    eobs[eobsOff + 24] = 0;
     yType = BLOCK_TYPE_Y_WITH_DC * TYPE_STRIDE;
     first = 0;
   }
   for (let b = 0; b < 16; b++) {
     const ai = a + (b & 3);
     const li = b >> 2;
-    const e = readBlock(d, probs, yType, above[ai] + left[li], first, coeffs, b * 16, q.y1Dc, q.y1Ac);
+    const e = readBlock(d, probs, yType, above[ai] + left[li], first, coeffs, coeffsOff + b * 16, q.y1Dc, q.y1Ac);
     above[ai] = left[li] = e > 0 ? 1 : 0;
-    eobs[b] = e;
+    eobs[eobsOff + b] = e;
     any |= e;
   }
   const uvType = BLOCK_TYPE_UV * TYPE_STRIDE;
@@ -158,10 +160,161 @@ export function readMacroblockTokens(
     const base = b < 20 ? 4 : 6;
     const ai = a + base + (b & 1);
     const li = base + ((b >> 1) & 1);
-    const e = readBlock(d, probs, uvType, above[ai] + left[li], 0, coeffs, b * 16, q.uvDc, q.uvAc);
+    const e = readBlock(d, probs, uvType, above[ai] + left[li], 0, coeffs, coeffsOff + b * 16, q.uvDc, q.uvAc);
     above[ai] = left[li] = e > 0 ? 1 : 0;
-    eobs[b] = e;
+    eobs[eobsOff + b] = e;
     any |= e;
   }
   return any !== 0;
+}
+
+/**
+ * Where the token coder sends its bools: `node` for the bools coded with the
+ * coefficient probability at `probIndex` of the table (so that a writer can
+ * look it up and a counter can tally it), `fixed` for the extra bits and
+ * signs, whose probabilities are constants.
+ */
+export interface TokenSink {
+  node(probIndex: number, bit: number): void;
+  fixed(prob: number, bit: number): void;
+}
+
+/**
+ * Codes the tokens of one block (section 13.2), the inverse of readBlock:
+ * coefficient levels at `levels[off + raster position]`, `eob` as readBlock
+ * returns it (0 for no tokens, else the position after the last token).
+ */
+function codeBlock(sink: TokenSink, typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, eob: number): void {
+  let n = first;
+  let p = typeOff + BAND_OFFSET[n] + ctx * CTX_STRIDE;
+  if (eob === 0) {
+    sink.node(p, 0); // end of block at once
+    return;
+  }
+  sink.node(p, 1);
+  for (;;) {
+    const v = levels[off + ZIGZAG[n]];
+    if (v === 0) {
+      sink.node(p + 1, 0); // DCT_0; no end-of-block may follow
+      n++;
+      if (n === 16) return;
+      p = typeOff + BAND_OFFSET[n];
+      continue;
+    }
+    sink.node(p + 1, 1);
+    const mag = v < 0 ? -v : v;
+    let nextCtx = 2;
+    if (mag === 1) {
+      sink.node(p + 2, 0);
+      nextCtx = 1;
+    } else {
+      sink.node(p + 2, 1);
+      if (mag <= 4) {
+        sink.node(p + 3, 0);
+        if (mag === 2) {
+          sink.node(p + 4, 0);
+        } else {
+          sink.node(p + 4, 1);
+          sink.node(p + 5, mag - 3);
+        }
+      } else if (mag <= 10) {
+        sink.node(p + 3, 1);
+        sink.node(p + 6, 0);
+        if (mag <= 6) {
+          sink.node(p + 7, 0);
+          sink.fixed(159, mag - 5); // DCT_CAT1
+        } else {
+          sink.node(p + 7, 1);
+          sink.fixed(165, (mag - 7) >> 1); // DCT_CAT2
+          sink.fixed(145, (mag - 7) & 1);
+        }
+      } else {
+        sink.node(p + 3, 1);
+        sink.node(p + 6, 1);
+        const cat = mag >= 67 ? 3 : mag >= 35 ? 2 : mag >= 19 ? 1 : 0;
+        sink.node(p + 8, cat >> 1);
+        sink.node(p + 9 + (cat >> 1), cat & 1);
+        const extra = CAT_PROBS[cat];
+        const rest = mag - (3 + (8 << cat));
+        for (let i = 0; i < extra.length; i++) sink.fixed(extra[i], (rest >> (extra.length - 1 - i)) & 1);
+      }
+    }
+    sink.fixed(128, v < 0 ? 1 : 0);
+    n++;
+    if (n === 16) return;
+    p = typeOff + BAND_OFFSET[n] + nextCtx * CTX_STRIDE;
+    if (n === eob) {
+      sink.node(p, 0); // end of block
+      return;
+    }
+    sink.node(p, 1);
+  }
+}
+
+/**
+ * Codes all tokens of a macroblock, the inverse of readMacroblockTokens:
+ * levels at `levels[levelsOff + 16 * block + raster position]`, eobs at
+ * `eobs[eobsOff + block]`; updates the contexts the same way.
+ */
+export function codeMacroblockTokens(
+  sink: TokenSink, hasY2: boolean, ctx: TokenContexts, mbCol: number,
+  levels: Int16Array, levelsOff: number, eobs: Uint8Array, eobsOff: number,
+): void {
+  const above = ctx.above;
+  const left = ctx.left;
+  const a = 9 * mbCol;
+  let yType: number;
+  let first: number;
+  if (hasY2) {
+    const e = eobs[eobsOff + 24];
+    codeBlock(sink, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, levels, levelsOff + 24 * 16, e);
+    above[a + 8] = left[8] = e > 0 ? 1 : 0;
+    yType = BLOCK_TYPE_Y_AFTER_Y2 * TYPE_STRIDE;
+    first = 1;
+  } else {
+    yType = BLOCK_TYPE_Y_WITH_DC * TYPE_STRIDE;
+    first = 0;
+  }
+  for (let b = 0; b < 16; b++) {
+    const ai = a + (b & 3);
+    const li = b >> 2;
+    const e = eobs[eobsOff + b];
+    codeBlock(sink, yType, above[ai] + left[li], first, levels, levelsOff + b * 16, e);
+    above[ai] = left[li] = e > 0 ? 1 : 0;
+  }
+  const uvType = BLOCK_TYPE_UV * TYPE_STRIDE;
+  for (let b = 16; b < 24; b++) {
+    const base = b < 20 ? 4 : 6;
+    const ai = a + base + (b & 1);
+    const li = base + ((b >> 1) & 1);
+    const e = eobs[eobsOff + b];
+    codeBlock(sink, uvType, above[ai] + left[li], 0, levels, levelsOff + b * 16, e);
+    above[ai] = left[li] = e > 0 ? 1 : 0;
+  }
+}
+
+/** A TokenSink that writes to a bool encoder with the given coefficient probabilities. */
+export class TokenWriter implements TokenSink {
+  constructor(private readonly e: BoolEncoder, private readonly probs: Uint8Array) {}
+  node(probIndex: number, bit: number): void {
+    this.e.writeBool(this.probs[probIndex], bit);
+  }
+  fixed(prob: number, bit: number): void {
+    this.e.writeBool(prob, bit);
+  }
+}
+
+/** A TokenSink that counts, for every coefficient probability, how often each branch is taken. */
+export class TokenCounter implements TokenSink {
+  /** counts[2 * probIndex + bit]. */
+  readonly counts: Uint32Array;
+  constructor(size: number) {
+    this.counts = new Uint32Array(2 * size);
+  }
+  node(probIndex: number, bit: number): void {
+    this.counts[2 * probIndex + bit]++;
+  }
+  fixed(): void {
+    // constant probabilities are not counted
+  }
 }
