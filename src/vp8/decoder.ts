@@ -20,7 +20,7 @@ import {
 } from './header.js';
 import { allocateImage, extendImageBorders, type Image, type Plane } from './image.js';
 import { InterScratch, predictInter } from './inter.js';
-import { MacroblockEdges, predictBlock, predictSubblock } from './intra.js';
+import { MacroblockEdges, predictBlock, predictLumaSubblock } from './intra.js';
 import { loopFilterFrame } from './loop-filter.js';
 import { FrameModes, frameModesSyntax, type ModeContext } from './modes.js';
 import { SyntaxReader } from './syntax-coder.js';
@@ -310,7 +310,7 @@ export function finishFrame(state: DecoderState, header: FrameHeader, setup: Fra
   const { keyFrame, mbCols, mbRows } = setup;
   // Section 15: the loop filter, skipped entirely when the frame level is 0.
   if (header.loopFilterLevel !== 0) {
-    computeFilterLevels(ws, header, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
+    filterLevels(ws, header, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
     loopFilterFrame(img, {
       simple: header.filterType === 1,
       sharpness: header.sharpnessLevel,
@@ -409,7 +409,7 @@ function applyDeltaUpdates(current: Int8Array, updates: readonly ({ magnitude: n
  * level of every macroblock, from the frame level, the segment's value, and
  * the deltas for its reference frame and mode class.
  */
-function computeFilterLevels(ws: DecoderWorkspace, h: FrameHeader, f: SegmentFeatures, refDeltas: Int8Array, modeDeltas: Int8Array): void {
+export function filterLevels(ws: DecoderWorkspace, h: FrameHeader, f: SegmentFeatures, refDeltas: Int8Array, modeDeltas: Int8Array): void {
   const clamp = (v: number): number => (v < 0 ? 0 : v > MAX_LOOP_FILTER ? MAX_LOOP_FILTER : v);
   // table[seg * 16 + ref * 4 + modeClass]; mode classes: 0 B_PRED, 1 other
   // intra modes and ZEROMV, 2 NEAREST/NEAR/NEWMV, 3 SPLITMV.
@@ -464,26 +464,9 @@ function reconstructIntra(ws: DecoderWorkspace, img: Image, mb: number, mbCol: n
   // B_PRED (section 12.3): each subblock is predicted from pixels that include
   // its already reconstructed neighbours, so the residue is added as we go.
   const data = Y.data;
-  const sub = ws.subAbove;
   const coeffs = ws.coeffs;
   for (let b = 0; b < 16; b++) {
-    const bx = b & 3;
-    const by = b >> 2;
-    const pos = yPos + 4 * by * ys + 4 * bx;
-    if (by === 0) {
-      // Row 0: P, A and the above-right pixels all come from the row above the macroblock.
-      for (let i = 0; i < 9; i++) sub[i] = e.above[4 * bx + i];
-    } else {
-      const up = pos - ys;
-      sub[0] = bx === 0 ? e.left[4 * by - 1] : data[up - 1];
-      for (let i = 0; i < 4; i++) sub[1 + i] = data[up + i];
-      // The right column reuses the macroblock's above-right pixels (section 12.3).
-      if (bx < 3) for (let i = 0; i < 4; i++) sub[5 + i] = data[up + 4 + i];
-      else for (let i = 0; i < 4; i++) sub[5 + i] = e.above[17 + i];
-    }
-    const mode = modes.bModes[16 * mb + b];
-    if (bx === 0) predictSubblock(mode, sub, 1, e.left, 4 * by, 1, data, pos, ys);
-    else predictSubblock(mode, sub, 1, data, pos - 1, ys, data, pos, ys);
+    const pos = predictLumaSubblock(modes.bModes[16 * mb + b], e, ws.subAbove, data, yPos, ys, b);
     if (residue) {
       const eob = ws.eobs[b];
       if (eob > 1) inverseDctAdd(coeffs, 16 * b, data, pos, ys);

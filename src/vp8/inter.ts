@@ -28,11 +28,13 @@ export class InterScratch {
 
 /**
  * Predicts the w×h block at (x, y) of `dst` from `ref` displaced by
- * (mvx, mvy) eighths of a sample.
+ * (mvx, mvy) eighths of a sample. An encoder trying vectors may write the
+ * prediction elsewhere, at (dstX, dstY) of a scratch plane.
  */
 export function predictInter(
   ref: Plane, dst: Plane, x: number, y: number, w: number, h: number,
   mvx: number, mvy: number, bilinear: boolean, s: InterScratch,
+  dstX = x, dstY = y,
 ): void {
   const fx = mvx & 7;
   const fy = mvy & 7;
@@ -82,7 +84,7 @@ export function predictInter(
     pos = -top * ww - left;
   }
   const out = dst.data;
-  const outPos = dst.offset + y * dst.stride + x;
+  const outPos = dst.offset + dstY * dst.stride + dstX;
   const outStride = dst.stride;
   if (fx === 0 && fy === 0) {
     copyBlock(src, pos, stride, out, outPos, outStride, w, h);

@@ -248,3 +248,30 @@ export function predictSubblock(
       throw new Error(`not a subblock intra mode: ${mode}`);
   }
 }
+
+/**
+ * Predicts luma subblock b (raster order) of the B_PRED macroblock at
+ * `yPos` in place (section 12.3), from its edges: pixels of the frame for
+ * neighbours inside the macroblock, `e` (the macroblock's edges) for those
+ * outside, and the macroblock's above-right pixels for the right column.
+ * `sub` is scratch for 9 pixels. Returns the subblock's position.
+ */
+export function predictLumaSubblock(mode: number, e: MacroblockEdges, sub: Uint8Array, data: Uint8Array, yPos: number, stride: number, b: number): number {
+  const bx = b & 3;
+  const by = b >> 2;
+  const pos = yPos + 4 * by * stride + 4 * bx;
+  if (by === 0) {
+    // Row 0: P, A and the above-right pixels all come from the row above the macroblock.
+    for (let i = 0; i < 9; i++) sub[i] = e.above[4 * bx + i];
+  } else {
+    const up = pos - stride;
+    sub[0] = bx === 0 ? e.left[4 * by - 1] : data[up - 1];
+    for (let i = 0; i < 4; i++) sub[1 + i] = data[up + i];
+    // The right column reuses the macroblock's above-right pixels.
+    if (bx < 3) for (let i = 0; i < 4; i++) sub[5 + i] = data[up + 4 + i];
+    else for (let i = 0; i < 4; i++) sub[5 + i] = e.above[17 + i];
+  }
+  if (bx === 0) predictSubblock(mode, sub, 1, e.left, 4 * by, 1, data, pos, stride);
+  else predictSubblock(mode, sub, 1, data, pos - 1, stride, data, pos, stride);
+  return pos;
+}

@@ -151,8 +151,11 @@ export interface LoopFilterInput {
   readonly skipInner: Uint8Array;
 }
 
-/** Filters a reconstructed frame in place (section 15). */
-export function loopFilterFrame(img: Image, f: LoopFilterInput): void {
+/**
+ * Filters a reconstructed frame in place (section 15). `lumaOnly` skips the
+ * chroma planes, for an encoder comparing trial levels.
+ */
+export function loopFilterFrame(img: Image, f: LoopFilterInput, lumaOnly = false): void {
   const params: EdgeParams = { interior: 0, mbEdge: 0, subEdge: 0, hevThreshold: 0 };
   let cachedLevel = -1;
   const Y = img.y, U = img.u, V = img.v;
@@ -177,6 +180,13 @@ export function loopFilterFrame(img: Image, f: LoopFilterInput): void {
         continue;
       }
       const { interior, mbEdge, subEdge, hevThreshold } = params;
+      if (lumaOnly) {
+        if (mbCol > 0) mbEdgeFilter(Y.data, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
+        if (inner) for (let x = 4; x < 16; x += 4) subblockEdgeFilter(Y.data, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
+        if (mbRow > 0) mbEdgeFilter(Y.data, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
+        if (inner) for (let y = 4; y < 16; y += 4) subblockEdgeFilter(Y.data, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
+        continue;
+      }
       const cs = U.stride;
       const uPos = U.offset + mbRow * 8 * cs + mbCol * 8;
       const vPos = V.offset + mbRow * 8 * cs + mbCol * 8;

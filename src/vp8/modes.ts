@@ -137,7 +137,7 @@ function impliedBMode(yMode: number): number {
  * One motion vector component in quarter samples (section 17.1): a short
  * magnitude 0..7 from a tree, or a long one bit by bit, then the sign.
  */
-function mvComponentSyntax(c: SyntaxCoder, p: Uint8Array, off: number, value: number): number {
+export function mvComponentSyntax(c: SyntaxCoder, p: Uint8Array, off: number, value: number): number {
   const mag = value < 0 ? -value : value;
   let x = 0;
   if (c.bool(p[off + MV_PROB_IS_SHORT], mag > 7 ? 1 : 0)) {

@@ -23,7 +23,7 @@ import {
 import type { DequantFactors } from './quant.js';
 
 /** Offset of block type t's probabilities in a coefficient probability table. */
-const TYPE_STRIDE = 8 * 3 * 11;
+export const TYPE_STRIDE = 8 * 3 * 11;
 /** Offset between bands, and between contexts within a band. */
 const BAND_STRIDE = 3 * 11;
 const CTX_STRIDE = 11;
@@ -184,7 +184,7 @@ export interface TokenSink {
  * coefficient levels at `levels[off + raster position]`, `eob` as readBlock
  * returns it (0 for no tokens, else the position after the last token).
  */
-function codeBlock(sink: TokenSink, typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, eob: number): void {
+export function codeBlockTokens(sink: TokenSink, typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, eob: number): void {
   let n = first;
   let p = typeOff + BAND_OFFSET[n] + ctx * CTX_STRIDE;
   if (eob === 0) {
@@ -267,7 +267,7 @@ export function codeMacroblockTokens(
   let first: number;
   if (hasY2) {
     const e = eobs[eobsOff + 24];
-    codeBlock(sink, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, levels, levelsOff + 24 * 16, e);
+    codeBlockTokens(sink, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, levels, levelsOff + 24 * 16, e);
     above[a + 8] = left[8] = e > 0 ? 1 : 0;
     yType = BLOCK_TYPE_Y_AFTER_Y2 * TYPE_STRIDE;
     first = 1;
@@ -279,7 +279,7 @@ export function codeMacroblockTokens(
     const ai = a + (b & 3);
     const li = b >> 2;
     const e = eobs[eobsOff + b];
-    codeBlock(sink, yType, above[ai] + left[li], first, levels, levelsOff + b * 16, e);
+    codeBlockTokens(sink, yType, above[ai] + left[li], first, levels, levelsOff + b * 16, e);
     above[ai] = left[li] = e > 0 ? 1 : 0;
   }
   const uvType = BLOCK_TYPE_UV * TYPE_STRIDE;
@@ -288,7 +288,7 @@ export function codeMacroblockTokens(
     const ai = a + base + (b & 1);
     const li = base + ((b >> 1) & 1);
     const e = eobs[eobsOff + b];
-    codeBlock(sink, uvType, above[ai] + left[li], 0, levels, levelsOff + b * 16, e);
+    codeBlockTokens(sink, uvType, above[ai] + left[li], 0, levels, levelsOff + b * 16, e);
     above[ai] = left[li] = e > 0 ? 1 : 0;
   }
 }

@@ -1,0 +1,1033 @@
+// RFC 6386 run backwards: encoding one frame against a decoder state.
+//
+//   encodeFrame(state, raw, options) -> { state', frame }
+//
+// with state' equal to decodeFrame(state, frame).state: the encoder predicts
+// and reconstructs every macroblock with the decoder's own code
+// (reconstructMacroblock, finishFrame), so what it predicts from is exactly
+// what a decoder will have.
+//
+// Per macroblock, in raster order, the encoder tries candidate predictions —
+// the four whole-block intra modes, B_PRED with a mode per subblock, and on
+// inter frames ZEROMV, NEARESTMV, NEARMV, NEWMV (after a motion search) and
+// SPLITMV for each available reference — and keeps the one with the lowest
+// rate-distortion cost D + λ·R, where D is the squared error of the
+// reconstruction and R the bits of its modes, vector and coefficient tokens
+// (section 13) under the probabilities in force. After the last macroblock it
+// picks the loop-filter level that brings the frame closest to the source,
+// works out which probabilities are worth updating from what was coded, and
+// writes the frame with the syntax layer (frame.ts).
+
+import {
+  DecoderWorkspace, filterLevels, finishFrame, type FrameSetup, frameSetup, hasY2Block, reconstructMacroblock, referenceList,
+} from '../decoder.js';
+import { Vp8Error } from '../errors.js';
+import { blankHeader, type FrameHeader, type Mutable } from '../header.js';
+import { allocateImage, type Image, type Plane } from '../image.js';
+import { InterScratch, predictInter } from '../inter.js';
+import { MacroblockEdges, predictBlock, predictLumaSubblock } from '../intra.js';
+import { loopFilterFrame } from '../loop-filter.js';
+import { findNearMvs, mvComponentSyntax, NearMvs } from '../modes.js';
+import type { DecoderState } from '../state.js';
+import {
+  ALTREF_FRAME, B_DC_PRED, B_PRED, BMODE_PROBS, BMODE_TREE, COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, DC_PRED,
+  GOLDEN_FRAME, INTRA_FRAME, KF_BMODE_PROBS, KF_UV_MODE_PROBS, KF_YMODE_PROBS, KF_YMODE_TREE, LAST_FRAME,
+  MAX_QINDEX, MV_PROB_COUNT, MV_UPDATE_PROBS, NEARESTMV, NEARMV, NEWMV, TM_PRED, UV_MODE_TREE, YMODE_TREE, ZEROMV,
+} from '../tables.js';
+import { codeBlockTokens, codeMacroblockTokens, TokenContexts, TokenCounter, TYPE_STRIDE } from '../tokens.js';
+import { inverseDctAdd, inverseWht } from '../transform.js';
+import { LEVELS_PER_MB, serializeFrame } from '../frame.js';
+import { boolCost, BranchCounter, CostCoder, INDEX_PROBS, PROB_COST, TokenCost, treeCost } from './costs.js';
+import { forwardDct, forwardWht } from './fdct.js';
+import { fullPelSearch, MV_COST_OFFSET, type MvPricing, type SearchResult, type SearchTarget, scratchPlane, sse, subPelSearch } from './motion.js';
+import { quantizeBlock } from './quantize.js';
+
+/** Settings of one frame. */
+export interface EncodeOptions {
+  /** Quantizer index 0..127 (the frame header's y_ac_qi). */
+  readonly qIndex: number;
+  /** Code a key frame (always done for the first frame and on a size change). */
+  readonly keyFrame?: boolean;
+  /** Effort: 0 searches the most; each step up trades compression for speed. Default DEFAULT_SPEED. */
+  readonly speed?: number;
+  /** A fixed loop filter instead of the per-frame search. */
+  readonly loopFilter?: { readonly level: number; readonly sharpness: number };
+  /** Inter frames: make this frame the new golden / altref reference. */
+  readonly refreshGolden?: boolean;
+  readonly refreshAltref?: boolean;
+  /** Number of token partitions as log2 (0..3). */
+  readonly log2TokenPartitions?: number;
+  /** Scale of λ, the price of a bit in squared error (for tuning). */
+  readonly rdMultiplier?: number;
+  readonly workspace?: EncoderWorkspace;
+}
+
+export const DEFAULT_SPEED = 1;
+export const MAX_SPEED = 5;
+
+/** What happened while coding a frame. */
+export interface FrameStats {
+  readonly keyFrame: boolean;
+  readonly bytes: number;
+  readonly qIndex: number;
+  readonly loopFilterLevel: number;
+  readonly sharpness: number;
+  readonly intraMacroblocks: number;
+  readonly interMacroblocks: number;
+  readonly skippedMacroblocks: number;
+  /** Counts of inter macroblocks by reference frame (last, golden, altref). */
+  readonly references: readonly number[];
+}
+
+export interface EncodeResult {
+  /** The state after this frame, equal to decodeFrame(state, frame).state. */
+  readonly state: DecoderState;
+  /** The compressed frame. */
+  readonly frame: Uint8Array;
+  /** The frame as a decoder will show it (the loop-filtered reconstruction). */
+  readonly reconstruction: Image;
+  readonly stats: FrameStats;
+}
+
+/** Reusable scratch memory for encoding; never part of a state. */
+export class EncoderWorkspace {
+  readonly decoder = new DecoderWorkspace();
+  /** The frame being built: levels and eobs of every macroblock. */
+  levels = new Int16Array(0);
+  eobs = new Uint8Array(0);
+  tokens = new TokenContexts(0);
+  prepare(mbCols: number, mbRows: number): void {
+    this.decoder.prepare(mbCols, mbRows);
+    const n = mbCols * mbRows;
+    if (this.eobs.length !== 25 * n) {
+      this.levels = new Int16Array(n * LEVELS_PER_MB);
+      this.eobs = new Uint8Array(25 * n);
+    }
+    if (this.tokens.above.length !== 9 * mbCols) this.tokens = new TokenContexts(mbCols);
+    this.tokens.above.fill(0);
+  }
+}
+
+/** λ per (quantizer step)² and per bit, at the default multiplier. */
+const RD_MULTIPLIER = 0.07;
+
+/** libvpx's default loop-filter deltas: intra +2, golden and altref -2; B_PRED +4, ZEROMV -2, other MV +2, SPLITMV +4. */
+const REF_LF_DELTAS = [2, 0, -2, -2];
+const MODE_LF_DELTAS = [4, -2, 2, 4];
+
+/** Encodes one frame against `state` (see the file comment). `raw` must have the state's size on inter frames. */
+export function encodeFrame(state: DecoderState, raw: Image, options: EncodeOptions): EncodeResult {
+  if (!Number.isInteger(options.qIndex) || options.qIndex < 0 || options.qIndex > MAX_QINDEX) {
+    throw new Vp8Error('invalid-argument', `qIndex must be an integer 0..${MAX_QINDEX}, got ${options.qIndex}`);
+  }
+  if (raw.width < 1 || raw.height < 1 || raw.width > 16383 || raw.height > 16383) {
+    throw new Vp8Error('invalid-argument', `cannot encode a ${raw.width}x${raw.height} picture (1..16383 in each direction)`);
+  }
+  return new FrameEncoder(state, raw, options).encode();
+}
+
+/** Candidate coding of one macroblock: modes and levels. */
+class Candidate {
+  yMode = DC_PRED;
+  uvMode = DC_PRED;
+  ref = INTRA_FRAME;
+  mvRow = 0;
+  mvCol = 0;
+  readonly bModes = new Uint8Array(16);
+  /** Levels (as coded) and dequantized values, 25 blocks of 16. */
+  readonly levels = new Int16Array(LEVELS_PER_MB);
+  readonly dq = new Int16Array(LEVELS_PER_MB);
+  readonly eobs = new Uint8Array(25);
+  /** Rate (1/256 bit) and distortion of the luma part (with the mode), and of the chroma part. */
+  lumaRate = 0;
+  lumaDist = 0;
+  chromaRate = 0;
+  chromaDist = 0;
+
+  copyLumaFrom(o: Candidate): void {
+    this.yMode = o.yMode;
+    this.ref = o.ref;
+    this.mvRow = o.mvRow;
+    this.mvCol = o.mvCol;
+    this.bModes.set(o.bModes);
+    this.levels.set(o.levels.subarray(0, 256));
+    this.levels.set(o.levels.subarray(384, 400), 384);
+    this.dq.set(o.dq.subarray(0, 256));
+    this.dq.set(o.dq.subarray(384, 400), 384);
+    this.eobs.set(o.eobs.subarray(0, 16));
+    this.eobs[24] = o.eobs[24];
+    this.lumaRate = o.lumaRate;
+    this.lumaDist = o.lumaDist;
+  }
+
+  copyChromaFrom(o: Candidate): void {
+    this.uvMode = o.uvMode;
+    this.levels.set(o.levels.subarray(256, 384), 256);
+    this.dq.set(o.dq.subarray(256, 384), 256);
+    this.eobs.set(o.eobs.subarray(16, 24), 16);
+    this.chromaRate = o.chromaRate;
+    this.chromaDist = o.chromaDist;
+  }
+}
+
+/** Effort settings derived from the speed. */
+interface Effort {
+  /** Try B_PRED at all, and with how many modes per subblock. */
+  readonly bPred: boolean;
+  readonly searchRange: number;
+  readonly subPelSteps: number;
+  readonly goldenAltref: boolean;
+  readonly chromaModes: number;
+  readonly lfSearch: 'full' | 'coarse' | 'none';
+}
+
+function effortFor(speed: number): Effort {
+  return {
+    bPred: speed <= 3,
+    searchRange: speed <= 1 ? 32 : speed <= 3 ? 16 : 8,
+    subPelSteps: speed <= 3 ? 2 : 1,
+    goldenAltref: speed <= 2,
+    chromaModes: speed <= 2 ? 4 : 1,
+    lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
+  };
+}
+
+const WHOLE_BLOCK_MODES = [DC_PRED, 1, 2, TM_PRED]; // DC_PRED, V_PRED, H_PRED, TM_PRED
+
+class FrameEncoder {
+  private readonly ws: EncoderWorkspace;
+  private readonly dws: DecoderWorkspace;
+  private readonly header: Mutable<FrameHeader>;
+  private readonly setup: FrameSetup;
+  private readonly keyFrame: boolean;
+  private readonly effort: Effort;
+  private readonly img: Image;
+  private readonly refs: readonly (Image | null)[];
+  private readonly lambda: number;
+  private readonly lambdaSad: number;
+  private readonly mbCols: number;
+  private readonly mbRows: number;
+
+  // Per-frame cost tables (1/256 bit).
+  private readonly yModeCost = new Int32Array(5);
+  private readonly uvModeCost = new Int32Array(4);
+  private readonly bModeCost: Int32Array; // key frames: [context * 10 + mode]; inter: [mode]
+  private readonly interBaseCost = new Int32Array(4); // is-inter + reference bools, per reference
+  private readonly skipCost = new Int32Array(2);
+  private readonly pricing: MvPricing;
+  private readonly tokenCost: TokenCost;
+
+  // Scratch.
+  private readonly src = new Int16Array(384);
+  private readonly resid = new Int16Array(384);
+  private readonly coef = new Int16Array(LEVELS_PER_MB);
+  private readonly predY = scratchPlane(16, 16);
+  private readonly predU = scratchPlane(8, 8);
+  private readonly predV = scratchPlane(8, 8);
+  private readonly recon = new Uint8Array(256);
+  private readonly edgesY = new MacroblockEdges(16);
+  private readonly edgesU = new MacroblockEdges(8);
+  private readonly edgesV = new MacroblockEdges(8);
+  private readonly sub = new Uint8Array(9);
+  private readonly interScratch = new InterScratch();
+  private readonly near = new NearMvs();
+  private readonly best = new Candidate();
+  private readonly trial = new Candidate();
+  private readonly chromaTrial = new Candidate();
+  private readonly aboveCtx = new Uint8Array(9);
+  private readonly leftCtx = new Uint8Array(9);
+  private readonly search: SearchResult = { row: 0, col: 0, cost: 0 };
+  private readonly refined: SearchResult = { row: 0, col: 0, cost: 0 };
+  private readonly starts = new Int32Array(16);
+
+  // Statistics.
+  private intraCount = 0;
+  private interCount = 0;
+  private skipCount = 0;
+  private readonly refCount = [0, 0, 0, 0];
+
+  constructor(private readonly state: DecoderState, private readonly raw: Image, private readonly options: EncodeOptions) {
+    const sizeChanged = raw.width !== state.width || raw.height !== state.height;
+    this.keyFrame = options.keyFrame === true || state.last === null || sizeChanged;
+    this.effort = effortFor(Math.max(0, Math.min(MAX_SPEED, options.speed ?? DEFAULT_SPEED)));
+    this.ws = options.workspace ?? new EncoderWorkspace();
+    this.dws = this.ws.decoder;
+    const key = this.keyFrame;
+    const h = blankHeader(
+      { keyFrame: key, version: 0, showFrame: true, firstPartSize: 0 },
+      key ? { width: raw.width, horizontalScale: 0, height: raw.height, verticalScale: 0 } : undefined,
+    );
+    h.yAcQi = options.qIndex;
+    h.filterType = 0;
+    h.mbNoSkipCoeff = true;
+    h.refreshEntropyProbs = true;
+    h.log2NbrOfDctPartitions = options.log2TokenPartitions ?? 0;
+    // Loop-filter deltas as libvpx uses them, sent on key frames (which reset them).
+    h.loopFilterAdjEnable = true;
+    if (key) {
+      h.modeRefLfDeltaUpdate = true;
+      h.refFrameDeltaUpdate = REF_LF_DELTAS.map((v) => (v === 0 ? null : { magnitude: Math.abs(v), negative: v < 0 }));
+      h.mbModeDeltaUpdate = MODE_LF_DELTAS.map((v) => ({ magnitude: Math.abs(v), negative: v < 0 }));
+    } else {
+      h.refreshGoldenFrame = options.refreshGolden === true;
+      h.refreshAlternateFrame = options.refreshAltref === true;
+      h.refreshLast = true;
+      // Placeholder probabilities for the mode decision; the real ones are counted afterwards.
+      h.probIntra = 30;
+      h.probLast = 230;
+      h.probGf = 128;
+    }
+    h.probSkipFalse = 128;
+    this.header = h;
+    this.setup = frameSetup(state, h);
+    this.mbCols = this.setup.mbCols;
+    this.mbRows = this.setup.mbRows;
+    this.ws.prepare(this.mbCols, this.mbRows);
+    this.img = allocateImage(raw.width, raw.height);
+    this.refs = referenceList(state);
+
+    const q = this.setup.segmentQuant[0].y1Ac;
+    this.lambda = (options.rdMultiplier ?? 1) * RD_MULTIPLIER * q * q / 256;
+    this.lambdaSad = Math.sqrt(this.lambda * 256) / 256;
+    this.tokenCost = new TokenCost(this.setup.frameProbs.coeff);
+    this.bModeCost = new Int32Array(key ? 1000 : 10);
+    this.pricing = this.mvPricing();
+    this.modeCosts();
+  }
+
+  /** Mode cost tables under this frame's probabilities. */
+  private modeCosts(): void {
+    const h = this.header;
+    if (this.keyFrame) {
+      for (let m = 0; m <= B_PRED; m++) this.yModeCost[m] = treeCost(KF_YMODE_TREE, KF_YMODE_PROBS, 0, m);
+      for (let m = 0; m < 4; m++) this.uvModeCost[m] = treeCost(UV_MODE_TREE, KF_UV_MODE_PROBS, 0, m);
+      for (let ctx = 0; ctx < 100; ctx++) {
+        for (let m = 0; m < 10; m++) this.bModeCost[ctx * 10 + m] = treeCost(BMODE_TREE, KF_BMODE_PROBS, ctx * 9, m);
+      }
+    } else {
+      const p = this.setup.frameProbs;
+      const intra = boolCost(h.probIntra, 0);
+      for (let m = 0; m <= B_PRED; m++) this.yModeCost[m] = intra + treeCost(YMODE_TREE, p.yMode, 0, m);
+      for (let m = 0; m < 4; m++) this.uvModeCost[m] = treeCost(UV_MODE_TREE, p.uvMode, 0, m);
+      for (let m = 0; m < 10; m++) this.bModeCost[m] = treeCost(BMODE_TREE, BMODE_PROBS, 0, m);
+      const inter = boolCost(h.probIntra, 1);
+      this.interBaseCost[LAST_FRAME] = inter + boolCost(h.probLast, 0);
+      this.interBaseCost[GOLDEN_FRAME] = inter + boolCost(h.probLast, 1) + boolCost(h.probGf, 0);
+      this.interBaseCost[ALTREF_FRAME] = inter + boolCost(h.probLast, 1) + boolCost(h.probGf, 1);
+    }
+    this.skipCost[0] = boolCost(h.probSkipFalse, 0);
+    this.skipCost[1] = boolCost(h.probSkipFalse, 1);
+  }
+
+  /** The cost of every motion vector component difference, priced by the syntax itself. */
+  private mvPricing(): MvPricing {
+    const rowCost = new Int32Array(2 * MV_COST_OFFSET + 1);
+    const colCost = new Int32Array(2 * MV_COST_OFFSET + 1);
+    if (!this.keyFrame) {
+      const probs = this.setup.frameProbs.mv;
+      const c = new CostCoder();
+      for (let d = -MV_COST_OFFSET; d <= MV_COST_OFFSET; d++) {
+        c.cost = 0;
+        mvComponentSyntax(c, probs, 0, d);
+        rowCost[d + MV_COST_OFFSET] = c.cost;
+        c.cost = 0;
+        mvComponentSyntax(c, probs, MV_PROB_COUNT, d);
+        colCost[d + MV_COST_OFFSET] = c.cost;
+      }
+    }
+    return { rowCost, colCost };
+  }
+
+  encode(): EncodeResult {
+    const modes = this.dws.modes;
+    const tokens = this.ws.tokens;
+    for (let mbRow = 0; mbRow < this.mbRows; mbRow++) {
+      tokens.startRow();
+      for (let mbCol = 0; mbCol < this.mbCols; mbCol++) this.encodeMacroblock(mbRow * this.mbCols + mbCol, mbCol, mbRow);
+    }
+    const h = this.header;
+    const { level, sharpness } = this.options.loopFilter ?? this.searchLoopFilter();
+    h.loopFilterLevel = level;
+    h.sharpnessLevel = sharpness;
+    this.decideProbabilities();
+    const frameValue = { header: h, modes, levels: this.ws.levels, eobs: this.ws.eobs };
+    const bytes = serializeFrame(this.state, frameValue);
+    const finalSetup = frameSetup(this.state, h);
+    const next = finishFrame(this.state, h, finalSetup, this.dws, this.img);
+    return {
+      state: next,
+      frame: bytes,
+      reconstruction: this.img,
+      stats: {
+        keyFrame: this.keyFrame,
+        bytes: bytes.length,
+        qIndex: h.yAcQi,
+        loopFilterLevel: level,
+        sharpness,
+        intraMacroblocks: this.intraCount,
+        interMacroblocks: this.interCount,
+        skippedMacroblocks: this.skipCount,
+        references: this.refCount.slice(1),
+      },
+    };
+  }
+
+  // --- One macroblock --------------------------------------------------------
+
+  private encodeMacroblock(mb: number, mbCol: number, mbRow: number): void {
+    const tokens = this.ws.tokens;
+    this.aboveCtx.set(tokens.above.subarray(9 * mbCol, 9 * mbCol + 9));
+    this.leftCtx.set(tokens.left);
+    this.loadSource(mbCol, mbRow);
+    let bestJ = Infinity;
+
+    // Intra candidates: luma and chroma are chosen separately.
+    const intraJ = this.chooseIntra(mb, mbCol, mbRow);
+    if (intraJ < bestJ) bestJ = intraJ;
+
+    if (!this.keyFrame) {
+      for (const ref of [LAST_FRAME, GOLDEN_FRAME, ALTREF_FRAME]) {
+        const refImg = this.refs[ref];
+        if (refImg === null) continue;
+        if (ref !== LAST_FRAME && (!this.effort.goldenAltref || refImg === this.refs[LAST_FRAME] || (ref === ALTREF_FRAME && refImg === this.refs[GOLDEN_FRAME]))) continue;
+        const j = this.chooseInter(mb, mbCol, mbRow, ref, refImg, bestJ);
+        if (j < bestJ) bestJ = j;
+      }
+    }
+    this.commit(mb, mbCol, mbRow);
+  }
+
+  /** Copies the source macroblock (16x16 luma, then 8x8 U and V) into `src`. */
+  private loadSource(mbCol: number, mbRow: number): void {
+    const copy = (p: Plane, x: number, y: number, n: number, out: number): void => {
+      for (let r = 0; r < n; r++) {
+        const row = p.offset + (y + r) * p.stride + x;
+        for (let c = 0; c < n; c++) this.src[out + r * n + c] = p.data[row + c];
+      }
+    };
+    copy(this.raw.y, mbCol * 16, mbRow * 16, 16, 0);
+    copy(this.raw.u, mbCol * 8, mbRow * 8, 8, 256);
+    copy(this.raw.v, mbCol * 8, mbRow * 8, 8, 320);
+  }
+
+  private j(rate: number, dist: number): number {
+    return dist + this.lambda * rate;
+  }
+
+  /** Picks the best intra coding into `best` (luma and chroma); returns its total cost. */
+  private chooseIntra(mb: number, mbCol: number, mbRow: number): number {
+    const img = this.img;
+    const rightmost = mbCol === this.mbCols - 1;
+    const Y = img.y;
+    const yPos = Y.offset + mbRow * 16 * Y.stride + mbCol * 16;
+    this.edgesY.load(Y.data, yPos, Y.stride, mbCol, mbRow, rightmost);
+    const t = this.trial;
+    const best = this.best;
+    let bestLumaJ = Infinity;
+    for (const mode of WHOLE_BLOCK_MODES) {
+      predictBlock(mode, this.edgesY, this.predY.data, 0, 16);
+      t.yMode = mode;
+      t.ref = INTRA_FRAME;
+      t.mvRow = t.mvCol = 0;
+      this.lumaRd(this.predY.data, true, t);
+      t.lumaRate += this.yModeCost[mode];
+      const jj = this.j(t.lumaRate, t.lumaDist);
+      if (jj < bestLumaJ) {
+        bestLumaJ = jj;
+        best.copyLumaFrom(t);
+      }
+    }
+    if (this.effort.bPred) {
+      const jb = this.searchBPred(mb, mbCol, mbRow, yPos, bestLumaJ);
+      if (jb < bestLumaJ) {
+        bestLumaJ = jb;
+        best.copyLumaFrom(t);
+      }
+    }
+    // Chroma.
+    const U = img.u, V = img.v;
+    const uPos = U.offset + mbRow * 8 * U.stride + mbCol * 8;
+    const vPos = V.offset + mbRow * 8 * V.stride + mbCol * 8;
+    this.edgesU.load(U.data, uPos, U.stride, mbCol, mbRow, rightmost);
+    this.edgesV.load(V.data, vPos, V.stride, mbCol, mbRow, rightmost);
+    const c = this.chromaTrial;
+    let bestChromaJ = Infinity;
+    for (let k = 0; k < this.effort.chromaModes; k++) {
+      const mode = WHOLE_BLOCK_MODES[k];
+      predictBlock(mode, this.edgesU, this.predU.data, 0, 8);
+      predictBlock(mode, this.edgesV, this.predV.data, 0, 8);
+      c.uvMode = mode;
+      this.chromaRd(c);
+      c.chromaRate += this.uvModeCost[mode];
+      const jj = this.j(c.chromaRate, c.chromaDist);
+      if (jj < bestChromaJ) {
+        bestChromaJ = jj;
+        best.copyChromaFrom(c);
+      }
+    }
+    return bestLumaJ + bestChromaJ;
+  }
+
+  /**
+   * B_PRED (section 12.3): the best mode of each subblock in turn, each
+   * reconstructed in the frame before the next is chosen. Leaves the result
+   * in `trial`; returns its cost, or Infinity once it cannot beat `limit`.
+   */
+  private searchBPred(mb: number, mbCol: number, mbRow: number, yPos: number, limit: number): number {
+    const t = this.trial;
+    t.yMode = B_PRED;
+    t.ref = INTRA_FRAME;
+    t.mvRow = t.mvCol = 0;
+    t.eobs[24] = 0;
+    t.levels.fill(0, 384, 400);
+    t.dq.fill(0, 384, 400);
+    const data = this.img.y.data;
+    const ys = this.img.y.stride;
+    const modes = this.dws.modes;
+    const aboveCtx = this.aboveCtx;
+    const leftCtx = this.leftCtx;
+    const above = [aboveCtx[0], aboveCtx[1], aboveCtx[2], aboveCtx[3]];
+    const left = [leftCtx[0], leftCtx[1], leftCtx[2], leftCtx[3]];
+    let rate = this.yModeCost[B_PRED];
+    let dist = 0;
+    const levels = this.trial.levels;
+    const dq = this.trial.dq;
+    const q = this.setup.segmentQuant[0];
+    const rounding = this.rounding(q.y1Dc, q.y1Ac);
+    const blockLevels = new Int16Array(16);
+    const blockDq = new Int16Array(16);
+    const saved = new Uint8Array(16);
+    // Key-frame contexts read the modes of this macroblock's subblocks as they are chosen.
+    const bModes = modes.bModes;
+    const base = 16 * mb;
+    for (let b = 0; b < 16; b++) {
+      const bx = b & 3;
+      const by = b >> 2;
+      const ctx = this.keyFrame ? this.bModeContext(mb, mbCol, mbRow, b) : 0;
+      let bestJ = Infinity;
+      let bestMode = B_DC_PRED;
+      let bestEob = 0;
+      let bestRate = 0;
+      let bestDist = 0;
+      const tokenCtx = above[bx] + left[by];
+      for (let mode = 0; mode < 10; mode++) {
+        const pos = predictLumaSubblock(mode, this.edgesY, this.sub, data, yPos, ys, b);
+        // Residue and transform.
+        for (let r = 0; r < 4; r++) {
+          for (let c = 0; c < 4; c++) this.resid[r * 4 + c] = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
+        }
+        forwardDct(this.resid, 0, 4, this.coef, 0);
+        const eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, blockLevels, 0, blockDq, 0);
+        // Distortion of the reconstruction.
+        for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) saved[r * 4 + c] = data[pos + r * ys + c];
+        inverseDctAdd(blockDq, 0, saved, 0, 4);
+        let d = 0;
+        for (let r = 0; r < 4; r++) {
+          for (let c = 0; c < 4; c++) {
+            const e = this.src[(4 * by + r) * 16 + 4 * bx + c] - saved[r * 4 + c];
+            d += e * e;
+          }
+        }
+        this.tokenCost.cost = 0;
+        codeBlockTokens(this.tokenCost, 3 * TYPE_STRIDE, tokenCtx, 0, blockLevels, 0, eob);
+        const r = this.tokenCost.cost + this.bModeCost[this.keyFrame ? ctx * 10 + mode : mode];
+        const jj = this.j(r, d);
+        if (jj < bestJ) {
+          bestJ = jj;
+          bestMode = mode;
+          bestEob = eob;
+          bestRate = r;
+          bestDist = d;
+          levels.set(blockLevels, 16 * b);
+          dq.set(blockDq, 16 * b);
+        }
+      }
+      rate += bestRate;
+      dist += bestDist;
+      if (this.j(rate, dist) >= limit) return Infinity;
+      // Reconstruct the chosen subblock in place for the ones after it.
+      t.bModes[b] = bestMode;
+      bModes[base + b] = bestMode;
+      t.eobs[b] = bestEob;
+      const pos = predictLumaSubblock(bestMode, this.edgesY, this.sub, data, yPos, ys, b);
+      if (bestEob > 0) inverseDctAdd(dq, 16 * b, data, pos, ys);
+      above[bx] = left[by] = bestEob > 0 ? 1 : 0;
+    }
+    t.lumaRate = rate;
+    t.lumaDist = dist;
+    return this.j(rate, dist);
+  }
+
+  /** Key-frame subblock mode context (section 11.3), reading this frame's modes. */
+  private bModeContext(mb: number, mbCol: number, mbRow: number, b: number): number {
+    const bModes = this.dws.modes.bModes;
+    const base = 16 * mb;
+    let above: number;
+    if (b >= 4) above = bModes[base + b - 4];
+    else above = mbRow > 0 ? bModes[base - 16 * this.mbCols + b + 12] : B_DC_PRED;
+    let left: number;
+    if (b & 3) left = bModes[base + b - 1];
+    else left = mbCol > 0 ? bModes[base - 16 + b + 3] : B_DC_PRED;
+    return above * 10 + left;
+  }
+
+  /** The amounts added to |c| before division (section 14.1 in reverse). */
+  private rounding(dcQ: number, acQ: number): { dc: number; ac: number } {
+    return { dc: Math.floor(dcQ * 0.45), ac: Math.floor(acQ * 0.35) };
+  }
+
+  /**
+   * Transform, quantization, rate and distortion of the luma part for a
+   * whole-macroblock prediction `pred` (16x16, stride 16). Fills the luma
+   * blocks (and Y2) of `t`; the mode's own cost is added by the caller.
+   */
+  private lumaRd(pred: Uint8Array, hasY2: boolean, t: Candidate): void {
+    const resid = this.resid;
+    const src = this.src;
+    for (let i = 0; i < 256; i++) resid[i] = src[i] - pred[i];
+    const coef = this.coef;
+    for (let b = 0; b < 16; b++) forwardDct(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b);
+    const q = this.setup.segmentQuant[0];
+    const levels = t.levels;
+    const dq = t.dq;
+    const eobs = t.eobs;
+    const r1 = this.rounding(q.y1Dc, q.y1Ac);
+    if (hasY2) {
+      forwardWht(coef, 0, coef, 384);
+      const r2 = this.rounding(q.y2Dc, q.y2Ac);
+      eobs[24] = quantizeBlock(coef, 384, 0, q.y2Dc, q.y2Ac, r2.dc, r2.ac, levels, 384, dq, 384);
+      for (let b = 0; b < 16; b++) eobs[b] = quantizeBlock(coef, 16 * b, 1, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
+      inverseWht(dq, 384, dq, 0);
+    } else {
+      eobs[24] = 0;
+      levels.fill(0, 384, 400);
+      dq.fill(0, 384, 400);
+      for (let b = 0; b < 16; b++) eobs[b] = quantizeBlock(coef, 16 * b, 0, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
+    }
+    // Distortion: the reconstruction as the decoder will form it.
+    const recon = this.recon;
+    recon.set(pred);
+    for (let b = 0; b < 16; b++) inverseDctAdd(dq, 16 * b, recon, (b >> 2) * 64 + (b & 3) * 4, 16);
+    let dist = 0;
+    for (let i = 0; i < 256; i++) {
+      const e = src[i] - recon[i];
+      dist += e * e;
+    }
+    t.lumaDist = dist;
+    t.lumaRate = this.lumaTokenCost(t, hasY2);
+  }
+
+  /** Token cost of the luma blocks (and Y2) of a candidate, with this macroblock's contexts. */
+  private lumaTokenCost(t: Candidate, hasY2: boolean): number {
+    const probs = this.tokenCost;
+    probs.cost = 0;
+    const above = this.aboveCtx;
+    const left = this.leftCtx;
+    const a0 = above[0], a1 = above[1], a2 = above[2], a3 = above[3];
+    const l0 = left[0], l1 = left[1], l2 = left[2], l3 = left[3];
+    const a = [a0, a1, a2, a3];
+    const l = [l0, l1, l2, l3];
+    let type = 3 * TYPE_STRIDE;
+    let first = 0;
+    if (hasY2) {
+      codeBlockTokens(probs, TYPE_STRIDE, above[8] + left[8], 0, t.levels, 384, t.eobs[24]);
+      type = 0;
+      first = 1;
+    }
+    for (let b = 0; b < 16; b++) {
+      const bx = b & 3;
+      const by = b >> 2;
+      codeBlockTokens(probs, type, a[bx] + l[by], first, t.levels, 16 * b, t.eobs[b]);
+      a[bx] = l[by] = t.eobs[b] > 0 ? 1 : 0;
+    }
+    return probs.cost;
+  }
+
+  /** Transform, quantization, rate and distortion of the chroma part, predictions in predU/predV. */
+  private chromaRd(t: Candidate): void {
+    const resid = this.resid;
+    const src = this.src;
+    const pu = this.predU.data;
+    const pv = this.predV.data;
+    for (let i = 0; i < 64; i++) {
+      resid[256 + i] = src[256 + i] - pu[i];
+      resid[320 + i] = src[320 + i] - pv[i];
+    }
+    const coef = this.coef;
+    for (let b = 0; b < 8; b++) {
+      const plane = 256 + (b >> 2) * 64;
+      const i = b & 3;
+      forwardDct(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, 16 * (16 + b));
+    }
+    const q = this.setup.segmentQuant[0];
+    const r = this.rounding(q.uvDc, q.uvAc);
+    for (let b = 16; b < 24; b++) t.eobs[b] = quantizeBlock(coef, 16 * b, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, 16 * b, t.dq, 16 * b);
+    // Distortion.
+    let dist = 0;
+    const recon = this.recon;
+    for (let plane = 0; plane < 2; plane++) {
+      const pred = plane === 0 ? pu : pv;
+      recon.set(pred);
+      for (let i = 0; i < 4; i++) inverseDctAdd(t.dq, 16 * (16 + 4 * plane + i), recon, (i >> 1) * 32 + (i & 1) * 4, 8);
+      for (let k = 0; k < 64; k++) {
+        const e = src[256 + 64 * plane + k] - recon[k];
+        dist += e * e;
+      }
+    }
+    t.chromaDist = dist;
+    // Tokens.
+    const probs = this.tokenCost;
+    probs.cost = 0;
+    const a = [this.aboveCtx[4], this.aboveCtx[5], this.aboveCtx[6], this.aboveCtx[7]];
+    const l = [this.leftCtx[4], this.leftCtx[5], this.leftCtx[6], this.leftCtx[7]];
+    for (let b = 16; b < 24; b++) {
+      const base = b < 20 ? 0 : 2;
+      const ai = base + (b & 1);
+      const li = base + ((b >> 1) & 1);
+      codeBlockTokens(probs, 2 * TYPE_STRIDE, a[ai] + l[li], 0, t.levels, 16 * b, t.eobs[b]);
+      a[ai] = l[li] = t.eobs[b] > 0 ? 1 : 0;
+    }
+    t.chromaRate = probs.cost;
+  }
+
+  // --- Inter prediction ----------------------------------------------------------
+
+  /**
+   * The best inter coding from reference `ref`; if it beats `bestJ`, it is
+   * copied into `best` (luma and chroma). Returns its cost.
+   */
+  private chooseInter(mb: number, mbCol: number, mbRow: number, ref: number, refImg: Image, bestJ: number): number {
+    const modes = this.dws.modes;
+    const near = this.near;
+    findNearMvs(modes, mb, mbCol, mbRow, ref, this.setup.modeContext.signBias, near);
+    const base = this.interBaseCost[ref];
+    const p0 = near.modeProb(0), p1 = near.modeProb(1), p2 = near.modeProb(2), p3 = near.modeProb(3);
+    const t = this.trial;
+    const c = this.chromaTrial;
+    let localBest = Infinity;
+
+    const tryVector = (mode: number, row: number, col: number, modeRate: number): void => {
+      this.predictInterLuma(refImg, mbCol, mbRow, row, col);
+      t.yMode = mode;
+      t.ref = ref;
+      t.mvRow = row;
+      t.mvCol = col;
+      this.lumaRd(this.predY.data, true, t);
+      t.lumaRate += modeRate;
+      this.predictInterChroma(refImg, mbCol, mbRow, row, col);
+      c.uvMode = DC_PRED;
+      this.chromaRd(c);
+      const jj = this.j(t.lumaRate + c.chromaRate, t.lumaDist + c.chromaDist);
+      if (jj < localBest) localBest = jj;
+      if (jj < bestJ) {
+        bestJ = jj;
+        this.best.copyLumaFrom(t);
+        this.best.copyChromaFrom(c);
+      }
+    };
+
+    tryVector(ZEROMV, 0, 0, base + boolCost(p0, 0));
+    const nearestRate = base + boolCost(p0, 1) + boolCost(p1, 0);
+    if (near.nearestRow !== 0 || near.nearestCol !== 0) tryVector(NEARESTMV, near.nearestRow, near.nearestCol, nearestRate);
+    const nearRate = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 0);
+    if ((near.nearRow !== 0 || near.nearCol !== 0) && (near.nearRow !== near.nearestRow || near.nearCol !== near.nearestCol)) {
+      tryVector(NEARMV, near.nearRow, near.nearCol, nearRate);
+    }
+    // NEWMV: search around the neighbours' vectors.
+    const found = this.motionSearch(refImg, mb, mbCol, mbRow);
+    if (found !== null) {
+      const newRate = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 0) +
+        this.pricing.rowCost[found.row - near.bestRow + MV_COST_OFFSET] + this.pricing.colCost[found.col - near.bestCol + MV_COST_OFFSET];
+      const same = (r: number, cc: number): boolean => found.row === r && found.col === cc;
+      if (!same(0, 0) && !same(near.nearestRow, near.nearestCol) && !same(near.nearRow, near.nearCol)) tryVector(NEWMV, found.row, found.col, newRate);
+    }
+    return localBest;
+  }
+
+  private predictInterLuma(refImg: Image, mbCol: number, mbRow: number, row: number, col: number): void {
+    predictInter(refImg.y, this.predY, mbCol * 16, mbRow * 16, 16, 16, 2 * col, 2 * row, this.setup.bilinear, this.interScratch, 0, 0);
+  }
+
+  private predictInterChroma(refImg: Image, mbCol: number, mbRow: number, row: number, col: number): void {
+    // The chroma vector in eighths of a chroma sample has the luma vector's value.
+    predictInter(refImg.u, this.predU, mbCol * 8, mbRow * 8, 8, 8, col, row, this.setup.bilinear, this.interScratch, 0, 0);
+    predictInter(refImg.v, this.predV, mbCol * 8, mbRow * 8, 8, 8, col, row, this.setup.bilinear, this.interScratch, 0, 0);
+  }
+
+  /** Whole- then sub-sample motion search for the macroblock; null when no vector can be coded. */
+  private motionSearch(refImg: Image, mb: number, mbCol: number, mbRow: number): SearchResult | null {
+    const near = this.near;
+    const modes = this.dws.modes;
+    const starts = this.starts;
+    let n = 0;
+    const add = (r: number, c: number): void => {
+      starts[2 * n] = r;
+      starts[2 * n + 1] = c;
+      n++;
+    };
+    add(near.bestRow, near.bestCol);
+    add(0, 0);
+    add(near.nearestRow, near.nearestCol);
+    add(near.nearRow, near.nearCol);
+    if (mbCol > 0) add(modes.mv[2 * (mb - 1)], modes.mv[2 * (mb - 1) + 1]);
+    if (mbRow > 0) add(modes.mv[2 * (mb - this.mbCols)], modes.mv[2 * (mb - this.mbCols) + 1]);
+    const x = mbCol * 16;
+    const y = mbRow * 16;
+    const border = refImg.y.border - 4;
+    // Keep the block (with the filter's taps) inside the reference's border,
+    // and the vector within what can be coded relative to the best one.
+    const reach = 255;
+    const target: SearchTarget = {
+      src: this.raw.y,
+      ref: refImg.y,
+      x,
+      y,
+      w: 16,
+      h: 16,
+      bestRow: near.bestRow,
+      bestCol: near.bestCol,
+      pricing: this.pricing,
+      lambdaSad: this.lambdaSad,
+      minRow: Math.max(-border - y, (near.bestRow >> 2) - reach),
+      maxRow: Math.min(refImg.y.height + border - 16 - y, (near.bestRow >> 2) + reach),
+      minCol: Math.max(-border - x, (near.bestCol >> 2) - reach),
+      maxCol: Math.min(refImg.y.width + border - 16 - x, (near.bestCol >> 2) + reach),
+    };
+    if (target.minRow > target.maxRow || target.minCol > target.maxCol) return null;
+    const full = fullPelSearch(target, starts, n, this.effort.searchRange, this.search);
+    if (full.cost === Infinity) return null;
+    return subPelSearch(target, full, this.setup.bilinear, this.predY, this.interScratch, this.effort.subPelSteps, this.refined);
+  }
+
+  // --- Committing a macroblock ------------------------------------------------------
+
+  /** Writes `best` as macroblock mb: modes, levels, and its reconstruction through the decoder's code. */
+  private commit(mb: number, mbCol: number, mbRow: number): void {
+    const best = this.best;
+    const modes = this.dws.modes;
+    const hasY2 = hasY2Block(best.yMode);
+    modes.yMode[mb] = best.yMode;
+    modes.uvMode[mb] = best.ref === INTRA_FRAME ? best.uvMode : DC_PRED;
+    modes.refFrame[mb] = best.ref;
+    modes.segmentId[mb] = 0;
+    modes.mv[2 * mb] = best.mvRow;
+    modes.mv[2 * mb + 1] = best.mvCol;
+    const base = 16 * mb;
+    if (best.yMode === B_PRED) modes.bModes.set(best.bModes, base);
+    else modes.bModes.fill(impliedBMode(best.yMode), base, base + 16);
+    let residue = false;
+    for (let b = 0; b < 25; b++) if (best.eobs[b] > 0) residue = true;
+    modes.skipCoeff[mb] = residue ? 0 : 1;
+    // The frame's levels and eobs.
+    this.ws.levels.set(best.levels, mb * LEVELS_PER_MB);
+    this.ws.eobs.set(best.eobs, mb * 25);
+    // Dequantized coefficients for the decoder's reconstruction. Y blocks of a
+    // macroblock with Y2 get their DC from the inverse WHT there, as in the decoder.
+    const dws = this.dws;
+    dws.coeffs.set(best.dq);
+    if (hasY2) for (let b = 0; b < 16; b++) dws.coeffs[16 * b] = 0;
+    dws.eobs.set(best.eobs);
+    reconstructMacroblock(dws, this.setup, this.img, this.refs, mb, mbCol, mbRow, residue);
+    // Token contexts, as the decoder will update them.
+    const tokens = this.ws.tokens;
+    if (!residue) tokens.skip(mbCol, hasY2);
+    else {
+      const a = 9 * mbCol;
+      if (hasY2) tokens.above[a + 8] = tokens.left[8] = best.eobs[24] > 0 ? 1 : 0;
+      for (let b = 0; b < 16; b++) tokens.above[a + (b & 3)] = tokens.left[b >> 2] = best.eobs[b] > 0 ? 1 : 0;
+      for (let b = 16; b < 24; b++) {
+        const cb = b < 20 ? 4 : 6;
+        tokens.above[a + cb + (b & 1)] = tokens.left[cb + ((b >> 1) & 1)] = best.eobs[b] > 0 ? 1 : 0;
+      }
+    }
+    if (best.ref === INTRA_FRAME) this.intraCount++;
+    else {
+      this.interCount++;
+      this.refCount[best.ref]++;
+    }
+    if (!residue) this.skipCount++;
+  }
+
+  // --- Frame level --------------------------------------------------------------------
+
+  /** Section 15: the filter level (and sharpness) whose filtered frame is closest to the source. */
+  private searchLoopFilter(): { level: number; sharpness: number } {
+    const mode = this.effort.lfSearch;
+    const q = this.header.yAcQi;
+    // A first guess from the quantizer, as a filter's strength grows with it.
+    const guess = Math.max(0, Math.min(63, Math.round(q * 0.42 - 4)));
+    if (mode === 'none') return { level: this.keyFrame ? guess : Math.max(0, guess - 2), sharpness: 0 };
+    const trialImage = allocateImage(this.img.width, this.img.height);
+    const errorAt = (level: number, sharpness: number): number => {
+      copyPlane(this.img.y, trialImage.y);
+      if (level > 0) this.filterLuma(trialImage, level, sharpness);
+      return sse(this.raw.y, 0, 0, trialImage.y, 0, 0, this.raw.width, this.raw.height);
+    };
+    const cache = new Map<number, number>();
+    const errorOf = (level: number): number => {
+      let e = cache.get(level);
+      if (e === undefined) {
+        e = errorAt(level, 0);
+        cache.set(level, e);
+      }
+      return e;
+    };
+    // Coarse-to-fine search of the level.
+    let bestLevel = guess;
+    let bestErr = errorOf(guess);
+    for (let step = mode === 'full' ? 8 : 4; step >= 1; step >>= 1) {
+      for (let improved = true; improved;) {
+        improved = false;
+        for (const cand of [bestLevel - step, bestLevel + step]) {
+          if (cand < 0 || cand > 63) continue;
+          const e = errorOf(cand);
+          if (e < bestErr) {
+            bestErr = e;
+            bestLevel = cand;
+            improved = true;
+          }
+        }
+      }
+    }
+    let sharpness = 0;
+    if (mode === 'full' && bestLevel > 0) {
+      for (const s of [1, 2, 4]) {
+        const e = errorAt(bestLevel, s);
+        if (e < bestErr) {
+          bestErr = e;
+          sharpness = s;
+        }
+      }
+    }
+    return { level: bestLevel, sharpness };
+  }
+
+  /** The luma loop filter at a trial level (the chroma planes do not change the choice much). */
+  private filterLuma(target: Image, level: number, sharpness: number): void {
+    const h = { ...this.header, loopFilterLevel: level, sharpnessLevel: sharpness };
+    const setup = this.setup;
+    // Levels per macroblock with the deltas, as the decoder computes them.
+    const lf = this.dws;
+    filterLevels(lf, h, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
+    loopFilterFrame(target, {
+      simple: false,
+      sharpness,
+      keyFrame: this.keyFrame,
+      mbCols: this.mbCols,
+      mbRows: this.mbRows,
+      level: lf.lfLevel,
+      skipInner: lf.skipInner,
+    }, true);
+  }
+
+  /**
+   * Sections 9.9-9.11, 13.4, 17.2: chooses the probability updates that pay
+   * for themselves, and the frame-level probabilities, from what was coded.
+   */
+  private decideProbabilities(): void {
+    const h = this.header;
+    const modes = this.dws.modes;
+    const n = modes.count;
+    // Skip flag.
+    let skips = 0;
+    for (let i = 0; i < n; i++) skips += modes.skipCoeff[i];
+    h.probSkipFalse = probFromCounts(n - skips, skips);
+    // Coefficient probabilities.
+    const counter = new TokenCounter(COEFF_PROBS_SIZE);
+    const ctx = new TokenContexts(this.mbCols);
+    for (let mbRow = 0; mbRow < this.mbRows; mbRow++) {
+      ctx.startRow();
+      for (let mbCol = 0; mbCol < this.mbCols; mbCol++) {
+        const mb = mbRow * this.mbCols + mbCol;
+        const hasY2 = hasY2Block(modes.yMode[mb]);
+        if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
+        else codeMacroblockTokens(counter, hasY2, ctx, mbCol, this.ws.levels, mb * LEVELS_PER_MB, this.ws.eobs, mb * 25);
+      }
+    }
+    const base = this.setup.frameProbs.coeff;
+    for (let i = 0; i < COEFF_PROBS_SIZE; i++) {
+      const n0 = counter.counts[2 * i];
+      const n1 = counter.counts[2 * i + 1];
+      const updated = bestUpdate(base[i], n0, n1, COEFF_UPDATE_PROBS[i], 8, (p) => p);
+      h.coeffProbUpdates[i] = updated < 0 ? -1 : updated;
+    }
+    if (this.keyFrame) return;
+    // Frame-level reference probabilities.
+    let intra = 0;
+    let last = 0;
+    let golden = 0;
+    let altref = 0;
+    for (let i = 0; i < n; i++) {
+      const r = modes.refFrame[i];
+      if (r === INTRA_FRAME) intra++;
+      else if (r === LAST_FRAME) last++;
+      else if (r === GOLDEN_FRAME) golden++;
+      else altref++;
+    }
+    h.probIntra = probFromCounts(intra, n - intra);
+    h.probLast = probFromCounts(last, golden + altref);
+    h.probGf = probFromCounts(golden, altref);
+    // Motion vector probabilities: count the bools of every coded vector.
+    this.updateMvProbs();
+  }
+
+  /** Section 17.2: MV probability updates from the bools the frame's vectors use. */
+  private updateMvProbs(): void {
+    const h = this.header;
+    const modes = this.dws.modes;
+    const counts = new Uint32Array(4 * MV_PROB_COUNT);
+    const counter = new BranchCounter(counts);
+    const near = this.near;
+    for (let mb = 0; mb < modes.count; mb++) {
+      if (modes.yMode[mb] !== NEWMV) continue;
+      const mbCol = mb % this.mbCols;
+      const mbRow = (mb / this.mbCols) | 0;
+      findNearMvs(modes, mb, mbCol, mbRow, modes.refFrame[mb], this.setup.modeContext.signBias, near);
+      mvComponentSyntax(counter, INDEX_PROBS, 0, modes.mv[2 * mb] - near.bestRow);
+      mvComponentSyntax(counter, INDEX_PROBS, MV_PROB_COUNT, modes.mv[2 * mb + 1] - near.bestCol);
+    }
+    const probs = this.setup.frameProbs.mv;
+    for (let i = 0; i < 2 * MV_PROB_COUNT; i++) {
+      // Updates code 7 bits x, standing for probability x << 1 (or 1 for 0).
+      const updated = bestUpdate(probs[i], counts[2 * i], counts[2 * i + 1], MV_UPDATE_PROBS[i], 7, (p) => Math.max(1, p & ~1));
+      h.mvProbUpdates[i] = updated < 0 ? -1 : updated >> 1;
+    }
+  }
+}
+
+/** The probability of a 0 given counts of 0s and 1s, in 1..255. */
+function probFromCounts(zeros: number, ones: number): number {
+  const total = zeros + ones;
+  if (total === 0) return 128;
+  const p = Math.round((256 * zeros) / total);
+  return p < 1 ? 1 : p > 255 ? 255 : p;
+}
+
+/**
+ * Section 13.4: whether replacing probability `old` pays off for a bool seen
+ * n0 times as 0 and n1 times as 1, given the probability of the update flag
+ * and the bits of the new value. Returns the new probability, or -1.
+ */
+function bestUpdate(old: number, n0: number, n1: number, updateProb: number, valueBits: number, representable: (p: number) => number): number {
+  const stay = boolCost(updateProb, 0);
+  if (n0 + n1 === 0) return -1;
+  const p = representable(probFromCounts(n0, n1));
+  if (p === old) return -1;
+  const costOld = n0 * PROB_COST[old] + n1 * PROB_COST[256 - old];
+  const costNew = n0 * PROB_COST[p] + n1 * PROB_COST[256 - p];
+  const change = boolCost(updateProb, 1) + 256 * valueBits;
+  return costNew + change < costOld + stay ? p : -1;
+}
+
+function impliedBMode(yMode: number): number {
+  return yMode === 1 ? 2 : yMode === 2 ? 3 : yMode === TM_PRED ? 1 : 0;
+}
+
+function copyPlane(from: Plane, to: Plane): void {
+  for (let y = 0; y < from.height; y++) {
+    const a = from.offset + y * from.stride;
+    const b = to.offset + y * to.stride;
+    to.data.set(from.data.subarray(a, a + from.width), b);
+  }
+}
+

@@ -1,0 +1,80 @@
+// RFC 6386 section 14 in reverse: the forward transforms an encoder applies
+// to a residue before quantization.
+//
+// The RFC only specifies the inverse transforms; any forward transform works,
+// but the closer it is to their exact inverse the less an encoder loses. These
+// are the integer approximations libvpx uses, whose scale matches the inverse
+// transforms of transform.ts: a 4x4 block of constant residue r becomes a DC
+// coefficient of 8r (the inverse turns 8r back into r), and the Y2 transform
+// of 16 luma DC values d gives 2d (the inverse WHT divides by 8 after summing
+// 16 values, i.e. the DCs come back as d).
+
+/** Scratch between the two passes. */
+const pass = new Int32Array(16);
+
+/**
+ * Forward DCT of the 4x4 residue at `src[srcOff]` (row stride `stride`), into
+ * `out[outOff..outOff+15]` in raster order.
+ */
+export function forwardDct(src: Int16Array, srcOff: number, stride: number, out: Int16Array, outOff: number): void {
+  // Rows: the butterflies scaled by 8, the odd part in 12-bit fixed point
+  // (2217 = 4096·sqrt(2)·sin(pi/8), 5352 = 4096·sqrt(2)·cos(pi/8)).
+  for (let r = 0; r < 4; r++) {
+    const s = srcOff + r * stride;
+    const x0 = src[s], x1 = src[s + 1], x2 = src[s + 2], x3 = src[s + 3];
+    const a1 = (x0 + x3) * 8;
+    const b1 = (x1 + x2) * 8;
+    const c1 = (x1 - x2) * 8;
+    const d1 = (x0 - x3) * 8;
+    pass[4 * r] = a1 + b1;
+    pass[4 * r + 2] = a1 - b1;
+    pass[4 * r + 1] = (c1 * 2217 + d1 * 5352 + 14500) >> 12;
+    pass[4 * r + 3] = (d1 * 2217 - c1 * 5352 + 7500) >> 12;
+  }
+  // Columns, with rounding that biases the odd terms as libvpx does.
+  for (let c = 0; c < 4; c++) {
+    const y0 = pass[c], y1 = pass[4 + c], y2 = pass[8 + c], y3 = pass[12 + c];
+    const a1 = y0 + y3;
+    const b1 = y1 + y2;
+    const c1 = y1 - y2;
+    const d1 = y0 - y3;
+    out[outOff + c] = (a1 + b1 + 7) >> 4;
+    out[outOff + 8 + c] = (a1 - b1 + 7) >> 4;
+    out[outOff + 4 + c] = ((c1 * 2217 + d1 * 5352 + 12000) >> 16) + (d1 !== 0 ? 1 : 0);
+    out[outOff + 12 + c] = (d1 * 2217 - c1 * 5352 + 51000) >> 16;
+  }
+}
+
+/**
+ * Forward Walsh-Hadamard transform of the 16 luma DC coefficients, read from
+ * `dcs[dcOff + 16 * i]` (the DC of block i), into `out[outOff..outOff+15]`.
+ */
+export function forwardWht(dcs: Int16Array, dcOff: number, out: Int16Array, outOff: number): void {
+  for (let r = 0; r < 4; r++) {
+    const s = dcOff + 64 * r;
+    const x0 = dcs[s], x1 = dcs[s + 16], x2 = dcs[s + 32], x3 = dcs[s + 48];
+    const a1 = (x0 + x2) * 4;
+    const d1 = (x1 + x3) * 4;
+    const c1 = (x1 - x3) * 4;
+    const b1 = (x0 - x2) * 4;
+    pass[4 * r] = a1 + d1 + (a1 !== 0 ? 1 : 0);
+    pass[4 * r + 1] = b1 + c1;
+    pass[4 * r + 2] = b1 - c1;
+    pass[4 * r + 3] = a1 - d1;
+  }
+  for (let c = 0; c < 4; c++) {
+    const a1 = pass[c] + pass[8 + c];
+    const d1 = pass[4 + c] + pass[12 + c];
+    const c1 = pass[4 + c] - pass[12 + c];
+    const b1 = pass[c] - pass[8 + c];
+    // Round halves towards zero for negative values before the final shift.
+    const a2 = a1 + d1;
+    const b2 = b1 + c1;
+    const c2 = b1 - c1;
+    const d2 = a1 - d1;
+    out[outOff + c] = (a2 + (a2 < 0 ? 1 : 0) + 3) >> 3;
+    out[outOff + 4 + c] = (b2 + (b2 < 0 ? 1 : 0) + 3) >> 3;
+    out[outOff + 8 + c] = (c2 + (c2 < 0 ? 1 : 0) + 3) >> 3;
+    out[outOff + 12 + c] = (d2 + (d2 < 0 ? 1 : 0) + 3) >> 3;
+  }
+}
