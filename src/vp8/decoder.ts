@@ -571,7 +571,7 @@ function predictInterMacroblock(
 }
 
 /** Average of four quarter-sample luma components, in eighths of a chroma sample. */
-function chromaAverage(sum: number): number {
+export function chromaAverage(sum: number): number {
   const t = 2 * sum;
   return ((t + (t < 0 ? -4 : 4)) / 8) | 0;
 }

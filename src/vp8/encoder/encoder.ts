@@ -19,7 +19,7 @@
 // writes the frame with the syntax layer (frame.ts).
 
 import {
-  DecoderWorkspace, filterLevels, finishFrame, type FrameSetup, frameSetup, hasY2Block, reconstructMacroblock, referenceList,
+  chromaAverage, DecoderWorkspace, filterLevels, finishFrame, type FrameSetup, frameSetup, hasY2Block, reconstructMacroblock, referenceList,
 } from '../decoder.js';
 import { Vp8Error } from '../errors.js';
 import { blankHeader, type FrameHeader, type Mutable } from '../header.js';
@@ -27,19 +27,23 @@ import { allocateImage, type Image, type Plane } from '../image.js';
 import { InterScratch, predictInter } from '../inter.js';
 import { MacroblockEdges, predictBlock, predictLumaSubblock } from '../intra.js';
 import { loopFilterFrame } from '../loop-filter.js';
-import { findNearMvs, mvComponentSyntax, NearMvs } from '../modes.js';
+import { findNearMvs, mvComponentSyntax, NearMvs, subblockNeighbourMvs, subMvContext } from '../modes.js';
 import type { DecoderState } from '../state.js';
 import {
-  ALTREF_FRAME, B_DC_PRED, B_PRED, BMODE_PROBS, BMODE_TREE, COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, DC_PRED,
-  GOLDEN_FRAME, INTRA_FRAME, KF_BMODE_PROBS, KF_UV_MODE_PROBS, KF_YMODE_PROBS, KF_YMODE_TREE, LAST_FRAME,
-  MAX_QINDEX, MV_PROB_COUNT, MV_UPDATE_PROBS, NEARESTMV, NEARMV, NEWMV, TM_PRED, UV_MODE_TREE, YMODE_TREE, ZEROMV,
+  ABOVE4X4, ALTREF_FRAME, B_DC_PRED, B_PRED, BMODE_PROBS, BMODE_TREE, COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, DC_PRED,
+  GOLDEN_FRAME, INTRA_FRAME, KF_BMODE_PROBS, KF_UV_MODE_PROBS, KF_YMODE_PROBS, KF_YMODE_TREE, LAST_FRAME, LEFT4X4,
+  MAX_QINDEX, MV_PARTITION_COUNT, MV_PARTITIONS, MV_PROB_COUNT, MV_UPDATE_PROBS, NEARESTMV, NEARMV, NEW4X4, NEWMV,
+  SPLIT_16X8, SPLIT_4X4, SPLIT_8X16, SPLIT_8X8, SPLIT_MV_PROBS, SPLIT_MV_TREE, SPLITMV, SUBMV_REF_PROBS, SUBMV_REF_TREE,
+  TM_PRED, UV_MODE_TREE, YMODE_TREE, ZERO4X4, ZEROMV,
 } from '../tables.js';
 import { codeBlockTokens, codeMacroblockTokens, TokenContexts, TokenCounter, TYPE_STRIDE } from '../tokens.js';
 import { inverseDctAdd, inverseWht } from '../transform.js';
 import { LEVELS_PER_MB, serializeFrame } from '../frame.js';
 import { boolCost, BranchCounter, CostCoder, INDEX_PROBS, PROB_COST, TokenCost, treeCost } from './costs.js';
 import { forwardDct, forwardWht } from './fdct.js';
-import { fullPelSearch, MV_COST_OFFSET, type MvPricing, type SearchResult, type SearchTarget, scratchPlane, sse, subPelSearch } from './motion.js';
+import {
+  fullPelSearch, mvCost, MV_COST_OFFSET, type MvPricing, sad as sadRegion, type SearchResult, type SearchTarget, scratchPlane, sse, subPelSearch,
+} from './motion.js';
 import { quantizeBlock } from './quantize.js';
 
 /** Settings of one frame. */
@@ -109,7 +113,7 @@ export class EncoderWorkspace {
 }
 
 /** λ per (quantizer step)² and per bit, at the default multiplier. */
-const RD_MULTIPLIER = 0.07;
+const RD_MULTIPLIER = 0.016;
 
 /** libvpx's default loop-filter deltas: intra +2, golden and altref -2; B_PRED +4, ZEROMV -2, other MV +2, SPLITMV +4. */
 const REF_LF_DELTAS = [2, 0, -2, -2];
@@ -134,6 +138,10 @@ class Candidate {
   mvRow = 0;
   mvCol = 0;
   readonly bModes = new Uint8Array(16);
+  /** SPLITMV: partitioning, the vector of each subblock and the coding of each partition. */
+  partitioning = 0;
+  readonly bMv = new Int16Array(32);
+  readonly subMvMode = new Uint8Array(16);
   /** Levels (as coded) and dequantized values, 25 blocks of 16. */
   readonly levels = new Int16Array(LEVELS_PER_MB);
   readonly dq = new Int16Array(LEVELS_PER_MB);
@@ -150,6 +158,9 @@ class Candidate {
     this.mvRow = o.mvRow;
     this.mvCol = o.mvCol;
     this.bModes.set(o.bModes);
+    this.partitioning = o.partitioning;
+    this.bMv.set(o.bMv);
+    this.subMvMode.set(o.subMvMode);
     this.levels.set(o.levels.subarray(0, 256));
     this.levels.set(o.levels.subarray(384, 400), 384);
     this.dq.set(o.dq.subarray(0, 256));
@@ -179,6 +190,8 @@ interface Effort {
   readonly goldenAltref: boolean;
   readonly chromaModes: number;
   readonly lfSearch: 'full' | 'coarse' | 'none';
+  /** SPLITMV partitionings to try (SPLIT_16X8 ... SPLIT_4X4). */
+  readonly splits: readonly number[];
 }
 
 function effortFor(speed: number): Effort {
@@ -189,6 +202,7 @@ function effortFor(speed: number): Effort {
     goldenAltref: speed <= 2,
     chromaModes: speed <= 2 ? 4 : 1,
     lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
+    splits: speed === 0 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8, SPLIT_4X4] : speed === 1 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8] : [],
   };
 }
 
@@ -239,6 +253,8 @@ class FrameEncoder {
   private readonly search: SearchResult = { row: 0, col: 0, cost: 0 };
   private readonly refined: SearchResult = { row: 0, col: 0, cost: 0 };
   private readonly starts = new Int32Array(16);
+  private readonly neighbourMvs = new Int32Array(4);
+  private readonly regionPred = scratchPlane(16, 16);
 
   // Statistics.
   private intraCount = 0;
@@ -741,7 +757,149 @@ class FrameEncoder {
       const same = (r: number, cc: number): boolean => found.row === r && found.col === cc;
       if (!same(0, 0) && !same(near.nearestRow, near.nearestCol) && !same(near.nearRow, near.nearCol)) tryVector(NEWMV, found.row, found.col, newRate);
     }
+    // SPLITMV (section 16.4): a vector per partition.
+    const splitBase = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 1);
+    for (const s of this.effort.splits) {
+      const jj = this.trySplit(mb, mbCol, mbRow, ref, refImg, s, splitBase, found);
+      if (jj < localBest) localBest = jj;
+      if (jj < bestJ) {
+        bestJ = jj;
+        this.best.copyLumaFrom(t);
+        this.best.copyChromaFrom(c);
+      }
+    }
     return localBest;
+  }
+
+  /**
+   * One SPLITMV partitioning: for each partition in coding order, the
+   * cheapest of its four codings (the vector to the left, above, zero, or a
+   * new one found by a search over the partition), then the luma and chroma
+   * prediction from those vectors, fully costed. Leaves the result in
+   * `trial`/`chromaTrial`; returns its cost.
+   */
+  private trySplit(mb: number, mbCol: number, mbRow: number, ref: number, refImg: Image, s: number, baseRate: number, whole: SearchResult | null): number {
+    const modes = this.dws.modes;
+    const near = this.near;
+    const t = this.trial;
+    const layout = MV_PARTITIONS[s];
+    const parts = MV_PARTITION_COUNT[s];
+    const bMv = modes.bMv; // this macroblock's entries serve as the working vectors
+    const base = 32 * mb;
+    let rate = baseRate + treeCost(SPLIT_MV_TREE, SPLIT_MV_PROBS, 0, s);
+    const nb = this.neighbourMvs;
+    const x0 = mbCol * 16;
+    const y0 = mbRow * 16;
+    for (let j = 0; j < parts; j++) {
+      let k = 0;
+      while (layout[k] !== j) k++;
+      // The partition's rectangle in 4x4 units.
+      let kx0 = 4, ky0 = 4, kx1 = -1, ky1 = -1;
+      for (let b = 0; b < 16; b++) {
+        if (layout[b] !== j) continue;
+        kx0 = Math.min(kx0, b & 3);
+        ky0 = Math.min(ky0, b >> 2);
+        kx1 = Math.max(kx1, b & 3);
+        ky1 = Math.max(ky1, b >> 2);
+      }
+      const px = x0 + 4 * kx0;
+      const py = y0 + 4 * ky0;
+      const pw = 4 * (kx1 - kx0 + 1);
+      const ph = 4 * (ky1 - ky0 + 1);
+      subblockNeighbourMvs(modes, mb, mbCol, mbRow, k, nb);
+      const context = subMvContext(nb[0], nb[1], nb[2], nb[3]);
+      const probs = SUBMV_REF_PROBS;
+      const modeCost = (m: number): number => treeCost(SUBMV_REF_TREE, probs, context * 3, m);
+      // Candidates: left, above, zero (their vectors are free), and a searched one.
+      let bestCost = Infinity;
+      let bestMode = ZERO4X4;
+      let bestRow = 0;
+      let bestCol = 0;
+      const consider = (m: number, r: number, c: number, extraRate: number): void => {
+        this.predictRegion(refImg, px, py, pw, ph, r, c);
+        const cost = sadRegion(this.raw.y, px, py, this.predY, px - x0, py - y0, pw, ph) + (modeCost(m) + extraRate) * this.lambdaSad;
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestMode = m;
+          bestRow = r;
+          bestCol = c;
+        }
+      };
+      consider(LEFT4X4, nb[0], nb[1], 0);
+      consider(ABOVE4X4, nb[2], nb[3], 0);
+      consider(ZERO4X4, 0, 0, 0);
+      const found = this.searchRegion(refImg, px, py, pw, ph, nb, whole);
+      if (found !== null) {
+        consider(NEW4X4, found.row, found.col, mvCost(this.pricing, found.row, found.col, near.bestRow, near.bestCol));
+      }
+      rate += modeCost(bestMode) + (bestMode === NEW4X4 ? mvCost(this.pricing, bestRow, bestCol, near.bestRow, near.bestCol) : 0);
+      t.subMvMode[j] = bestMode;
+      for (let b = 0; b < 16; b++) {
+        if (layout[b] === j) {
+          bMv[base + 2 * b] = bestRow;
+          bMv[base + 2 * b + 1] = bestCol;
+        }
+      }
+    }
+    // Luma prediction from the partition vectors, then the full cost.
+    for (let b = 0; b < 16; b++) {
+      const bx = 4 * (b & 3);
+      const by = 4 * (b >> 2);
+      predictInter(refImg.y, this.predY, x0 + bx, y0 + by, 4, 4, 2 * bMv[base + 2 * b + 1], 2 * bMv[base + 2 * b], this.setup.bilinear, this.interScratch, bx, by);
+    }
+    t.yMode = SPLITMV;
+    t.ref = ref;
+    t.partitioning = s;
+    t.bMv.set(bMv.subarray(base, base + 32));
+    t.mvRow = bMv[base + 30];
+    t.mvCol = bMv[base + 31];
+    this.lumaRd(this.predY.data, false, t);
+    t.lumaRate += rate;
+    // Chroma: each 4x4 block takes the rounded average of its four luma vectors.
+    const c = this.chromaTrial;
+    for (let i = 0; i < 2; i++) {
+      for (let jj = 0; jj < 2; jj++) {
+        const b0 = base + 2 * (8 * i + 2 * jj);
+        let cRow = chromaAverage(bMv[b0] + bMv[b0 + 2] + bMv[b0 + 8] + bMv[b0 + 10]);
+        let cCol = chromaAverage(bMv[b0 + 1] + bMv[b0 + 3] + bMv[b0 + 9] + bMv[b0 + 11]);
+        if (this.setup.fullPixel) {
+          cRow &= ~7;
+          cCol &= ~7;
+        }
+        predictInter(refImg.u, this.predU, mbCol * 8 + 4 * jj, mbRow * 8 + 4 * i, 4, 4, cCol, cRow, this.setup.bilinear, this.interScratch, 4 * jj, 4 * i);
+        predictInter(refImg.v, this.predV, mbCol * 8 + 4 * jj, mbRow * 8 + 4 * i, 4, 4, cCol, cRow, this.setup.bilinear, this.interScratch, 4 * jj, 4 * i);
+      }
+    }
+    c.uvMode = DC_PRED;
+    this.chromaRd(c);
+    return this.j(t.lumaRate + c.chromaRate, t.lumaDist + c.chromaDist);
+  }
+
+  /** Predicts a rectangle of luma into predY at its offset within the macroblock. */
+  private predictRegion(refImg: Image, px: number, py: number, pw: number, ph: number, row: number, col: number): void {
+    predictInter(refImg.y, this.predY, px, py, pw, ph, 2 * col, 2 * row, this.setup.bilinear, this.interScratch, px & 15, py & 15);
+  }
+
+  /** Motion search for one SPLITMV partition, seeded with its neighbours and the whole-block vector. */
+  private searchRegion(refImg: Image, px: number, py: number, pw: number, ph: number, nb: Int32Array, whole: SearchResult | null): SearchResult | null {
+    const near = this.near;
+    const starts = this.starts;
+    let n = 0;
+    const add = (r: number, c: number): void => {
+      starts[2 * n] = r;
+      starts[2 * n + 1] = c;
+      n++;
+    };
+    add(near.bestRow, near.bestCol);
+    add(nb[0], nb[1]);
+    add(nb[2], nb[3]);
+    add(0, 0);
+    if (whole !== null) add(whole.row, whole.col);
+    const target = this.searchTarget(refImg, px, py, pw, ph);
+    if (target === null) return null;
+    const full = fullPelSearch(target, starts, n, Math.max(2, this.effort.searchRange >> 2), this.search);
+    if (full.cost === Infinity) return null;
+    return subPelSearch(target, full, this.setup.bilinear, this.regionPred, this.interScratch, this.effort.subPelSteps, this.refined);
   }
 
   private predictInterLuma(refImg: Image, mbCol: number, mbRow: number, row: number, col: number): void {
@@ -771,32 +929,39 @@ class FrameEncoder {
     add(near.nearRow, near.nearCol);
     if (mbCol > 0) add(modes.mv[2 * (mb - 1)], modes.mv[2 * (mb - 1) + 1]);
     if (mbRow > 0) add(modes.mv[2 * (mb - this.mbCols)], modes.mv[2 * (mb - this.mbCols) + 1]);
-    const x = mbCol * 16;
-    const y = mbRow * 16;
+    const target = this.searchTarget(refImg, mbCol * 16, mbRow * 16, 16, 16);
+    if (target === null) return null;
+    const full = fullPelSearch(target, starts, n, this.effort.searchRange, this.search);
+    if (full.cost === Infinity) return null;
+    return subPelSearch(target, full, this.setup.bilinear, this.predY, this.interScratch, this.effort.subPelSteps, this.refined);
+  }
+
+  /**
+   * The search of a block at (x, y) of w×h: vectors keep the block (with the
+   * filter's taps) inside the reference's border, and within what can be
+   * coded relative to the best vector. Null when no vector qualifies.
+   */
+  private searchTarget(refImg: Image, x: number, y: number, w: number, h: number): SearchTarget | null {
+    const near = this.near;
     const border = refImg.y.border - 4;
-    // Keep the block (with the filter's taps) inside the reference's border,
-    // and the vector within what can be coded relative to the best one.
     const reach = 255;
     const target: SearchTarget = {
       src: this.raw.y,
       ref: refImg.y,
       x,
       y,
-      w: 16,
-      h: 16,
+      w,
+      h,
       bestRow: near.bestRow,
       bestCol: near.bestCol,
       pricing: this.pricing,
       lambdaSad: this.lambdaSad,
       minRow: Math.max(-border - y, (near.bestRow >> 2) - reach),
-      maxRow: Math.min(refImg.y.height + border - 16 - y, (near.bestRow >> 2) + reach),
+      maxRow: Math.min(refImg.y.height + border - h - y, (near.bestRow >> 2) + reach),
       minCol: Math.max(-border - x, (near.bestCol >> 2) - reach),
-      maxCol: Math.min(refImg.y.width + border - 16 - x, (near.bestCol >> 2) + reach),
+      maxCol: Math.min(refImg.y.width + border - w - x, (near.bestCol >> 2) + reach),
     };
-    if (target.minRow > target.maxRow || target.minCol > target.maxCol) return null;
-    const full = fullPelSearch(target, starts, n, this.effort.searchRange, this.search);
-    if (full.cost === Infinity) return null;
-    return subPelSearch(target, full, this.setup.bilinear, this.predY, this.interScratch, this.effort.subPelSteps, this.refined);
+    return target.minRow > target.maxRow || target.minCol > target.maxCol ? null : target;
   }
 
   // --- Committing a macroblock ------------------------------------------------------
@@ -815,6 +980,11 @@ class FrameEncoder {
     const base = 16 * mb;
     if (best.yMode === B_PRED) modes.bModes.set(best.bModes, base);
     else modes.bModes.fill(impliedBMode(best.yMode), base, base + 16);
+    if (best.yMode === SPLITMV) {
+      modes.partitioning[mb] = best.partitioning;
+      modes.bMv.set(best.bMv, 2 * base);
+      modes.subMvMode.set(best.subMvMode, base);
+    }
     let residue = false;
     for (let b = 0; b < 25; b++) if (best.eobs[b] > 0) residue = true;
     modes.skipCoeff[mb] = residue ? 0 : 1;
