@@ -4,7 +4,9 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { compareCommand } from './compare.js';
 import { decodeCommand } from './decode.js';
+import { encodeCommand } from './encode.js';
 import { infoCommand } from './info.js';
 import { ContainerError } from '../container/index.js';
 import { Vp8Error } from '../vp8/index.js';
@@ -15,7 +17,9 @@ async function main(argv: string[]): Promise<number> {
     await yargs(argv)
       .scriptName('excamera')
       .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
+      .command(encodeCommand)
       .command(decodeCommand)
+      .command(compareCommand)
       .command(infoCommand)
       .demandCommand(1, 'Name a command; see --help.')
       .strict()

@@ -59,6 +59,9 @@ export interface EncodeOptions {
   /** Inter frames: make this frame the new golden / altref reference. */
   readonly refreshGolden?: boolean;
   readonly refreshAltref?: boolean;
+  /** Inter frames: copy a reference into altref / golden first (1: last frame, 2: the other one, as coded). */
+  readonly copyToAltref?: 0 | 1 | 2;
+  readonly copyToGolden?: 0 | 1 | 2;
   /** Number of token partitions as log2 (0..3). */
   readonly log2TokenPartitions?: number;
   /** Scale of λ, the price of a bit in squared error (for tuning). */
@@ -287,6 +290,8 @@ class FrameEncoder {
     } else {
       h.refreshGoldenFrame = options.refreshGolden === true;
       h.refreshAlternateFrame = options.refreshAltref === true;
+      h.copyBufferToAlternate = h.refreshAlternateFrame ? 0 : options.copyToAltref ?? 0;
+      h.copyBufferToGolden = h.refreshGoldenFrame ? 0 : options.copyToGolden ?? 0;
       h.refreshLast = true;
       // Placeholder probabilities for the mode decision; the real ones are counted afterwards.
       h.probIntra = 30;
