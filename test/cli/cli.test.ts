@@ -26,7 +26,7 @@ describe('excamera (built CLI)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has --help for every command', () => {
-    for (const args of [['--help'], ['decode', '--help'], ['info', '--help']]) {
+    for (const args of [['--help'], ['decode', '--help'], ['info', '--help'], ['encode', '--help'], ['compare', '--help']]) {
       const r = excamera(...args);
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/excamera/);
@@ -136,4 +136,39 @@ describe('excamera (built CLI)', () => {
     const hidden = excamera('info', vector('018')).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(hidden.filter((h) => !h.showFrame).length).toBe(1);
   });
+
+  it('encode writes IVF and WebM that decode, with a JSON summary; compare measures them', () => {
+    const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+    const ivf = join(dir, 'enc.ivf');
+    const r = excamera('encode', clip, '-o', ivf, '--quantizer', '30', '--limit', '6', '--speed', '4', '--json', '-q');
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ frames: 6, keyFrames: 1, width: 176, height: 144 });
+    expect(summary.bytes).toBeGreaterThan(100);
+    expect(summary.psnr.all).toBeGreaterThan(30);
+    expect(summary.ssim.all).toBeGreaterThan(0.9);
+    expect(summary.framesPerSecond).toBeGreaterThan(0);
+    const decoded = excamera('decode', ivf, '--json');
+    expect(JSON.parse(decoded.stdout)).toMatchObject({ frames: 6, shown: 6, errors: [] });
+    const cmp = JSON.parse(excamera('compare', clip, ivf, '--json').stdout);
+    expect(cmp.frames).toBe(6);
+    expect(cmp.framesA).toBe(120);
+    // The encoder measured its reconstruction; compare measures the decoded file: the same pictures.
+    expect(cmp.psnr.all).toBeCloseTo(summary.psnr.all, 1);
+    const webm = join(dir, 'enc.webm');
+    expect(excamera('encode', clip, '-o', webm, '--target-bitrate', '100', '--limit', '4', '--speed', '5', '-q').status).toBe(0);
+    expect(JSON.parse(excamera('decode', webm, '--json').stdout)).toMatchObject({ frames: 4, shown: 4 });
+  });
+
+  it('encode refuses conflicting or out-of-range settings in one line', () => {
+    const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+    const both = excamera('encode', clip, '-o', join(dir, 'x.ivf'), '--quantizer', '10', '--cq-level', '20');
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/--quantizer/);
+    const far = excamera('encode', clip, '-o', join(dir, 'x.ivf'), '--quantizer', '70');
+    expect(far.status).toBe(1);
+    expect(far.stderr).toMatch(/0\.\.63/);
+    expect(excamera('encode', clip, '-o', join(dir, 'x.mkv')).stderr).toMatch(/\.ivf or \.webm/);
+  });
 });
+
