@@ -40,7 +40,7 @@ import { codeBlockTokens, codeMacroblockTokens, TokenContexts, TokenCounter, TYP
 import { inverseDctAdd, inverseWht } from '../transform.js';
 import { LEVELS_PER_MB, serializeFrame } from '../frame.js';
 import { boolCost, BranchCounter, CostCoder, INDEX_PROBS, PROB_COST, TokenCost, treeCost } from './costs.js';
-import { forwardDct, forwardWht } from './fdct.js';
+import { forwardDctForQuantizer, forwardWht } from './fdct.js';
 import {
   fullPelSearch, mvCost, MV_COST_OFFSET, type MvPricing, sad as sadRegion, type SearchResult, type SearchTarget, scratchPlane, sse, subPelSearch,
 } from './motion.js';
@@ -114,6 +114,9 @@ export class EncoderWorkspace {
     this.tokens.above.fill(0);
   }
 }
+
+/** MV pricing tables by MV probability table (states share unchanged tables). */
+const pricingCache = new WeakMap<Uint8Array, MvPricing>();
 
 /** λ per (quantizer step)² and per bit, at the default multiplier. */
 const RD_MULTIPLIER = 0.016;
@@ -189,23 +192,36 @@ interface Effort {
   /** Try B_PRED at all, and with how many modes per subblock. */
   readonly bPred: boolean;
   readonly searchRange: number;
-  readonly subPelSteps: number;
+  /** Sub-sample refinement tries the four nearest positions per step instead of eight. */
+  readonly subPelDiamond: boolean;
+  /** Compare sub-sample candidates through the cheaper bilinear filter (an approximation of the six-tap one). */
+  readonly subPelBilinear: boolean;
+  /** Refine vectors to quarter samples (else half samples). */
+  readonly quarterPel: boolean;
+  /** Finish the whole-sample search with the eight neighbours of the best position. */
+  readonly finalSquare: boolean;
   readonly goldenAltref: boolean;
   readonly chromaModes: number;
   readonly lfSearch: 'full' | 'coarse' | 'none';
   /** SPLITMV partitionings to try (SPLIT_16X8 ... SPLIT_4X4). */
   readonly splits: readonly number[];
+  /** Decide modes by prediction error and rate without trial encodes (the fastest speeds). */
+  readonly fast: boolean;
 }
 
 function effortFor(speed: number): Effort {
   return {
-    bPred: speed <= 3,
-    searchRange: speed <= 1 ? 32 : speed <= 3 ? 16 : 8,
-    subPelSteps: speed <= 3 ? 2 : 1,
+    bPred: speed <= 4,
+    searchRange: speed <= 1 ? 32 : speed <= 3 ? 16 : speed === 4 ? 8 : 2,
+    subPelDiamond: speed >= 4,
+    subPelBilinear: speed >= 5,
+    quarterPel: speed <= 4,
+    finalSquare: speed <= 4,
     goldenAltref: speed <= 2,
-    chromaModes: speed <= 2 ? 4 : 1,
+    chromaModes: speed <= 2 ? 4 : speed === 4 ? 4 : 1,
     lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
     splits: speed === 0 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8, SPLIT_4X4] : speed === 1 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8] : [],
+    fast: speed >= 4,
   };
 }
 
@@ -340,12 +356,14 @@ class FrameEncoder {
     this.skipCost[1] = boolCost(h.probSkipFalse, 1);
   }
 
-  /** The cost of every motion vector component difference, priced by the syntax itself. */
+  /** The cost of every motion vector component difference, priced by the syntax itself (cached per probability table). */
   private mvPricing(): MvPricing {
+    const probs = this.setup.frameProbs.mv;
+    const cached = pricingCache.get(probs);
+    if (cached) return cached;
     const rowCost = new Int32Array(2 * MV_COST_OFFSET + 1);
     const colCost = new Int32Array(2 * MV_COST_OFFSET + 1);
-    if (!this.keyFrame) {
-      const probs = this.setup.frameProbs.mv;
+    {
       const c = new CostCoder();
       for (let d = -MV_COST_OFFSET; d <= MV_COST_OFFSET; d++) {
         c.cost = 0;
@@ -356,7 +374,9 @@ class FrameEncoder {
         colCost[d + MV_COST_OFFSET] = c.cost;
       }
     }
-    return { rowCost, colCost };
+    const pricing = { rowCost, colCost };
+    pricingCache.set(probs, pricing);
+    return pricing;
   }
 
   encode(): EncodeResult {
@@ -400,6 +420,11 @@ class FrameEncoder {
     this.aboveCtx.set(tokens.above.subarray(9 * mbCol, 9 * mbCol + 9));
     this.leftCtx.set(tokens.left);
     this.loadSource(mbCol, mbRow);
+    if (this.effort.fast) {
+      this.decideFast(mb, mbCol, mbRow);
+      this.commit(mb, mbCol, mbRow);
+      return;
+    }
     let bestJ = Infinity;
 
     // Intra candidates: luma and chroma are chosen separately.
@@ -537,7 +562,7 @@ class FrameEncoder {
         for (let r = 0; r < 4; r++) {
           for (let c = 0; c < 4; c++) this.resid[r * 4 + c] = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
         }
-        forwardDct(this.resid, 0, 4, this.coef, 0);
+        forwardDctForQuantizer(this.resid, 0, 4, this.coef, 0, q.y1Ac, rounding.ac);
         const eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, blockLevels, 0, blockDq, 0);
         // Distortion of the reconstruction.
         for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) saved[r * 4 + c] = data[pos + r * ys + c];
@@ -603,16 +628,34 @@ class FrameEncoder {
    * blocks (and Y2) of `t`; the mode's own cost is added by the caller.
    */
   private lumaRd(pred: Uint8Array, hasY2: boolean, t: Candidate): void {
+    this.lumaQuant(pred, hasY2, t);
+    const src = this.src;
+    const dq = t.dq;
+    // Distortion: the reconstruction as the decoder will form it.
+    const recon = this.recon;
+    recon.set(pred);
+    for (let b = 0; b < 16; b++) inverseDctAdd(dq, 16 * b, recon, (b >> 2) * 64 + (b & 3) * 4, 16);
+    let dist = 0;
+    for (let i = 0; i < 256; i++) {
+      const e = src[i] - recon[i];
+      dist += e * e;
+    }
+    t.lumaDist = dist;
+    t.lumaRate = this.lumaTokenCost(t, hasY2);
+  }
+
+  /** Transform and quantization of the luma part for a whole-macroblock prediction (16x16, stride 16). */
+  private lumaQuant(pred: Uint8Array, hasY2: boolean, t: Candidate): void {
     const resid = this.resid;
     const src = this.src;
     for (let i = 0; i < 256; i++) resid[i] = src[i] - pred[i];
     const coef = this.coef;
-    for (let b = 0; b < 16; b++) forwardDct(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b);
     const q = this.setup.segmentQuant[0];
+    const r1 = this.rounding(q.y1Dc, q.y1Ac);
+    for (let b = 0; b < 16; b++) forwardDctForQuantizer(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b, q.y1Ac, r1.ac);
     const levels = t.levels;
     const dq = t.dq;
     const eobs = t.eobs;
-    const r1 = this.rounding(q.y1Dc, q.y1Ac);
     if (hasY2) {
       forwardWht(coef, 0, coef, 384);
       const r2 = this.rounding(q.y2Dc, q.y2Ac);
@@ -625,17 +668,6 @@ class FrameEncoder {
       dq.fill(0, 384, 400);
       for (let b = 0; b < 16; b++) eobs[b] = quantizeBlock(coef, 16 * b, 0, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
     }
-    // Distortion: the reconstruction as the decoder will form it.
-    const recon = this.recon;
-    recon.set(pred);
-    for (let b = 0; b < 16; b++) inverseDctAdd(dq, 16 * b, recon, (b >> 2) * 64 + (b & 3) * 4, 16);
-    let dist = 0;
-    for (let i = 0; i < 256; i++) {
-      const e = src[i] - recon[i];
-      dist += e * e;
-    }
-    t.lumaDist = dist;
-    t.lumaRate = this.lumaTokenCost(t, hasY2);
   }
 
   /** Token cost of the luma blocks (and Y2) of a candidate, with this macroblock's contexts. */
@@ -666,23 +698,10 @@ class FrameEncoder {
 
   /** Transform, quantization, rate and distortion of the chroma part, predictions in predU/predV. */
   private chromaRd(t: Candidate): void {
-    const resid = this.resid;
+    this.chromaQuant(t);
     const src = this.src;
     const pu = this.predU.data;
     const pv = this.predV.data;
-    for (let i = 0; i < 64; i++) {
-      resid[256 + i] = src[256 + i] - pu[i];
-      resid[320 + i] = src[320 + i] - pv[i];
-    }
-    const coef = this.coef;
-    for (let b = 0; b < 8; b++) {
-      const plane = 256 + (b >> 2) * 64;
-      const i = b & 3;
-      forwardDct(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, 16 * (16 + b));
-    }
-    const q = this.setup.segmentQuant[0];
-    const r = this.rounding(q.uvDc, q.uvAc);
-    for (let b = 16; b < 24; b++) t.eobs[b] = quantizeBlock(coef, 16 * b, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, 16 * b, t.dq, 16 * b);
     // Distortion.
     let dist = 0;
     const recon = this.recon;
@@ -709,6 +728,216 @@ class FrameEncoder {
       a[ai] = l[li] = t.eobs[b] > 0 ? 1 : 0;
     }
     t.chromaRate = probs.cost;
+  }
+
+  /** Transform and quantization of the chroma part, predictions in predU/predV. */
+  private chromaQuant(t: Candidate): void {
+    const resid = this.resid;
+    const src = this.src;
+    const pu = this.predU.data;
+    const pv = this.predV.data;
+    for (let i = 0; i < 64; i++) {
+      resid[256 + i] = src[256 + i] - pu[i];
+      resid[320 + i] = src[320 + i] - pv[i];
+    }
+    const coef = this.coef;
+    const q = this.setup.segmentQuant[0];
+    const r = this.rounding(q.uvDc, q.uvAc);
+    for (let b = 0; b < 8; b++) {
+      const plane = 256 + (b >> 2) * 64;
+      const i = b & 3;
+      forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, 16 * (16 + b), q.uvAc, r.ac);
+    }
+    for (let b = 16; b < 24; b++) t.eobs[b] = quantizeBlock(coef, 16 * b, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, 16 * b, t.dq, 16 * b);
+  }
+
+  // --- Fast decisions (speeds 4 and up) -----------------------------------------
+
+  /**
+   * Chooses the macroblock's coding from prediction errors (sum of absolute
+   * differences) and rates alone, then transforms and quantizes only the
+   * winner, into `best`. On inter frames the last frame is searched; intra
+   * modes are tried when no vector predicts well.
+   */
+  private decideFast(mb: number, mbCol: number, mbRow: number): void {
+    const best = this.best;
+    const x = mbCol * 16;
+    const y = mbRow * 16;
+    const lambda = this.lambdaSad;
+    let bestCost = Infinity;
+    let bestRef = INTRA_FRAME;
+    let bestMode = DC_PRED;
+    let bestRow = 0;
+    let bestCol = 0;
+    const last = this.refs[LAST_FRAME];
+    if (!this.keyFrame && last !== null) {
+      const near = this.near;
+      findNearMvs(this.dws.modes, mb, mbCol, mbRow, LAST_FRAME, this.setup.modeContext.signBias, near);
+      const base = this.interBaseCost[LAST_FRAME];
+      const p0 = near.modeProb(0), p1 = near.modeProb(1), p2 = near.modeProb(2), p3 = near.modeProb(3);
+      const consider = (mode: number, row: number, col: number, rate: number): void => {
+        const cost = this.interSad(last, x, y, row, col) + rate * lambda;
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestRef = LAST_FRAME;
+          bestMode = mode;
+          bestRow = row;
+          bestCol = col;
+        }
+      };
+      consider(ZEROMV, 0, 0, base + boolCost(p0, 0));
+      if (near.nearestRow !== 0 || near.nearestCol !== 0) consider(NEARESTMV, near.nearestRow, near.nearestCol, base + boolCost(p0, 1) + boolCost(p1, 0));
+      if ((near.nearRow !== 0 || near.nearCol !== 0) && (near.nearRow !== near.nearestRow || near.nearCol !== near.nearestCol)) {
+        consider(NEARMV, near.nearRow, near.nearCol, base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 0));
+      }
+      // Search unless the best so far already predicts almost perfectly.
+      if (bestCost > 256) {
+        const found = this.motionSearch(last, mb, mbCol, mbRow);
+        if (found !== null && (found.row !== bestRow || found.col !== bestCol)) {
+          const cost = found.cost + (base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 0)) * lambda;
+          if (cost < bestCost) {
+            bestCost = cost;
+            bestRef = LAST_FRAME;
+            bestMode = NEWMV;
+            bestRow = found.row;
+            bestCol = found.col;
+          }
+        }
+      }
+    }
+    // Intra, when no vector predicts well (on average 8 levels off per sample).
+    const rightmost = mbCol === this.mbCols - 1;
+    if (bestRef === INTRA_FRAME || bestCost > 8 * 256) {
+      const Y = this.img.y;
+      const yPos = Y.offset + y * Y.stride + x;
+      this.edgesY.load(Y.data, yPos, Y.stride, mbCol, mbRow, rightmost);
+      for (const mode of WHOLE_BLOCK_MODES) {
+        predictBlock(mode, this.edgesY, this.predY.data, 0, 16);
+        const cost = sadRegion(this.raw.y, x, y, this.predY, 0, 0, 16, 16) + this.yModeCost[mode] * lambda;
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestRef = INTRA_FRAME;
+          bestMode = mode;
+        }
+      }
+      if (this.effort.bPred && this.keyFrame) {
+        // B_PRED is tried (and kept only if it wins) on key frames.
+        const cost = this.bPredFast(mb, mbCol, mbRow, yPos, bestCost);
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestRef = INTRA_FRAME;
+          bestMode = B_PRED;
+        }
+      }
+    }
+    // Code the winner.
+    best.ref = bestRef;
+    best.yMode = bestMode;
+    best.mvRow = bestRow;
+    best.mvCol = bestCol;
+    if (bestRef !== INTRA_FRAME) {
+      const refImg = this.refs[bestRef]!;
+      this.predictInterLuma(refImg, mbCol, mbRow, bestRow, bestCol);
+      this.lumaQuant(this.predY.data, true, best);
+      this.predictInterChroma(refImg, mbCol, mbRow, bestRow, bestCol);
+      best.uvMode = DC_PRED;
+      this.chromaQuant(best);
+      return;
+    }
+    if (bestMode === B_PRED) {
+      // bPredFast left the subblocks in `trial` (and in the frame).
+      best.copyLumaFrom(this.trial);
+    } else {
+      predictBlock(bestMode, this.edgesY, this.predY.data, 0, 16);
+      this.lumaQuant(this.predY.data, true, best);
+    }
+    const U = this.img.u, V = this.img.v;
+    const uPos = U.offset + mbRow * 8 * U.stride + mbCol * 8;
+    const vPos = V.offset + mbRow * 8 * V.stride + mbCol * 8;
+    this.edgesU.load(U.data, uPos, U.stride, mbCol, mbRow, rightmost);
+    this.edgesV.load(V.data, vPos, V.stride, mbCol, mbRow, rightmost);
+    let bestUv = DC_PRED;
+    let bestUvCost = Infinity;
+    for (let k = 0; k < this.effort.chromaModes; k++) {
+      const mode = WHOLE_BLOCK_MODES[k];
+      predictBlock(mode, this.edgesU, this.predU.data, 0, 8);
+      predictBlock(mode, this.edgesV, this.predV.data, 0, 8);
+      const cost = sadRegion(this.raw.u, mbCol * 8, mbRow * 8, this.predU, 0, 0, 8, 8) + sadRegion(this.raw.v, mbCol * 8, mbRow * 8, this.predV, 0, 0, 8, 8) + this.uvModeCost[mode] * lambda;
+      if (cost < bestUvCost) {
+        bestUvCost = cost;
+        bestUv = mode;
+      }
+    }
+    predictBlock(bestUv, this.edgesU, this.predU.data, 0, 8);
+    predictBlock(bestUv, this.edgesV, this.predV.data, 0, 8);
+    best.uvMode = bestUv;
+    this.chromaQuant(best);
+  }
+
+  /** Prediction error of the luma block at (x, y) displaced by (row, col) quarter samples. */
+  private interSad(ref: Image, x: number, y: number, row: number, col: number): number {
+    if ((row & 3) === 0 && (col & 3) === 0) return sadRegion(this.raw.y, x, y, ref.y, x + (col >> 2), y + (row >> 2), 16, 16);
+    predictInter(ref.y, this.predY, x, y, 16, 16, 2 * col, 2 * row, this.setup.bilinear || this.effort.subPelBilinear, this.interScratch, 0, 0);
+    return sadRegion(this.raw.y, x, y, this.predY, 0, 0, 16, 16);
+  }
+
+  /**
+   * B_PRED chosen per subblock by prediction error and mode rate, each
+   * subblock quantized and reconstructed in place before the next; the result
+   * is left in `trial`. Returns the total of errors and weighted rates.
+   */
+  private bPredFast(mb: number, mbCol: number, mbRow: number, yPos: number, limit: number): number {
+    const t = this.trial;
+    t.yMode = B_PRED;
+    t.ref = INTRA_FRAME;
+    t.mvRow = t.mvCol = 0;
+    t.eobs[24] = 0;
+    t.levels.fill(0, 384, 400);
+    t.dq.fill(0, 384, 400);
+    const data = this.img.y.data;
+    const ys = this.img.y.stride;
+    const bModes = this.dws.modes.bModes;
+    const base = 16 * mb;
+    const q = this.setup.segmentQuant[0];
+    const rounding = this.rounding(q.y1Dc, q.y1Ac);
+    const lambda = this.lambdaSad;
+    let total = this.yModeCost[B_PRED] * lambda;
+    for (let b = 0; b < 16; b++) {
+      const bx = b & 3;
+      const by = b >> 2;
+      const ctx = this.keyFrame ? this.bModeContext(mb, mbCol, mbRow, b) : 0;
+      let bestMode = B_DC_PRED;
+      let bestCost = Infinity;
+      for (let mode = 0; mode < 10; mode++) {
+        const pos = predictLumaSubblock(mode, this.edgesY, this.sub, data, yPos, ys, b);
+        let err = 0;
+        for (let r = 0; r < 4; r++) {
+          for (let c = 0; c < 4; c++) {
+            const d = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
+            err += d < 0 ? -d : d;
+          }
+        }
+        const cost = err + this.bModeCost[this.keyFrame ? ctx * 10 + mode : mode] * lambda;
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestMode = mode;
+        }
+      }
+      total += bestCost;
+      if (total >= limit) return Infinity;
+      // Quantize and reconstruct the chosen subblock for the ones after it.
+      const pos = predictLumaSubblock(bestMode, this.edgesY, this.sub, data, yPos, ys, b);
+      for (let r = 0; r < 4; r++) {
+        for (let c = 0; c < 4; c++) this.resid[r * 4 + c] = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
+      }
+      forwardDctForQuantizer(this.resid, 0, 4, this.coef, 0, q.y1Ac, rounding.ac);
+      const eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, t.levels, 16 * b, t.dq, 16 * b);
+      if (eob > 0) inverseDctAdd(t.dq, 16 * b, data, pos, ys);
+      t.eobs[b] = eob;
+      t.bModes[b] = bestMode;
+      bModes[base + b] = bestMode;
+    }
+    return total;
   }
 
   // --- Inter prediction ----------------------------------------------------------
@@ -904,7 +1133,7 @@ class FrameEncoder {
     if (target === null) return null;
     const full = fullPelSearch(target, starts, n, Math.max(2, this.effort.searchRange >> 2), this.search);
     if (full.cost === Infinity) return null;
-    return subPelSearch(target, full, this.setup.bilinear, this.regionPred, this.interScratch, this.effort.subPelSteps, this.refined);
+    return subPelSearch(target, full, this.setup.bilinear || this.effort.subPelBilinear, this.regionPred, this.interScratch, this.effort.subPelDiamond, this.refined);
   }
 
   private predictInterLuma(refImg: Image, mbCol: number, mbRow: number, row: number, col: number): void {
@@ -936,9 +1165,10 @@ class FrameEncoder {
     if (mbRow > 0) add(modes.mv[2 * (mb - this.mbCols)], modes.mv[2 * (mb - this.mbCols) + 1]);
     const target = this.searchTarget(refImg, mbCol * 16, mbRow * 16, 16, 16);
     if (target === null) return null;
-    const full = fullPelSearch(target, starts, n, this.effort.searchRange, this.search);
+    const e = this.effort;
+    const full = fullPelSearch(target, starts, n, e.searchRange, this.search, e.finalSquare);
     if (full.cost === Infinity) return null;
-    return subPelSearch(target, full, this.setup.bilinear, this.predY, this.interScratch, this.effort.subPelSteps, this.refined);
+    return subPelSearch(target, full, this.setup.bilinear || e.subPelBilinear, this.predY, this.interScratch, e.subPelDiamond, this.refined, e.quarterPel);
   }
 
   /**

@@ -78,3 +78,29 @@ export function forwardWht(dcs: Int16Array, dcOff: number, out: Int16Array, outO
     out[outOff + 12 + c] = (d2 + (d2 < 0 ? 1 : 0) + 3) >> 3;
   }
 }
+
+/**
+ * forwardDct for a block about to be quantized with AC step `acQ` and
+ * rounding `acRound`: when the residue is so small that no AC coefficient can
+ * reach a level (|AC| ≤ 0.86·Σ|r| + 2 for this transform), only the DC is
+ * computed — exactly, as (8·Σr + 7) >> 4 — and the AC coefficients are set
+ * to 0. The levels come out the same as after the full transform.
+ */
+export function forwardDctForQuantizer(
+  src: Int16Array, srcOff: number, stride: number, out: Int16Array, outOff: number, acQ: number, acRound: number,
+): void {
+  let sum = 0;
+  let sumAbs = 0;
+  for (let r = 0; r < 4; r++) {
+    const s = srcOff + r * stride;
+    const x0 = src[s], x1 = src[s + 1], x2 = src[s + 2], x3 = src[s + 3];
+    sum += x0 + x1 + x2 + x3;
+    sumAbs += Math.abs(x0) + Math.abs(x1) + Math.abs(x2) + Math.abs(x3);
+  }
+  if (0.9 * sumAbs + 2 + acRound < acQ) {
+    out[outOff] = (8 * sum + 7) >> 4;
+    for (let i = 1; i < 16; i++) out[outOff + i] = 0;
+    return;
+  }
+  forwardDct(src, srcOff, stride, out, outOff);
+}

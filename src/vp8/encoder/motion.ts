@@ -17,17 +17,33 @@ import { InterScratch, predictInter } from '../inter.js';
 export function sad(a: Plane, ax: number, ay: number, b: Plane, bx: number, by: number, w: number, h: number, limit = Infinity): number {
   const ad = a.data;
   const bd = b.data;
-  let ap = a.offset + ay * a.stride + ax;
-  let bp = b.offset + by * b.stride + bx;
+  const as = a.stride;
+  const bs = b.stride;
+  let ap = a.offset + ay * as + ax;
+  let bp = b.offset + by * bs + bx;
+  if (w === 16) return sad16(ad, ap, as, bd, bp, bs, h, limit);
   let sum = 0;
   for (let r = 0; r < h; r++) {
-    for (let c = 0; c < w; c++) {
-      const d = ad[ap + c] - bd[bp + c];
-      sum += d < 0 ? -d : d;
-    }
+    for (let c = 0; c < w; c++) sum += Math.abs(ad[ap + c] - bd[bp + c]);
     if (sum > limit) return sum;
-    ap += a.stride;
-    bp += b.stride;
+    ap += as;
+    bp += bs;
+  }
+  return sum;
+}
+
+/** The common case, 16 wide, unrolled: V8 keeps it in registers. */
+function sad16(ad: Uint8Array, ap: number, as: number, bd: Uint8Array, bp: number, bs: number, h: number, limit: number): number {
+  let sum = 0;
+  for (let r = 0; r < h; r++) {
+    sum +=
+      Math.abs(ad[ap] - bd[bp]) + Math.abs(ad[ap + 1] - bd[bp + 1]) + Math.abs(ad[ap + 2] - bd[bp + 2]) + Math.abs(ad[ap + 3] - bd[bp + 3]) +
+      Math.abs(ad[ap + 4] - bd[bp + 4]) + Math.abs(ad[ap + 5] - bd[bp + 5]) + Math.abs(ad[ap + 6] - bd[bp + 6]) + Math.abs(ad[ap + 7] - bd[bp + 7]) +
+      Math.abs(ad[ap + 8] - bd[bp + 8]) + Math.abs(ad[ap + 9] - bd[bp + 9]) + Math.abs(ad[ap + 10] - bd[bp + 10]) + Math.abs(ad[ap + 11] - bd[bp + 11]) +
+      Math.abs(ad[ap + 12] - bd[bp + 12]) + Math.abs(ad[ap + 13] - bd[bp + 13]) + Math.abs(ad[ap + 14] - bd[bp + 14]) + Math.abs(ad[ap + 15] - bd[bp + 15]);
+    if ((r & 3) === 3 && sum > limit) return sum;
+    ap += as;
+    bp += bs;
   }
   return sum;
 }
@@ -105,12 +121,24 @@ export interface SearchResult {
  * vectors, rounded), then descends a diamond of shrinking step from the best,
  * and finishes with the eight neighbours. `range` caps the first step.
  */
-export function fullPelSearch(t: SearchTarget, starts: Int32Array, startCount: number, range: number, out: SearchResult): SearchResult {
+export function fullPelSearch(t: SearchTarget, starts: Int32Array, startCount: number, range: number, out: SearchResult, finalSquare = true): SearchResult {
   let bestR = 0;
   let bestC = 0;
   let bestCost = Infinity;
+  // Positions already evaluated, in a 64x64 window around the first start
+  // (the diamond walk comes back to them often).
+  const originR = Math.round(starts[0] / 4) - 32;
+  const originC = Math.round(starts[1] / 4) - 32;
+  visited.fill(0);
   const evaluate = (r: number, c: number): void => {
     if (r < t.minRow || r > t.maxRow || c < t.minCol || c > t.maxCol) return;
+    const vr = r - originR;
+    const vc = c - originC;
+    if (vr >= 0 && vr < 64 && vc >= 0 && vc < 64) {
+      const bit = vr * 64 + vc;
+      if (visited[bit >> 5] & (1 << (bit & 31))) return;
+      visited[bit >> 5] |= 1 << (bit & 31);
+    }
     const rate = mvCost(t.pricing, 4 * r, 4 * c, t.bestRow, t.bestCol) * t.lambdaSad;
     if (rate >= bestCost) return;
     const cost = sad(t.src, t.x, t.y, t.ref, t.x + c, t.y + r, t.w, t.h, bestCost - rate) + rate;
@@ -123,22 +151,26 @@ export function fullPelSearch(t: SearchTarget, starts: Int32Array, startCount: n
   for (let i = 0; i < startCount; i++) evaluate(Math.round(starts[2 * i] / 4), Math.round(starts[2 * i + 1] / 4));
   for (let step = Math.max(1, range); step >= 1; step >>= 1) {
     // Walk the diamond at this step until no neighbour is better.
-    for (let moved = true, guard = 0; moved && guard < 64; guard++) {
-      moved = false;
+    for (let guard = 0; guard < 64; guard++) {
       const r0 = bestR;
       const c0 = bestC;
       for (let k = 0; k < 8; k += 2) evaluate(r0 + step * DIAMOND[k], c0 + step * DIAMOND[k + 1]);
-      moved = bestR !== r0 || bestC !== c0;
+      if (bestR === r0 && bestC === c0) break;
     }
   }
-  const r0 = bestR;
-  const c0 = bestC;
-  for (let k = 0; k < 16; k += 2) evaluate(r0 + SQUARE[k], c0 + SQUARE[k + 1]);
+  if (finalSquare) {
+    const r0 = bestR;
+    const c0 = bestC;
+    for (let k = 0; k < 16; k += 2) evaluate(r0 + SQUARE[k], c0 + SQUARE[k + 1]);
+  }
   out.row = 4 * bestR;
   out.col = 4 * bestC;
   out.cost = bestCost;
   return out;
 }
+
+/** Bit set of evaluated positions for fullPelSearch (64 × 64 bits). */
+const visited = new Uint32Array(128);
 
 /** A 16x16 scratch plane for trial predictions. */
 export function scratchPlane(w: number, h: number): Plane {
@@ -146,28 +178,30 @@ export function scratchPlane(w: number, h: number): Plane {
 }
 
 /**
- * Quarter-sample refinement around `start` (quarter samples): half-sample
- * steps, then quarter-sample steps, each trying the eight neighbours with the
- * real interpolation filter and keeping the cheapest (SAD + weighted rate).
+ * Quarter-sample refinement around `start` (quarter samples, its cost known):
+ * half-sample steps, then (unless `quarter` is false) quarter-sample steps, each trying the neighbours
+ * (eight, or with `diamond` the four nearest) with the real interpolation
+ * filter and keeping the cheapest (SAD + weighted rate).
  */
 export function subPelSearch(
-  t: SearchTarget, start: SearchResult, bilinear: boolean, pred: Plane, scratch: InterScratch, steps: number, out: SearchResult,
+  t: SearchTarget, start: SearchResult, bilinear: boolean, pred: Plane, scratch: InterScratch, diamond: boolean, out: SearchResult,
+  quarter = true,
 ): SearchResult {
   let bestR = start.row;
   let bestC = start.col;
-  const cost = (r: number, c: number): number => {
-    predictInter(t.ref, pred, t.x, t.y, t.w, t.h, 2 * c, 2 * r, bilinear, scratch, 0, 0);
-    return sad(t.src, t.x, t.y, pred, 0, 0, t.w, t.h) + mvCost(t.pricing, r, c, t.bestRow, t.bestCol) * t.lambdaSad;
-  };
-  let bestCost = cost(bestR, bestC);
-  for (let step = 2, s = 0; s < steps && step >= 1; step >>= 1, s++) {
+  let bestCost = start.cost;
+  const pattern = diamond ? DIAMOND : SQUARE;
+  for (let step = 2; step >= (quarter ? 1 : 2); step >>= 1) {
     const r0 = bestR;
     const c0 = bestC;
-    for (let k = 0; k < 16; k += 2) {
-      const r = r0 + step * SQUARE[k];
-      const c = c0 + step * SQUARE[k + 1];
+    for (let k = 0; k < pattern.length; k += 2) {
+      const r = r0 + step * pattern[k];
+      const c = c0 + step * pattern[k + 1];
       if (r < 4 * t.minRow || r > 4 * t.maxRow || c < 4 * t.minCol || c > 4 * t.maxCol) continue;
-      const v = cost(r, c);
+      const rate = mvCost(t.pricing, r, c, t.bestRow, t.bestCol) * t.lambdaSad;
+      if (rate >= bestCost) continue;
+      predictInter(t.ref, pred, t.x, t.y, t.w, t.h, 2 * c, 2 * r, bilinear, scratch, 0, 0);
+      const v = sad(t.src, t.x, t.y, pred, 0, 0, t.w, t.h, bestCost - rate) + rate;
       if (v < bestCost) {
         bestCost = v;
         bestR = r;

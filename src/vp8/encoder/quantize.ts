@@ -34,8 +34,8 @@ export function quantizeBlock(
     const q = n === 0 ? dcQ : acQ;
     const r = n === 0 ? dcRound : acRound;
     const a = c < 0 ? -c : c;
+    if (a + r < q) continue;
     let level = Math.floor((a + r) / q);
-    if (level === 0) continue;
     // Token values stop at 2048 + 67 (DCT_CAT6 with 11 extra bits).
     if (level > 2114) level = 2114;
     const signed = c < 0 ? -level : level;
