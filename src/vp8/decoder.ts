@@ -283,7 +283,7 @@ export function referenceList(state: DecoderState): readonly (Image | null)[] {
  */
 export function reconstructMacroblock(
   ws: DecoderWorkspace, setup: FrameSetup, img: Image, refs: readonly (Image | null)[],
-  mb: number, mbCol: number, mbRow: number, residue: boolean,
+  mb: number, mbCol: number, mbRow: number, residue: boolean, interPredicted = false,
 ): void {
   const modes = ws.modes;
   const hasY2 = hasY2Block(modes.yMode[mb]);
@@ -296,7 +296,9 @@ export function reconstructMacroblock(
   } else {
     const refImg = refs[ref];
     if (refImg === null) throw new Vp8Error('corrupt-header', 'a macroblock refers to a missing reference frame');
-    predictInterMacroblock(ws, refImg, img, mb, mbCol, mbRow, setup.bilinear, setup.fullPixel);
+    // An encoder that has just formed this prediction (with predictInter) may
+    // have written it into `img` already.
+    if (!interPredicted) predictInterMacroblock(ws, refImg, img, mb, mbCol, mbRow, setup.bilinear, setup.fullPixel);
     if (residue) addResidue(ws, img, mbCol, mbRow, hasY2);
   }
 }

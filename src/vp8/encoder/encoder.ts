@@ -44,7 +44,7 @@ import { forwardDctForQuantizer, forwardWht } from './fdct.js';
 import {
   fullPelSearch, mvCost, MV_COST_OFFSET, type MvPricing, sad as sadRegion, type SearchResult, type SearchTarget, scratchPlane, sse, subPelSearch,
 } from './motion.js';
-import { quantizeBlock } from './quantize.js';
+import { quantizeBlock, quantizeDcOnly } from './quantize.js';
 
 /** Settings of one frame. */
 export interface EncodeOptions {
@@ -69,7 +69,7 @@ export interface EncodeOptions {
   readonly workspace?: EncoderWorkspace;
 }
 
-export const DEFAULT_SPEED = 1;
+export const DEFAULT_SPEED = 2;
 export const MAX_SPEED = 5;
 
 /** What happened while coding a frame. */
@@ -200,6 +200,10 @@ interface Effort {
   readonly quarterPel: boolean;
   /** Finish the whole-sample search with the eight neighbours of the best position. */
   readonly finalSquare: boolean;
+  /** Fast decisions skip the motion search when a neighbour's vector already costs less than this (SAD units). */
+  readonly searchBelow: number;
+  /** Use the simple loop filter (section 15.2), which is much cheaper for encoder and decoder alike. */
+  readonly simpleFilter: boolean;
   readonly goldenAltref: boolean;
   readonly chromaModes: number;
   readonly lfSearch: 'full' | 'coarse' | 'none';
@@ -217,6 +221,8 @@ function effortFor(speed: number): Effort {
     subPelBilinear: speed >= 5,
     quarterPel: speed <= 4,
     finalSquare: speed <= 4,
+    searchBelow: speed >= 5 ? 3 * 256 : 256,
+    simpleFilter: speed >= 5,
     goldenAltref: speed <= 2,
     chromaModes: speed <= 2 ? 4 : speed === 4 ? 4 : 1,
     lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
@@ -254,6 +260,12 @@ class FrameEncoder {
   private readonly src = new Int16Array(384);
   private readonly resid = new Int16Array(384);
   private readonly coef = new Int16Array(LEVELS_PER_MB);
+  /** Per luma block: its AC coefficients are all 0 (forwardDctForQuantizer took its shortcut). */
+  private readonly dcOnly = new Uint8Array(16);
+  /** The running choice of the fast decision. */
+  private readonly fast = { cost: 0, ref: 0, mode: 0, row: 0, col: 0 };
+  /** predY/predU/predV hold the prediction of `best` (a whole-macroblock inter vector). */
+  private predictionIsBest = false;
   private readonly predY = scratchPlane(16, 16);
   private readonly predU = scratchPlane(8, 8);
   private readonly predV = scratchPlane(8, 8);
@@ -270,6 +282,7 @@ class FrameEncoder {
   private readonly aboveCtx = new Uint8Array(9);
   private readonly leftCtx = new Uint8Array(9);
   private readonly search: SearchResult = { row: 0, col: 0, cost: 0 };
+  private readonly target: { -readonly [K in keyof SearchTarget]: SearchTarget[K] };
   private readonly refined: SearchResult = { row: 0, col: 0, cost: 0 };
   private readonly starts = new Int32Array(16);
   private readonly neighbourMvs = new Int32Array(4);
@@ -293,7 +306,7 @@ class FrameEncoder {
       key ? { width: raw.width, horizontalScale: 0, height: raw.height, verticalScale: 0 } : undefined,
     );
     h.yAcQi = options.qIndex;
-    h.filterType = 0;
+    h.filterType = this.effort.simpleFilter ? 1 : 0;
     h.mbNoSkipCoeff = true;
     h.refreshEntropyProbs = true;
     h.log2NbrOfDctPartitions = options.log2TokenPartitions ?? 0;
@@ -329,6 +342,10 @@ class FrameEncoder {
     this.tokenCost = new TokenCost(this.setup.frameProbs.coeff);
     this.bModeCost = new Int32Array(key ? 1000 : 10);
     this.pricing = this.mvPricing();
+    this.target = {
+      src: raw.y, ref: raw.y, x: 0, y: 0, w: 16, h: 16, bestRow: 0, bestCol: 0,
+      pricing: this.pricing, lambdaSad: this.lambdaSad, minRow: 0, maxRow: 0, minCol: 0, maxCol: 0,
+    };
     this.modeCosts();
   }
 
@@ -417,8 +434,10 @@ class FrameEncoder {
 
   private encodeMacroblock(mb: number, mbCol: number, mbRow: number): void {
     const tokens = this.ws.tokens;
-    this.aboveCtx.set(tokens.above.subarray(9 * mbCol, 9 * mbCol + 9));
-    this.leftCtx.set(tokens.left);
+    for (let i = 0; i < 9; i++) {
+      this.aboveCtx[i] = tokens.above[9 * mbCol + i];
+      this.leftCtx[i] = tokens.left[i];
+    }
     this.loadSource(mbCol, mbRow);
     if (this.effort.fast) {
       this.decideFast(mb, mbCol, mbRow);
@@ -445,15 +464,9 @@ class FrameEncoder {
 
   /** Copies the source macroblock (16x16 luma, then 8x8 U and V) into `src`. */
   private loadSource(mbCol: number, mbRow: number): void {
-    const copy = (p: Plane, x: number, y: number, n: number, out: number): void => {
-      for (let r = 0; r < n; r++) {
-        const row = p.offset + (y + r) * p.stride + x;
-        for (let c = 0; c < n; c++) this.src[out + r * n + c] = p.data[row + c];
-      }
-    };
-    copy(this.raw.y, mbCol * 16, mbRow * 16, 16, 0);
-    copy(this.raw.u, mbCol * 8, mbRow * 8, 8, 256);
-    copy(this.raw.v, mbCol * 8, mbRow * 8, 8, 320);
+    copyToBlock(this.raw.y, mbCol * 16, mbRow * 16, 16, this.src, 0);
+    copyToBlock(this.raw.u, mbCol * 8, mbRow * 8, 8, this.src, 256);
+    copyToBlock(this.raw.v, mbCol * 8, mbRow * 8, 8, this.src, 320);
   }
 
   private j(rate: number, dist: number): number {
@@ -652,22 +665,27 @@ class FrameEncoder {
     const coef = this.coef;
     const q = this.setup.segmentQuant[0];
     const r1 = this.rounding(q.y1Dc, q.y1Ac);
-    for (let b = 0; b < 16; b++) forwardDctForQuantizer(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b, q.y1Ac, r1.ac);
+    const dcOnly = this.dcOnly;
+    for (let b = 0; b < 16; b++) dcOnly[b] = forwardDctForQuantizer(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b, q.y1Ac, r1.ac) ? 1 : 0;
     const levels = t.levels;
     const dq = t.dq;
     const eobs = t.eobs;
+    const first = hasY2 ? 1 : 0;
     if (hasY2) {
       forwardWht(coef, 0, coef, 384);
       const r2 = this.rounding(q.y2Dc, q.y2Ac);
       eobs[24] = quantizeBlock(coef, 384, 0, q.y2Dc, q.y2Ac, r2.dc, r2.ac, levels, 384, dq, 384);
-      for (let b = 0; b < 16; b++) eobs[b] = quantizeBlock(coef, 16 * b, 1, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
-      inverseWht(dq, 384, dq, 0);
     } else {
       eobs[24] = 0;
       levels.fill(0, 384, 400);
       dq.fill(0, 384, 400);
-      for (let b = 0; b < 16; b++) eobs[b] = quantizeBlock(coef, 16 * b, 0, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
     }
+    for (let b = 0; b < 16; b++) {
+      eobs[b] = dcOnly[b]
+        ? quantizeDcOnly(coef, 16 * b, first, q.y1Dc, r1.dc, levels, 16 * b, dq, 16 * b)
+        : quantizeBlock(coef, 16 * b, first, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
+    }
+    if (hasY2) inverseWht(dq, 384, dq, 0);
   }
 
   /** Token cost of the luma blocks (and Y2) of a candidate, with this macroblock's contexts. */
@@ -746,9 +764,11 @@ class FrameEncoder {
     for (let b = 0; b < 8; b++) {
       const plane = 256 + (b >> 2) * 64;
       const i = b & 3;
-      forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, 16 * (16 + b), q.uvAc, r.ac);
+      const k = 16 * (16 + b);
+      t.eobs[16 + b] = forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, k, q.uvAc, r.ac)
+        ? quantizeDcOnly(coef, k, 0, q.uvDc, r.dc, t.levels, k, t.dq, k)
+        : quantizeBlock(coef, k, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, k, t.dq, k);
     }
-    for (let b = 16; b < 24; b++) t.eobs[b] = quantizeBlock(coef, 16 * b, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, 16 * b, t.dq, 16 * b);
   }
 
   // --- Fast decisions (speeds 4 and up) -----------------------------------------
@@ -764,47 +784,43 @@ class FrameEncoder {
     const x = mbCol * 16;
     const y = mbRow * 16;
     const lambda = this.lambdaSad;
-    let bestCost = Infinity;
-    let bestRef = INTRA_FRAME;
-    let bestMode = DC_PRED;
-    let bestRow = 0;
-    let bestCol = 0;
+    const f = this.fast;
+    f.cost = Infinity;
+    f.ref = INTRA_FRAME;
+    f.mode = DC_PRED;
+    f.row = 0;
+    f.col = 0;
     const last = this.refs[LAST_FRAME];
     if (!this.keyFrame && last !== null) {
       const near = this.near;
       findNearMvs(this.dws.modes, mb, mbCol, mbRow, LAST_FRAME, this.setup.modeContext.signBias, near);
       const base = this.interBaseCost[LAST_FRAME];
       const p0 = near.modeProb(0), p1 = near.modeProb(1), p2 = near.modeProb(2), p3 = near.modeProb(3);
-      const consider = (mode: number, row: number, col: number, rate: number): void => {
-        const cost = this.interSad(last, x, y, row, col) + rate * lambda;
-        if (cost < bestCost) {
-          bestCost = cost;
-          bestRef = LAST_FRAME;
-          bestMode = mode;
-          bestRow = row;
-          bestCol = col;
-        }
-      };
-      consider(ZEROMV, 0, 0, base + boolCost(p0, 0));
-      if (near.nearestRow !== 0 || near.nearestCol !== 0) consider(NEARESTMV, near.nearestRow, near.nearestCol, base + boolCost(p0, 1) + boolCost(p1, 0));
+      this.considerFast(last, x, y, ZEROMV, 0, 0, base + boolCost(p0, 0));
+      if (near.nearestRow !== 0 || near.nearestCol !== 0) this.considerFast(last, x, y, NEARESTMV, near.nearestRow, near.nearestCol, base + boolCost(p0, 1) + boolCost(p1, 0));
       if ((near.nearRow !== 0 || near.nearCol !== 0) && (near.nearRow !== near.nearestRow || near.nearCol !== near.nearestCol)) {
-        consider(NEARMV, near.nearRow, near.nearCol, base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 0));
+        this.considerFast(last, x, y, NEARMV, near.nearRow, near.nearCol, base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 0));
       }
       // Search unless the best so far already predicts almost perfectly.
-      if (bestCost > 256) {
+      if (f.cost > this.effort.searchBelow) {
         const found = this.motionSearch(last, mb, mbCol, mbRow);
-        if (found !== null && (found.row !== bestRow || found.col !== bestCol)) {
+        if (found !== null && (found.row !== f.row || found.col !== f.col)) {
           const cost = found.cost + (base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 0)) * lambda;
-          if (cost < bestCost) {
-            bestCost = cost;
-            bestRef = LAST_FRAME;
-            bestMode = NEWMV;
-            bestRow = found.row;
-            bestCol = found.col;
+          if (cost < f.cost) {
+            f.cost = cost;
+            f.ref = LAST_FRAME;
+            f.mode = NEWMV;
+            f.row = found.row;
+            f.col = found.col;
           }
         }
       }
     }
+    let bestCost = f.cost;
+    let bestRef = f.ref;
+    let bestMode = f.mode;
+    const bestRow = f.row;
+    const bestCol = f.col;
     // Intra, when no vector predicts well (on average 8 levels off per sample).
     const rightmost = mbCol === this.mbCols - 1;
     if (bestRef === INTRA_FRAME || bestCost > 8 * 256) {
@@ -842,6 +858,7 @@ class FrameEncoder {
       this.predictInterChroma(refImg, mbCol, mbRow, bestRow, bestCol);
       best.uvMode = DC_PRED;
       this.chromaQuant(best);
+      this.predictionIsBest = !this.setup.fullPixel;
       return;
     }
     if (bestMode === B_PRED) {
@@ -872,6 +889,19 @@ class FrameEncoder {
     predictBlock(bestUv, this.edgesV, this.predV.data, 0, 8);
     best.uvMode = bestUv;
     this.chromaQuant(best);
+  }
+
+  /** Fast decisions: keeps an inter candidate in `fast` if its error plus weighted rate is lower. */
+  private considerFast(ref: Image, x: number, y: number, mode: number, row: number, col: number, rate: number): void {
+    const f = this.fast;
+    const cost = this.interSad(ref, x, y, row, col) + rate * this.lambdaSad;
+    if (cost < f.cost) {
+      f.cost = cost;
+      f.ref = LAST_FRAME;
+      f.mode = mode;
+      f.row = row;
+      f.col = col;
+    }
   }
 
   /** Prediction error of the luma block at (x, y) displaced by (row, col) quarter samples. */
@@ -1151,18 +1181,25 @@ class FrameEncoder {
     const near = this.near;
     const modes = this.dws.modes;
     const starts = this.starts;
-    let n = 0;
-    const add = (r: number, c: number): void => {
-      starts[2 * n] = r;
-      starts[2 * n + 1] = c;
+    starts[0] = near.bestRow;
+    starts[1] = near.bestCol;
+    starts[2] = 0;
+    starts[3] = 0;
+    starts[4] = near.nearestRow;
+    starts[5] = near.nearestCol;
+    starts[6] = near.nearRow;
+    starts[7] = near.nearCol;
+    let n = 4;
+    if (mbCol > 0) {
+      starts[2 * n] = modes.mv[2 * (mb - 1)];
+      starts[2 * n + 1] = modes.mv[2 * (mb - 1) + 1];
       n++;
-    };
-    add(near.bestRow, near.bestCol);
-    add(0, 0);
-    add(near.nearestRow, near.nearestCol);
-    add(near.nearRow, near.nearCol);
-    if (mbCol > 0) add(modes.mv[2 * (mb - 1)], modes.mv[2 * (mb - 1) + 1]);
-    if (mbRow > 0) add(modes.mv[2 * (mb - this.mbCols)], modes.mv[2 * (mb - this.mbCols) + 1]);
+    }
+    if (mbRow > 0) {
+      starts[2 * n] = modes.mv[2 * (mb - this.mbCols)];
+      starts[2 * n + 1] = modes.mv[2 * (mb - this.mbCols) + 1];
+      n++;
+    }
     const target = this.searchTarget(refImg, mbCol * 16, mbRow * 16, 16, 16);
     if (target === null) return null;
     const e = this.effort;
@@ -1180,23 +1217,22 @@ class FrameEncoder {
     const near = this.near;
     const border = refImg.y.border - 4;
     const reach = 255;
-    const target: SearchTarget = {
-      src: this.raw.y,
-      ref: refImg.y,
-      x,
-      y,
-      w,
-      h,
-      bestRow: near.bestRow,
-      bestCol: near.bestCol,
-      pricing: this.pricing,
-      lambdaSad: this.lambdaSad,
-      minRow: Math.max(-border - y, (near.bestRow >> 2) - reach),
-      maxRow: Math.min(refImg.y.height + border - h - y, (near.bestRow >> 2) + reach),
-      minCol: Math.max(-border - x, (near.bestCol >> 2) - reach),
-      maxCol: Math.min(refImg.y.width + border - w - x, (near.bestCol >> 2) + reach),
-    };
-    return target.minRow > target.maxRow || target.minCol > target.maxCol ? null : target;
+    const t = this.target;
+    t.src = this.raw.y;
+    t.ref = refImg.y;
+    t.x = x;
+    t.y = y;
+    t.w = w;
+    t.h = h;
+    t.bestRow = near.bestRow;
+    t.bestCol = near.bestCol;
+    t.pricing = this.pricing;
+    t.lambdaSad = this.lambdaSad;
+    t.minRow = Math.max(-border - y, (near.bestRow >> 2) - reach);
+    t.maxRow = Math.min(refImg.y.height + border - h - y, (near.bestRow >> 2) + reach);
+    t.minCol = Math.max(-border - x, (near.bestCol >> 2) - reach);
+    t.maxCol = Math.min(refImg.y.width + border - w - x, (near.bestCol >> 2) + reach);
+    return t.minRow > t.maxRow || t.minCol > t.maxCol ? null : t;
   }
 
   // --- Committing a macroblock ------------------------------------------------------
@@ -1232,7 +1268,16 @@ class FrameEncoder {
     dws.coeffs.set(best.dq);
     if (hasY2) for (let b = 0; b < 16; b++) dws.coeffs[16 * b] = 0;
     dws.eobs.set(best.eobs);
-    reconstructMacroblock(dws, this.setup, this.img, this.refs, mb, mbCol, mbRow, residue);
+    // A whole-macroblock inter prediction formed last by the fast decision
+    // (with the decoder's predictInter) is still in predY/predU/predV.
+    const predicted = best.ref !== INTRA_FRAME && best.yMode !== SPLITMV && this.predictionIsBest;
+    if (predicted) {
+      writeBlock(this.predY, this.img.y, mbCol * 16, mbRow * 16, 16);
+      writeBlock(this.predU, this.img.u, mbCol * 8, mbRow * 8, 8);
+      writeBlock(this.predV, this.img.v, mbCol * 8, mbRow * 8, 8);
+    }
+    reconstructMacroblock(dws, this.setup, this.img, this.refs, mb, mbCol, mbRow, residue, predicted);
+    this.predictionIsBest = false;
     // Token contexts, as the decoder will update them.
     const tokens = this.ws.tokens;
     if (!residue) tokens.skip(mbCol, hasY2);
@@ -1259,9 +1304,10 @@ class FrameEncoder {
   private searchLoopFilter(): { level: number; sharpness: number } {
     const mode = this.effort.lfSearch;
     const q = this.header.yAcQi;
-    // A first guess from the quantizer, as a filter's strength grows with it.
-    const guess = Math.max(0, Math.min(63, Math.round(q * 0.42 - 4)));
-    if (mode === 'none') return { level: this.keyFrame ? guess : Math.max(0, guess - 2), sharpness: 0 };
+    // A first guess from the quantizer (fitted to the levels the search picks
+    // on the fixture clips): a filter's strength grows with the step.
+    const guess = Math.max(0, Math.min(63, Math.round(q * 0.37 + (this.keyFrame ? -0.5 : 1.5))));
+    if (mode === 'none') return { level: guess, sharpness: 0 };
     const trialImage = allocateImage(this.img.width, this.img.height);
     const errorAt = (level: number, sharpness: number): number => {
       copyPlane(this.img.y, trialImage.y);
@@ -1280,7 +1326,7 @@ class FrameEncoder {
     // Coarse-to-fine search of the level.
     let bestLevel = guess;
     let bestErr = errorOf(guess);
-    for (let step = mode === 'full' ? 8 : 4; step >= 1; step >>= 1) {
+    for (let step = mode === 'full' ? 8 : 2; step >= 1; step >>= 1) {
       for (let improved = true; improved;) {
         improved = false;
         for (const cand of [bestLevel - step, bestLevel + step]) {
@@ -1315,7 +1361,7 @@ class FrameEncoder {
     const lf = this.dws;
     filterLevels(lf, h, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
     loopFilterFrame(target, {
-      simple: false,
+      simple: this.header.filterType === 1,
       sharpness,
       keyFrame: this.keyFrame,
       mbCols: this.mbCols,
@@ -1436,3 +1482,23 @@ function copyPlane(from: Plane, to: Plane): void {
   }
 }
 
+
+/** Copies the n×n block at (x, y) of a plane into `out[outOff..]` (row stride n). */
+function copyToBlock(p: Plane, x: number, y: number, n: number, out: Int16Array, outOff: number): void {
+  const data = p.data;
+  for (let r = 0; r < n; r++) {
+    const row = p.offset + (y + r) * p.stride + x;
+    const o = outOff + r * n;
+    for (let c = 0; c < n; c++) out[o + c] = data[row + c];
+  }
+}
+
+/** Writes an n×n scratch block (stride n) into a plane at (x, y). */
+function writeBlock(from: Plane, to: Plane, x: number, y: number, n: number): void {
+  const src = from.data;
+  const dst = to.data;
+  for (let r = 0; r < n; r++) {
+    const o = to.offset + (y + r) * to.stride + x;
+    for (let c = 0; c < n; c++) dst[o + c] = src[r * n + c];
+  }
+}

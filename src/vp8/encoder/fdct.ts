@@ -84,11 +84,12 @@ export function forwardWht(dcs: Int16Array, dcOff: number, out: Int16Array, outO
  * rounding `acRound`: when the residue is so small that no AC coefficient can
  * reach a level (|AC| ≤ 0.86·Σ|r| + 2 for this transform), only the DC is
  * computed — exactly, as (8·Σr + 7) >> 4 — and the AC coefficients are set
- * to 0. The levels come out the same as after the full transform.
+ * to 0. The levels come out the same as after the full transform. Returns
+ * whether it took that shortcut (the AC coefficients are all 0).
  */
 export function forwardDctForQuantizer(
   src: Int16Array, srcOff: number, stride: number, out: Int16Array, outOff: number, acQ: number, acRound: number,
-): void {
+): boolean {
   let sum = 0;
   let sumAbs = 0;
   for (let r = 0; r < 4; r++) {
@@ -100,7 +101,8 @@ export function forwardDctForQuantizer(
   if (0.9 * sumAbs + 2 + acRound < acQ) {
     out[outOff] = (8 * sum + 7) >> 4;
     for (let i = 1; i < 16; i++) out[outOff + i] = 0;
-    return;
+    return true;
   }
   forwardDct(src, srcOff, stride, out, outOff);
+  return false;
 }

@@ -24,30 +24,73 @@ export function quantizeBlock(
   levels: Int16Array, lOff: number, dq: Int16Array, dOff: number,
 ): number {
   let eob = 0;
-  for (let i = 0; i < 16; i++) {
-    levels[lOff + i] = 0;
-    dq[dOff + i] = 0;
-  }
-  for (let n = first; n < 16; n++) {
-    const pos = ZIGZAG[n];
-    const c = coeffs[off + pos];
-    const q = n === 0 ? dcQ : acQ;
-    const r = n === 0 ? dcRound : acRound;
+  levels[lOff] = 0;
+  dq[dOff] = 0;
+  if (first === 0) {
+    const c = coeffs[off];
     const a = c < 0 ? -c : c;
-    if (a + r < q) continue;
-    let level = Math.floor((a + r) / q);
-    // Token values stop at 2048 + 67 (DCT_CAT6 with 11 extra bits).
-    if (level > 2114) level = 2114;
+    if (a + dcRound >= dcQ) {
+      const level = Math.min(MAX_LEVEL, Math.floor((a + dcRound) / dcQ));
+      const signed = c < 0 ? -level : level;
+      levels[lOff] = signed;
+      dq[dOff] = signed * dcQ;
+      eob = 1;
+    }
+  }
+  // AC coefficients in raster order; the eob is tracked in zigzag order.
+  for (let pos = 1; pos < 16; pos++) {
+    const c = coeffs[off + pos];
+    const a = c < 0 ? -c : c;
+    if (a + acRound < acQ) {
+      levels[lOff + pos] = 0;
+      dq[dOff + pos] = 0;
+      continue;
+    }
+    const level = Math.min(MAX_LEVEL, Math.floor((a + acRound) / acQ));
     const signed = c < 0 ? -level : level;
     levels[lOff + pos] = signed;
-    dq[dOff + pos] = signed * q;
-    eob = n + 1;
+    dq[dOff + pos] = signed * acQ;
+    const z = ZIGZAG_INDEX[pos] + 1;
+    if (z > eob) eob = z;
   }
   return eob;
 }
+
+/** Token values stop at 2048 + 67 - 1: DCT_CAT6 with 11 extra bits. */
+const MAX_LEVEL = 2114;
+
+/** Zigzag position of each raster position. */
+const ZIGZAG_INDEX: Uint8Array = (() => {
+  const t = new Uint8Array(16);
+  for (let n = 0; n < 16; n++) t[ZIGZAG[n]] = n;
+  return t;
+})();
 
 /** Zigzag position after the last non-zero level of a block (0 if none), from `first`. */
 export function blockEob(levels: Int16Array, lOff: number, first: number): number {
   for (let n = 15; n >= first; n--) if (levels[lOff + ZIGZAG[n]] !== 0) return n + 1;
   return 0;
+}
+
+/**
+ * quantizeBlock for a block whose AC coefficients are known to be 0: only the
+ * DC (when `first` is 0) can have a level.
+ */
+export function quantizeDcOnly(
+  coeffs: Int16Array, off: number, first: number, dcQ: number, dcRound: number,
+  levels: Int16Array, lOff: number, dq: Int16Array, dOff: number,
+): number {
+  for (let i = 0; i < 16; i++) {
+    levels[lOff + i] = 0;
+    dq[dOff + i] = 0;
+  }
+  if (first > 0) return 0;
+  const c = coeffs[off];
+  const a = c < 0 ? -c : c;
+  if (a + dcRound < dcQ) return 0;
+  const level = Math.min(MAX_LEVEL, Math.floor((a + dcRound) / dcQ));
+  const signed = c < 0 ? -level : level;
+  levels[lOff] = signed;
+  dq[dOff] = signed * dcQ;
+  return 1;
 }
