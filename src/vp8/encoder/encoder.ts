@@ -45,6 +45,7 @@ import {
   fullPelSearch, mvCost, MV_COST_OFFSET, type MvPricing, sad as sadRegion, type SearchResult, type SearchTarget, scratchPlane, sse, subPelSearch,
 } from './motion.js';
 import { quantizeBlock, quantizeDcOnly } from './quantize.js';
+import { trimBlock } from './trellis.js';
 
 /** Settings of one frame. */
 export interface EncodeOptions {
@@ -200,6 +201,8 @@ interface Effort {
   readonly quarterPel: boolean;
   /** Finish the whole-sample search with the eight neighbours of the best position. */
   readonly finalSquare: boolean;
+  /** Reconsider trailing quantized levels by their rate and distortion (trellis.ts). */
+  readonly rdoQuant: boolean;
   /** Fast decisions skip the motion search when a neighbour's vector already costs less than this (SAD units). */
   readonly searchBelow: number;
   /** Use the simple loop filter (section 15.2), which is much cheaper for encoder and decoder alike. */
@@ -223,6 +226,7 @@ function effortFor(speed: number): Effort {
     finalSquare: speed <= 4,
     searchBelow: speed >= 5 ? 3 * 256 : 256,
     simpleFilter: speed >= 5,
+    rdoQuant: speed <= 3,
     goldenAltref: speed <= 2,
     chromaModes: speed <= 2 ? 4 : speed === 4 ? 4 : 1,
     lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
@@ -280,6 +284,8 @@ class FrameEncoder {
   private readonly trial = new Candidate();
   private readonly chromaTrial = new Candidate();
   private readonly aboveCtx = new Uint8Array(9);
+  private readonly ctxA = new Uint8Array(4);
+  private readonly ctxL = new Uint8Array(4);
   private readonly leftCtx = new Uint8Array(9);
   private readonly search: SearchResult = { row: 0, col: 0, cost: 0 };
   private readonly target: { -readonly [K in keyof SearchTarget]: SearchTarget[K] };
@@ -576,7 +582,8 @@ class FrameEncoder {
           for (let c = 0; c < 4; c++) this.resid[r * 4 + c] = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
         }
         forwardDctForQuantizer(this.resid, 0, 4, this.coef, 0, q.y1Ac, rounding.ac);
-        const eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, blockLevels, 0, blockDq, 0);
+        let eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, blockLevels, 0, blockDq, 0);
+        if (this.effort.rdoQuant && eob > 0) eob = trimBlock(this.coef, blockLevels, blockDq, 0, 0, eob, this.lambda, this.tokenCost, 3 * TYPE_STRIDE, tokenCtx);
         // Distortion of the reconstruction.
         for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) saved[r * 4 + c] = data[pos + r * ys + c];
         inverseDctAdd(blockDq, 0, saved, 0, 4);
@@ -685,6 +692,22 @@ class FrameEncoder {
         ? quantizeDcOnly(coef, 16 * b, first, q.y1Dc, r1.dc, levels, 16 * b, dq, 16 * b)
         : quantizeBlock(coef, 16 * b, first, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
     }
+    if (this.effort.rdoQuant) {
+      // Reconsider trailing levels with the token contexts they will be coded in.
+      const a = this.ctxA;
+      const l = this.ctxL;
+      for (let i = 0; i < 4; i++) {
+        a[i] = this.aboveCtx[i];
+        l[i] = this.leftCtx[i];
+      }
+      const type = hasY2 ? 0 : 3 * TYPE_STRIDE;
+      for (let b = 0; b < 16; b++) {
+        const bx = b & 3;
+        const by = b >> 2;
+        if (eobs[b] > 0) eobs[b] = trimBlock(coef, levels, dq, 16 * b, first, eobs[b], this.lambda, this.tokenCost, type, a[bx] + l[by]);
+        a[bx] = l[by] = eobs[b] > 0 ? 1 : 0;
+      }
+    }
     if (hasY2) inverseWht(dq, 384, dq, 0);
   }
 
@@ -768,6 +791,21 @@ class FrameEncoder {
       t.eobs[16 + b] = forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, k, q.uvAc, r.ac)
         ? quantizeDcOnly(coef, k, 0, q.uvDc, r.dc, t.levels, k, t.dq, k)
         : quantizeBlock(coef, k, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, k, t.dq, k);
+    }
+    if (this.effort.rdoQuant) {
+      const a = this.ctxA;
+      const l = this.ctxL;
+      for (let j = 0; j < 4; j++) {
+        a[j] = this.aboveCtx[4 + j];
+        l[j] = this.leftCtx[4 + j];
+      }
+      for (let b = 16; b < 24; b++) {
+        const base = b < 20 ? 0 : 2;
+        const ai = base + (b & 1);
+        const li = base + ((b >> 1) & 1);
+        if (t.eobs[b] > 0) t.eobs[b] = trimBlock(coef, t.levels, t.dq, 16 * b, 0, t.eobs[b], this.lambda, this.tokenCost, 2 * TYPE_STRIDE, a[ai] + l[li]);
+        a[ai] = l[li] = t.eobs[b] > 0 ? 1 : 0;
+      }
     }
   }
 
@@ -1420,6 +1458,39 @@ class FrameEncoder {
     h.probGf = probFromCounts(golden, altref);
     // Motion vector probabilities: count the bools of every coded vector.
     this.updateMvProbs();
+    this.updateModeProbs();
+  }
+
+  /**
+   * Section 16.1: new luma and chroma mode probabilities for intra
+   * macroblocks of inter frames, when the bits they save exceed the 8 bits
+   * per probability (and the flag) it takes to send them.
+   */
+  private updateModeProbs(): void {
+    const h = this.header;
+    const modes = this.dws.modes;
+    const yCounts = new Uint32Array(2 * 4);
+    const uvCounts = new Uint32Array(2 * 3);
+    const y = new BranchCounter(yCounts);
+    const uv = new BranchCounter(uvCounts);
+    for (let mb = 0; mb < modes.count; mb++) {
+      if (modes.refFrame[mb] !== INTRA_FRAME) continue;
+      y.tree(YMODE_TREE, INDEX_PROBS, 0, modes.yMode[mb]);
+      uv.tree(UV_MODE_TREE, INDEX_PROBS, 0, modes.uvMode[mb]);
+    }
+    const decide = (old: Uint8Array, counts: Uint32Array): Uint8Array | null => {
+      const fresh = new Uint8Array(old.length);
+      let saving = -boolCost(128, 1) + boolCost(128, 0) - 256 * 8 * old.length;
+      for (let i = 0; i < old.length; i++) {
+        const n0 = counts[2 * i];
+        const n1 = counts[2 * i + 1];
+        fresh[i] = n0 + n1 === 0 ? old[i] : probFromCounts(n0, n1);
+        saving += n0 * (PROB_COST[old[i]] - PROB_COST[fresh[i]]) + n1 * (PROB_COST[256 - old[i]] - PROB_COST[256 - fresh[i]]);
+      }
+      return saving > 0 ? fresh : null;
+    };
+    h.intra16x16Prob = decide(this.setup.frameProbs.yMode, yCounts);
+    h.intraChromaProb = decide(this.setup.frameProbs.uvMode, uvCounts);
   }
 
   /** Section 17.2: MV probability updates from the bools the frame's vectors use. */
