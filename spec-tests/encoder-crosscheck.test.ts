@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseY4m, writeIvf } from '../src/container/index.js';
 import { createDecoderState, decodeFrame, imageFromI420, imageToI420 } from '../src/vp8/index.js';
 import { type EncoderConfig, Vp8Encoder } from '../src/vp8/encoder/sequence.js';
-import { CLIPS, md5 } from '../test/helpers/fixtures.js';
+import { CLIPS, cropI420, md5 } from '../test/helpers/fixtures.js';
 import { roundTripMismatches } from '../test/helpers/roundtrip.js';
 import { haveTools } from '../test/helpers/tools.js';
 
@@ -45,21 +45,6 @@ const CASES: readonly Case[] = [
   { name: 'odd size 175x143, speed 3, cq 20', clip: CARPHONE, frames: 10, crop: [175, 143], config: { rateControl: { mode: 'cq', cqLevel: 20 }, speed: 3 } },
 ];
 
-/** The top-left w×h of a packed I420 frame of size W×H. */
-function crop(frame: Uint8Array, W: number, H: number, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h + 2 * ((w + 1) >> 1) * ((h + 1) >> 1));
-  let o = 0;
-  const cW = (W + 1) >> 1;
-  const cH = (H + 1) >> 1;
-  for (const [base, stride, pw, ph] of [[0, W, w, h], [W * H, cW, (w + 1) >> 1, (h + 1) >> 1], [W * H + cW * cH, cW, (w + 1) >> 1, (h + 1) >> 1]]) {
-    for (let y = 0; y < ph; y++) {
-      out.set(frame.subarray(base + y * stride, base + y * stride + pw), o);
-      o += pw;
-    }
-  }
-  return out;
-}
-
 describe.skipIf(!haveTools('vpxdec'))('our encoder, decoded by libvpx (needs vpxdec; .ci/run installs vpx-tools)', () => {
   let dir = '';
   beforeAll(() => {
@@ -77,7 +62,7 @@ describe.skipIf(!haveTools('vpxdec'))('our encoder, decoded by libvpx (needs vpx
       const frames: Uint8Array[] = [];
       const reconstructions: string[] = [];
       for (let i = 0; i < c.frames; i++) {
-        const src = c.crop ? crop(y4m.frames[i].data, W, H, width, height) : y4m.frames[i].data;
+        const src = c.crop ? cropI420(y4m.frames[i].data, W, H, width, height) : y4m.frames[i].data;
         const out = encoder.encode(imageFromI420(width, height, src));
         frames.push(out.frame);
         reconstructions.push(md5(imageToI420(out.reconstruction)));

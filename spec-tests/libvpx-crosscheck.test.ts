@@ -14,7 +14,7 @@ import { decodeFile } from '../src/cli/decode.js';
 import { parseIvf, parseY4m, writeIvf, writeY4m } from '../src/container/index.js';
 import { frameInfo, type FrameInfo } from '../src/vp8/index.js';
 import { roundTripMismatches } from '../test/helpers/roundtrip.js';
-import { CLIPS } from '../test/helpers/fixtures.js';
+import { CLIPS, cropI420 } from '../test/helpers/fixtures.js';
 import { haveTools } from '../test/helpers/tools.js';
 
 const run = promisify(execFile);
@@ -181,7 +181,7 @@ describe.skipIf(!HAVE_LIBVPX)('live cross-check with libvpx (needs vpxenc and vp
     const src = parseY4m(new Uint8Array(readFileSync(CARPHONE)));
     const W = 175;
     const H = 143;
-    const frames = src.frames.slice(0, 30).map((f) => ({ data: crop(f.data, src.header.width, src.header.height, W, H) }));
+    const frames = src.frames.slice(0, 30).map((f) => ({ data: cropI420(f.data, src.header.width, src.header.height, W, H) }));
     clips.odd = join(dir, 'odd.y4m');
     writeFileSync(clips.odd, writeY4m({ width: W, height: H, frameRate: { numerator: 30000, denominator: 1001 }, colorSpace: '420jpeg' }, frames));
   });
@@ -216,21 +216,3 @@ describe.skipIf(!HAVE_LIBVPX)('live cross-check with libvpx (needs vpxenc and vp
     expect(await ourMd5(ivf)).toEqual(expected);
   });
 });
-
-/** The top-left w×h of a packed I420 frame of size W×H. */
-function crop(frame: Uint8Array, W: number, H: number, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h + 2 * ((w + 1) >> 1) * ((h + 1) >> 1));
-  let o = 0;
-  const planes: Array<[number, number, number, number]> = [
-    [0, W, w, h],
-    [W * H, (W + 1) >> 1, (w + 1) >> 1, (h + 1) >> 1],
-    [W * H + ((W + 1) >> 1) * ((H + 1) >> 1), (W + 1) >> 1, (w + 1) >> 1, (h + 1) >> 1],
-  ];
-  for (const [base, stride, pw, ph] of planes) {
-    for (let y = 0; y < ph; y++) {
-      out.set(frame.subarray(base + y * stride, base + y * stride + pw), o);
-      o += pw;
-    }
-  }
-  return out;
-}

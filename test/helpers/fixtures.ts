@@ -21,3 +21,25 @@ export function ivfFrames(path: string): Uint8Array[] {
 export function md5(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
 }
+
+/** The top-left w×h of a packed I420 frame of size W×H (chroma planes round up). */
+export function cropI420(frame: Uint8Array, W: number, H: number, w: number, h: number): Uint8Array {
+  const cW = (W + 1) >> 1;
+  const cH = (H + 1) >> 1;
+  const cw = (w + 1) >> 1;
+  const ch = (h + 1) >> 1;
+  const out = new Uint8Array(w * h + 2 * cw * ch);
+  let o = 0;
+  const planes: Array<[number, number, number, number]> = [
+    [0, W, w, h],
+    [W * H, cW, cw, ch],
+    [W * H + cW * cH, cW, cw, ch],
+  ];
+  for (const [base, stride, pw, ph] of planes) {
+    for (let y = 0; y < ph; y++) {
+      out.set(frame.subarray(base + y * stride, base + y * stride + pw), o);
+      o += pw;
+    }
+  }
+  return out;
+}
