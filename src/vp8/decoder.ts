@@ -325,25 +325,41 @@ export function finishFrame(state: DecoderState, header: FrameHeader, setup: Fra
   }
   extendImageBorders(img);
 
+  return stateAfterFrame(state, header, setup, ws.modes.segmentId, img);
+}
+
+/**
+ * The state after a frame (sections 9.3-9.11): its persistent probabilities,
+ * segmentation and loop-filter deltas, and its reference updates with `img`
+ * as the new picture. With `img` null, the references stay as they were:
+ * such a state is good for parsing the frames that follow (the syntax layer
+ * never looks at pictures) but not for decoding them.
+ */
+export function stateAfterFrame(
+  state: DecoderState, header: FrameHeader, setup: FrameSetup, segmentIds: Uint8Array, img: Image | null,
+): DecoderState {
+  const { keyFrame } = setup;
   // Sections 9.7-9.8: reference updates, in libvpx's order: copies to altref,
   // then to golden (which sees the new altref), then refreshes.
   let { last, golden, altref } = state;
-  if (keyFrame) {
-    last = golden = altref = img;
-  } else {
-    if (header.copyBufferToAlternate === 1) altref = last;
-    else if (header.copyBufferToAlternate === 2) altref = golden;
-    if (header.copyBufferToGolden === 1) golden = last;
-    else if (header.copyBufferToGolden === 2) golden = altref;
-    if (header.refreshGoldenFrame) golden = img;
-    if (header.refreshAlternateFrame) altref = img;
-    if (header.refreshLast) last = img;
+  if (img !== null) {
+    if (keyFrame) {
+      last = golden = altref = img;
+    } else {
+      if (header.copyBufferToAlternate === 1) altref = last;
+      else if (header.copyBufferToAlternate === 2) altref = golden;
+      if (header.copyBufferToGolden === 1) golden = last;
+      else if (header.copyBufferToGolden === 2) golden = altref;
+      if (header.refreshGoldenFrame) golden = img;
+      if (header.refreshAlternateFrame) altref = img;
+      if (header.refreshLast) last = img;
+    }
   }
 
   // Section 10: the segment map persists unless this frame rewrote it; key
   // frames without a map update reset it to zeros.
   let segmentMap = state.segmentMap;
-  if (setup.modeContext.updateSegmentMap || keyFrame) segmentMap = ws.modes.segmentId.slice();
+  if (setup.modeContext.updateSegmentMap || keyFrame) segmentMap = segmentIds.slice();
 
   return {
     width: setup.width,
@@ -518,7 +534,7 @@ function addChromaResidue(ws: DecoderWorkspace, img: Image, mbCol: number, mbRow
  * samples (doubled to eighths for the filters); chroma vectors are in eighths
  * of a chroma sample.
  */
-function predictInterMacroblock(
+export function predictInterMacroblock(
   ws: DecoderWorkspace, ref: Image, img: Image, mb: number, mbCol: number, mbRow: number,
   bilinear: boolean, fullPixel: boolean,
 ): void {

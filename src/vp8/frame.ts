@@ -16,10 +16,11 @@
 
 import { BoolDecoder } from './bool-decoder.js';
 import { BoolEncoder } from './bool-encoder.js';
-import { type FrameSetup, frameSetup, hasY2Block } from './decoder.js';
+import { type FrameSetup, frameSetup, hasY2Block, stateAfterFrame } from './decoder.js';
 import { DEFAULT_LIMITS, type DecoderLimits, Vp8Error } from './errors.js';
 import { type FrameHeader, locatePartitions, readFrameHeader, writeFrameHeader } from './header.js';
 import { FrameModes, frameModesSyntax } from './modes.js';
+import { allocateImage } from './image.js';
 import type { DequantFactors } from './quant.js';
 import type { DecoderState } from './state.js';
 import { SyntaxReader, SyntaxWriter } from './syntax-coder.js';
@@ -108,6 +109,20 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
   });
   const parts = encoders.map((e) => e.finish());
   return assembleFrame(header, firstBytes, parts);
+}
+
+/**
+ * The state after `frame` as far as parsing is concerned: probabilities,
+ * segmentation, loop-filter deltas and size advance; the pictures do not
+ * (a key frame that follows no picture leaves a blank placeholder). Use it to
+ * parse a stream without decoding it — never to decode.
+ */
+export function parsingStateAfter(state: DecoderState, frame: Frame): DecoderState {
+  const setup = frameSetup(state, frame.header);
+  const next = stateAfterFrame(state, frame.header, setup, frame.modes.segmentId, null);
+  if (next.last !== null && next.width === state.width && next.height === state.height) return next;
+  const placeholder = allocateImage(setup.width, setup.height);
+  return { ...next, last: placeholder, golden: placeholder, altref: placeholder };
 }
 
 function forEachMacroblockRow(setup: FrameSetup, partitions: number, f: (row: number, partition: number) => void): void {

@@ -19,15 +19,16 @@
 // writes the frame with the syntax layer (frame.ts).
 
 import {
-  chromaAverage, DecoderWorkspace, filterLevels, finishFrame, type FrameSetup, frameSetup, hasY2Block, reconstructMacroblock, referenceList,
+  chromaAverage, DecoderWorkspace, filterLevels, finishFrame, type FrameSetup, frameSetup, hasY2Block, predictInterMacroblock,
+  reconstructMacroblock, referenceList,
 } from '../decoder.js';
 import { Vp8Error } from '../errors.js';
-import { blankHeader, type FrameHeader, type Mutable } from '../header.js';
+import { blankHeader, type CodedDelta, type FrameHeader, type Mutable } from '../header.js';
 import { allocateImage, type Image, type Plane } from '../image.js';
 import { InterScratch, predictInter } from '../inter.js';
 import { MacroblockEdges, predictBlock, predictLumaSubblock } from '../intra.js';
 import { loopFilterFrame } from '../loop-filter.js';
-import { findNearMvs, mvComponentSyntax, NearMvs, subblockNeighbourMvs, subMvContext } from '../modes.js';
+import { findNearMvs, keyFrameBModeContext, mvComponentSyntax, NearMvs, subblockNeighbourMvs, subMvContext } from '../modes.js';
 import type { DecoderState } from '../state.js';
 import {
   ABOVE4X4, ALTREF_FRAME, B_DC_PRED, B_PRED, BMODE_PROBS, BMODE_TREE, COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, DC_PRED,
@@ -38,7 +39,8 @@ import {
 } from '../tables.js';
 import { codeBlockTokens, codeMacroblockTokens, TokenContexts, TokenCounter, TYPE_STRIDE } from '../tokens.js';
 import { inverseDctAdd, inverseWht } from '../transform.js';
-import { LEVELS_PER_MB, serializeFrame } from '../frame.js';
+import { type Frame, LEVELS_PER_MB, serializeFrame } from '../frame.js';
+import type { DequantFactors } from '../quant.js';
 import { boolCost, BranchCounter, CostCoder, INDEX_PROBS, PROB_COST, TokenCost, treeCost } from './costs.js';
 import { forwardDctForQuantizer, forwardWht } from './fdct.js';
 import {
@@ -67,7 +69,20 @@ export interface EncodeOptions {
   readonly log2TokenPartitions?: number;
   /** Scale of λ, the price of a bit in squared error (for tuning). */
   readonly rdMultiplier?: number;
+  /**
+   * Rebase instead of encode: keep this frame's decisions and recompute its
+   * residue (see rebaseFrame). qIndex, keyFrame, loopFilter and the copy
+   * options are then the kept frame's; refreshGolden / refreshAltref, when
+   * given, override its reference updates.
+   */
+  readonly keep?: KeptFrame;
   readonly workspace?: EncoderWorkspace;
+}
+
+/** A frame as coded, with the setup it was coded under (frameSetup of the state it was parsed against). */
+export interface KeptFrame {
+  readonly frame: Frame;
+  readonly setup: FrameSetup;
 }
 
 export const DEFAULT_SPEED = 2;
@@ -135,6 +150,104 @@ export function encodeFrame(state: DecoderState, raw: Image, options: EncodeOpti
     throw new Vp8Error('invalid-argument', `cannot encode a ${raw.width}x${raw.height} picture (1..16383 in each direction)`);
   }
   return new FrameEncoder(state, raw, options).encode();
+}
+
+/** Options of rebaseFrame. */
+export interface RebaseOptions {
+  /** Effort of the quantization (trimming of levels at speeds 0-3). Default DEFAULT_SPEED. */
+  readonly speed?: number;
+  /** Make the frame refresh golden and altref too (the last frame of an ExCamera chunk). */
+  readonly refreshAllReferences?: boolean;
+  readonly workspace?: EncoderWorkspace;
+}
+
+/**
+ * Rebase (the ExCamera paper's term): codes `kept.frame` again against a
+ * different `state`, keeping every decision it made — modes, motion vectors,
+ * segment ids, quantizers, loop filter, reference updates — and recomputing
+ * what depends on the references: prediction, residue (against `target`,
+ * the picture the frame should show), token probability updates and the
+ * skip and reference probabilities. Any effective setting that the new state
+ * would change (segment values, the segment map, loop-filter deltas) is sent
+ * explicitly, so the frame means what it meant. The result is exact for the
+ * new state: decodeFrame(state, frame).state equals the returned state.
+ */
+export function rebaseFrame(state: DecoderState, kept: KeptFrame, target: Image, options: RebaseOptions = {}): EncodeResult {
+  const h = kept.frame.header;
+  const all = options.refreshAllReferences === true && !h.keyFrame;
+  return encodeFrame(state, target, {
+    qIndex: h.yAcQi,
+    speed: options.speed,
+    keep: kept,
+    refreshGolden: all ? true : undefined,
+    refreshAltref: all ? true : undefined,
+    workspace: options.workspace,
+  });
+}
+
+/** The header of a rebased frame (see rebaseFrame). */
+function keptHeader(state: DecoderState, kept: KeptFrame, options: EncodeOptions): Mutable<FrameHeader> {
+  const k = kept.frame.header;
+  if (!k.keyFrame && state.last === null) {
+    throw new Vp8Error('no-keyframe', 'an inter frame cannot be rebased onto a state that has seen no key frame');
+  }
+  const h: Mutable<FrameHeader> = {
+    ...k,
+    firstPartSize: 0,
+    // Probabilities are decided again from what is coded.
+    coeffProbUpdates: new Int16Array(k.coeffProbUpdates.length).fill(-1),
+    mvProbUpdates: new Int16Array(k.mvProbUpdates.length).fill(-1),
+    intra16x16Prob: null,
+    intraChromaProb: null,
+    mbNoSkipCoeff: true,
+    probSkipFalse: 128,
+  };
+  if (!k.keyFrame) {
+    if (options.refreshGolden !== undefined) h.refreshGoldenFrame = options.refreshGolden;
+    if (options.refreshAltref !== undefined) h.refreshAlternateFrame = options.refreshAltref;
+    if (h.refreshGoldenFrame) h.copyBufferToGolden = 0;
+    if (h.refreshAlternateFrame) h.copyBufferToAlternate = 0;
+    // What the new state would make of the frame's settings, against what they were.
+    const now = frameSetup(state, h);
+    const was = kept.setup;
+    if (h.segmentationEnabled) {
+      const f = was.features;
+      if (now.features.absolute !== f.absolute || !sameValues(now.features.quantizer, f.quantizer) || !sameValues(now.features.loopFilter, f.loopFilter)) {
+        h.updateSegmentFeatureData = true;
+        h.segmentFeatureMode = f.absolute ? 1 : 0;
+        h.quantizerUpdate = Array.from(f.quantizer, codedDeltaOf);
+        h.loopFilterUpdate = Array.from(f.loopFilter, codedDeltaOf);
+      }
+      if (!h.updateMbSegmentationMap && !sameValues(state.segmentMap, kept.frame.modes.segmentId)) {
+        h.updateMbSegmentationMap = true;
+        h.segmentProb = segmentTreeProbs(kept.frame.modes.segmentId);
+      }
+    }
+    if (h.loopFilterAdjEnable && (!sameValues(now.refLfDeltas, was.refLfDeltas) || !sameValues(now.modeLfDeltas, was.modeLfDeltas))) {
+      h.modeRefLfDeltaUpdate = true;
+      h.refFrameDeltaUpdate = Array.from(was.refLfDeltas, codedDeltaOf);
+      h.mbModeDeltaUpdate = Array.from(was.modeLfDeltas, codedDeltaOf);
+    }
+  }
+  return h;
+}
+
+/** Probabilities of the segment id tree (section 9.3) fitted to the ids used. */
+function segmentTreeProbs(ids: Uint8Array): (number | null)[] {
+  const n = [0, 0, 0, 0];
+  for (const id of ids) n[id]++;
+  return [probFromCounts(n[0] + n[1], n[2] + n[3]), probFromCounts(n[0], n[1]), probFromCounts(n[2], n[3])];
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A value as an optional coded delta (absent for 0). */
+function codedDeltaOf(v: number): CodedDelta | null {
+  return v === 0 ? null : { magnitude: Math.abs(v), negative: v < 0 };
 }
 
 /** Candidate coding of one macroblock: modes and levels. */
@@ -243,6 +356,10 @@ class FrameEncoder {
   private readonly header: Mutable<FrameHeader>;
   private readonly setup: FrameSetup;
   private readonly keyFrame: boolean;
+  /** Rebasing: the frame whose decisions are kept. */
+  private readonly kept: KeptFrame | null;
+  /** Dequantization factors of the macroblock being coded (its segment's). */
+  private quant: DequantFactors;
   private readonly effort: Effort;
   private readonly img: Image;
   private readonly refs: readonly (Image | null)[];
@@ -301,12 +418,44 @@ class FrameEncoder {
   private readonly refCount = [0, 0, 0, 0];
 
   constructor(private readonly state: DecoderState, private readonly raw: Image, private readonly options: EncodeOptions) {
-    const sizeChanged = raw.width !== state.width || raw.height !== state.height;
-    this.keyFrame = options.keyFrame === true || state.last === null || sizeChanged;
     this.effort = effortFor(Math.max(0, Math.min(MAX_SPEED, options.speed ?? DEFAULT_SPEED)));
     this.ws = options.workspace ?? new EncoderWorkspace();
     this.dws = this.ws.decoder;
-    const key = this.keyFrame;
+    this.kept = options.keep ?? null;
+    const h = this.kept ? keptHeader(state, this.kept, options) : this.freshHeader(state, raw, options);
+    this.keyFrame = h.keyFrame;
+    this.header = h;
+    this.setup = frameSetup(state, h);
+    this.quant = this.setup.segmentQuant[0];
+    this.mbCols = this.setup.mbCols;
+    this.mbRows = this.setup.mbRows;
+    if (this.kept && (this.kept.frame.modes.mbCols !== this.mbCols || this.kept.frame.modes.mbRows !== this.mbRows)) {
+      throw new Vp8Error('invalid-argument', `a ${this.kept.frame.modes.mbCols}x${this.kept.frame.modes.mbRows}-macroblock frame cannot be rebased onto a ${this.mbCols}x${this.mbRows}-macroblock state`);
+    }
+    if (raw.width !== this.setup.width || raw.height !== this.setup.height) {
+      throw new Vp8Error('invalid-argument', `the target picture is ${raw.width}x${raw.height}, the frame ${this.setup.width}x${this.setup.height}`);
+    }
+    this.ws.prepare(this.mbCols, this.mbRows);
+    this.img = allocateImage(raw.width, raw.height);
+    this.refs = referenceList(state);
+
+    const q = this.setup.segmentQuant[0].y1Ac;
+    this.lambda = (options.rdMultiplier ?? 1) * RD_MULTIPLIER * q * q / 256;
+    this.lambdaSad = Math.sqrt(this.lambda * 256) / 256;
+    this.tokenCost = new TokenCost(this.setup.frameProbs.coeff);
+    this.bModeCost = new Int32Array(this.keyFrame ? 1000 : 10);
+    this.pricing = this.mvPricing();
+    this.target = {
+      src: raw.y, ref: raw.y, x: 0, y: 0, w: 16, h: 16, bestRow: 0, bestCol: 0,
+      pricing: this.pricing, lambdaSad: this.lambdaSad, minRow: 0, maxRow: 0, minCol: 0, maxCol: 0,
+    };
+    this.modeCosts();
+  }
+
+  /** The header of a frame whose every decision is the encoder's own. */
+  private freshHeader(state: DecoderState, raw: Image, options: EncodeOptions): Mutable<FrameHeader> {
+    const sizeChanged = raw.width !== state.width || raw.height !== state.height;
+    const key = options.keyFrame === true || state.last === null || sizeChanged;
     const h = blankHeader(
       { keyFrame: key, version: 0, showFrame: true, firstPartSize: 0 },
       key ? { width: raw.width, horizontalScale: 0, height: raw.height, verticalScale: 0 } : undefined,
@@ -320,9 +469,15 @@ class FrameEncoder {
     h.loopFilterAdjEnable = true;
     if (key) {
       h.modeRefLfDeltaUpdate = true;
-      h.refFrameDeltaUpdate = REF_LF_DELTAS.map((v) => (v === 0 ? null : { magnitude: Math.abs(v), negative: v < 0 }));
+      h.refFrameDeltaUpdate = REF_LF_DELTAS.map(codedDeltaOf);
       h.mbModeDeltaUpdate = MODE_LF_DELTAS.map((v) => ({ magnitude: Math.abs(v), negative: v < 0 }));
     } else {
+      // Inter frames inherit the deltas; a state from elsewhere may hold others.
+      if (!sameValues(state.refLfDeltas, REF_LF_DELTAS) || !sameValues(state.modeLfDeltas, MODE_LF_DELTAS)) {
+        h.modeRefLfDeltaUpdate = true;
+        h.refFrameDeltaUpdate = REF_LF_DELTAS.map(codedDeltaOf);
+        h.mbModeDeltaUpdate = MODE_LF_DELTAS.map(codedDeltaOf);
+      }
       h.refreshGoldenFrame = options.refreshGolden === true;
       h.refreshAlternateFrame = options.refreshAltref === true;
       h.copyBufferToAlternate = h.refreshAlternateFrame ? 0 : options.copyToAltref ?? 0;
@@ -334,25 +489,7 @@ class FrameEncoder {
       h.probGf = 128;
     }
     h.probSkipFalse = 128;
-    this.header = h;
-    this.setup = frameSetup(state, h);
-    this.mbCols = this.setup.mbCols;
-    this.mbRows = this.setup.mbRows;
-    this.ws.prepare(this.mbCols, this.mbRows);
-    this.img = allocateImage(raw.width, raw.height);
-    this.refs = referenceList(state);
-
-    const q = this.setup.segmentQuant[0].y1Ac;
-    this.lambda = (options.rdMultiplier ?? 1) * RD_MULTIPLIER * q * q / 256;
-    this.lambdaSad = Math.sqrt(this.lambda * 256) / 256;
-    this.tokenCost = new TokenCost(this.setup.frameProbs.coeff);
-    this.bModeCost = new Int32Array(key ? 1000 : 10);
-    this.pricing = this.mvPricing();
-    this.target = {
-      src: raw.y, ref: raw.y, x: 0, y: 0, w: 16, h: 16, bestRow: 0, bestCol: 0,
-      pricing: this.pricing, lambdaSad: this.lambdaSad, minRow: 0, maxRow: 0, minCol: 0, maxCol: 0,
-    };
-    this.modeCosts();
+    return h;
   }
 
   /** Mode cost tables under this frame's probabilities. */
@@ -410,7 +547,9 @@ class FrameEncoder {
       for (let mbCol = 0; mbCol < this.mbCols; mbCol++) this.encodeMacroblock(mbRow * this.mbCols + mbCol, mbCol, mbRow);
     }
     const h = this.header;
-    const { level, sharpness } = this.options.loopFilter ?? this.searchLoopFilter();
+    const { level, sharpness } = this.kept
+      ? { level: h.loopFilterLevel, sharpness: h.sharpnessLevel }
+      : this.options.loopFilter ?? this.searchLoopFilter();
     h.loopFilterLevel = level;
     h.sharpnessLevel = sharpness;
     this.decideProbabilities();
@@ -445,6 +584,11 @@ class FrameEncoder {
       this.leftCtx[i] = tokens.left[i];
     }
     this.loadSource(mbCol, mbRow);
+    if (this.kept) {
+      this.encodeKept(mb, mbCol, mbRow);
+      this.commit(mb, mbCol, mbRow);
+      return;
+    }
     if (this.effort.fast) {
       this.decideFast(mb, mbCol, mbRow);
       this.commit(mb, mbCol, mbRow);
@@ -466,6 +610,74 @@ class FrameEncoder {
       }
     }
     this.commit(mb, mbCol, mbRow);
+  }
+
+  /**
+   * Rebasing: codes macroblock mb with the kept frame's modes, vectors and
+   * segment, predicting from this frame's references, into `best`.
+   */
+  private encodeKept(mb: number, mbCol: number, mbRow: number): void {
+    const k = this.kept!.frame.modes;
+    const best = this.best;
+    const modes = this.dws.modes;
+    this.quant = this.setup.segmentQuant[k.segmentId[mb]];
+    best.yMode = k.yMode[mb];
+    best.uvMode = k.uvMode[mb];
+    best.ref = k.refFrame[mb];
+    best.mvRow = k.mv[2 * mb];
+    best.mvCol = k.mv[2 * mb + 1];
+    best.partitioning = k.partitioning[mb];
+    best.bModes.set(k.bModes.subarray(16 * mb, 16 * mb + 16));
+    best.bMv.set(k.bMv.subarray(32 * mb, 32 * mb + 32));
+    best.subMvMode.set(k.subMvMode.subarray(16 * mb, 16 * mb + 16));
+    const hasY2 = hasY2Block(best.yMode);
+    if (best.ref === INTRA_FRAME) {
+      const img = this.img;
+      const rightmost = mbCol === this.mbCols - 1;
+      const yPos = img.y.offset + mbRow * 16 * img.y.stride + mbCol * 16;
+      this.edgesY.load(img.y.data, yPos, img.y.stride, mbCol, mbRow, rightmost);
+      if (best.yMode === B_PRED) {
+        const t = this.beginBPredTrial();
+        const above = this.ctxA;
+        const left = this.ctxL;
+        for (let i = 0; i < 4; i++) {
+          above[i] = this.aboveCtx[i];
+          left[i] = this.leftCtx[i];
+        }
+        for (let b = 0; b < 16; b++) {
+          const ctx = this.effort.rdoQuant ? above[b & 3] + left[b >> 2] : -1;
+          above[b & 3] = left[b >> 2] = this.codeSubblock(t, b, best.bModes[b], yPos, ctx) > 0 ? 1 : 0;
+        }
+        best.copyLumaFrom(t);
+        best.uvMode = k.uvMode[mb];
+      } else {
+        predictBlock(best.yMode, this.edgesY, this.predY.data, 0, 16);
+        this.lumaQuant(this.predY.data, true, best);
+      }
+      const U = img.u, V = img.v;
+      this.edgesU.load(U.data, U.offset + mbRow * 8 * U.stride + mbCol * 8, U.stride, mbCol, mbRow, rightmost);
+      this.edgesV.load(V.data, V.offset + mbRow * 8 * V.stride + mbCol * 8, V.stride, mbCol, mbRow, rightmost);
+      predictBlock(best.uvMode, this.edgesU, this.predU.data, 0, 8);
+      predictBlock(best.uvMode, this.edgesV, this.predV.data, 0, 8);
+      this.chromaQuant(best);
+      return;
+    }
+    // Inter: the decoder's own prediction (any vector, any filter), formed
+    // in the frame and read back, then the residue against it.
+    const refImg = this.refs[best.ref];
+    if (refImg === null) throw new Vp8Error('invalid-argument', `macroblock ${mb} refers to a reference the state does not have`);
+    modes.yMode[mb] = best.yMode;
+    modes.refFrame[mb] = best.ref;
+    modes.mv[2 * mb] = best.mvRow;
+    modes.mv[2 * mb + 1] = best.mvCol;
+    if (best.yMode === SPLITMV) modes.bMv.set(best.bMv, 32 * mb);
+    predictInterMacroblock(this.dws, refImg, this.img, mb, mbCol, mbRow, this.setup.bilinear, this.setup.fullPixel);
+    readBlock(this.img.y, mbCol * 16, mbRow * 16, 16, this.predY);
+    readBlock(this.img.u, mbCol * 8, mbRow * 8, 8, this.predU);
+    readBlock(this.img.v, mbCol * 8, mbRow * 8, 8, this.predV);
+    this.lumaQuant(this.predY.data, hasY2, best);
+    this.chromaQuant(best);
+    this.predictionIsBest = true;
   }
 
   /** Copies the source macroblock (16x16 luma, then 8x8 U and V) into `src`. */
@@ -533,12 +745,8 @@ class FrameEncoder {
     return bestLumaJ + bestChromaJ;
   }
 
-  /**
-   * B_PRED (section 12.3): the best mode of each subblock in turn, each
-   * reconstructed in the frame before the next is chosen. Leaves the result
-   * in `trial`; returns its cost, or Infinity once it cannot beat `limit`.
-   */
-  private searchBPred(mb: number, mbCol: number, mbRow: number, yPos: number, limit: number): number {
+  /** Resets `trial` to an intra B_PRED macroblock, which has no Y2 block. */
+  private beginBPredTrial(): Candidate {
     const t = this.trial;
     t.yMode = B_PRED;
     t.ref = INTRA_FRAME;
@@ -546,6 +754,16 @@ class FrameEncoder {
     t.eobs[24] = 0;
     t.levels.fill(0, 384, 400);
     t.dq.fill(0, 384, 400);
+    return t;
+  }
+
+  /**
+   * B_PRED (section 12.3): the best mode of each subblock in turn, each
+   * reconstructed in the frame before the next is chosen. Leaves the result
+   * in `trial`; returns its cost, or Infinity once it cannot beat `limit`.
+   */
+  private searchBPred(mb: number, mbCol: number, mbRow: number, yPos: number, limit: number): number {
+    const t = this.beginBPredTrial();
     const data = this.img.y.data;
     const ys = this.img.y.stride;
     const modes = this.dws.modes;
@@ -557,7 +775,7 @@ class FrameEncoder {
     let dist = 0;
     const levels = this.trial.levels;
     const dq = this.trial.dq;
-    const q = this.setup.segmentQuant[0];
+    const q = this.quant;
     const rounding = this.rounding(q.y1Dc, q.y1Ac);
     const blockLevels = new Int16Array(16);
     const blockDq = new Int16Array(16);
@@ -568,7 +786,7 @@ class FrameEncoder {
     for (let b = 0; b < 16; b++) {
       const bx = b & 3;
       const by = b >> 2;
-      const ctx = this.keyFrame ? this.bModeContext(mb, mbCol, mbRow, b) : 0;
+      const ctx = this.keyFrame ? keyFrameBModeContext(this.dws.modes, mb, mbCol, mbRow, b) : 0;
       let bestJ = Infinity;
       let bestMode = B_DC_PRED;
       let bestEob = 0;
@@ -624,19 +842,6 @@ class FrameEncoder {
     return this.j(rate, dist);
   }
 
-  /** Key-frame subblock mode context (section 11.3), reading this frame's modes. */
-  private bModeContext(mb: number, mbCol: number, mbRow: number, b: number): number {
-    const bModes = this.dws.modes.bModes;
-    const base = 16 * mb;
-    let above: number;
-    if (b >= 4) above = bModes[base + b - 4];
-    else above = mbRow > 0 ? bModes[base - 16 * this.mbCols + b + 12] : B_DC_PRED;
-    let left: number;
-    if (b & 3) left = bModes[base + b - 1];
-    else left = mbCol > 0 ? bModes[base - 16 + b + 3] : B_DC_PRED;
-    return above * 10 + left;
-  }
-
   /** The amounts added to |c| before division (section 14.1 in reverse). */
   private rounding(dcQ: number, acQ: number): { dc: number; ac: number } {
     return { dc: Math.floor(dcQ * 0.45), ac: Math.floor(acQ * 0.35) };
@@ -670,7 +875,7 @@ class FrameEncoder {
     const src = this.src;
     for (let i = 0; i < 256; i++) resid[i] = src[i] - pred[i];
     const coef = this.coef;
-    const q = this.setup.segmentQuant[0];
+    const q = this.quant;
     const r1 = this.rounding(q.y1Dc, q.y1Ac);
     const dcOnly = this.dcOnly;
     for (let b = 0; b < 16; b++) dcOnly[b] = forwardDctForQuantizer(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b, q.y1Ac, r1.ac) ? 1 : 0;
@@ -782,7 +987,7 @@ class FrameEncoder {
       resid[320 + i] = src[320 + i] - pv[i];
     }
     const coef = this.coef;
-    const q = this.setup.segmentQuant[0];
+    const q = this.quant;
     const r = this.rounding(q.uvDc, q.uvAc);
     for (let b = 0; b < 8; b++) {
       const plane = 256 + (b >> 2) * 64;
@@ -955,25 +1160,17 @@ class FrameEncoder {
    * is left in `trial`. Returns the total of errors and weighted rates.
    */
   private bPredFast(mb: number, mbCol: number, mbRow: number, yPos: number, limit: number): number {
-    const t = this.trial;
-    t.yMode = B_PRED;
-    t.ref = INTRA_FRAME;
-    t.mvRow = t.mvCol = 0;
-    t.eobs[24] = 0;
-    t.levels.fill(0, 384, 400);
-    t.dq.fill(0, 384, 400);
+    const t = this.beginBPredTrial();
     const data = this.img.y.data;
     const ys = this.img.y.stride;
     const bModes = this.dws.modes.bModes;
     const base = 16 * mb;
-    const q = this.setup.segmentQuant[0];
-    const rounding = this.rounding(q.y1Dc, q.y1Ac);
     const lambda = this.lambdaSad;
     let total = this.yModeCost[B_PRED] * lambda;
     for (let b = 0; b < 16; b++) {
       const bx = b & 3;
       const by = b >> 2;
-      const ctx = this.keyFrame ? this.bModeContext(mb, mbCol, mbRow, b) : 0;
+      const ctx = this.keyFrame ? keyFrameBModeContext(this.dws.modes, mb, mbCol, mbRow, b) : 0;
       let bestMode = B_DC_PRED;
       let bestCost = Infinity;
       for (let mode = 0; mode < 10; mode++) {
@@ -994,18 +1191,38 @@ class FrameEncoder {
       total += bestCost;
       if (total >= limit) return Infinity;
       // Quantize and reconstruct the chosen subblock for the ones after it.
-      const pos = predictLumaSubblock(bestMode, this.edgesY, this.sub, data, yPos, ys, b);
-      for (let r = 0; r < 4; r++) {
-        for (let c = 0; c < 4; c++) this.resid[r * 4 + c] = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
-      }
-      forwardDctForQuantizer(this.resid, 0, 4, this.coef, 0, q.y1Ac, rounding.ac);
-      const eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, t.levels, 16 * b, t.dq, 16 * b);
-      if (eob > 0) inverseDctAdd(t.dq, 16 * b, data, pos, ys);
-      t.eobs[b] = eob;
-      t.bModes[b] = bestMode;
+      this.codeSubblock(t, b, bestMode, yPos, -1);
       bModes[base + b] = bestMode;
     }
     return total;
+  }
+
+  /**
+   * Codes subblock b of a B_PRED macroblock with `mode` into `t`: predicts it
+   * from the frame, quantizes the residue (trimming trailing levels when
+   * `tokenCtx` >= 0) and reconstructs it in place for the subblocks after it.
+   * Returns its end of block.
+   */
+  private codeSubblock(t: Candidate, b: number, mode: number, yPos: number, tokenCtx: number): number {
+    const data = this.img.y.data;
+    const ys = this.img.y.stride;
+    const q = this.quant;
+    const rounding = this.rounding(q.y1Dc, q.y1Ac);
+    const bx = b & 3;
+    const by = b >> 2;
+    const pos = predictLumaSubblock(mode, this.edgesY, this.sub, data, yPos, ys, b);
+    for (let r = 0; r < 4; r++) {
+      for (let c = 0; c < 4; c++) this.resid[r * 4 + c] = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
+    }
+    forwardDctForQuantizer(this.resid, 0, 4, this.coef, 0, q.y1Ac, rounding.ac);
+    let eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, t.levels, 16 * b, t.dq, 16 * b);
+    if (tokenCtx >= 0 && eob > 0) {
+      eob = trimBlock(this.coef, t.levels, t.dq, 16 * b, 0, eob, this.lambda, this.tokenCost, 3 * TYPE_STRIDE, tokenCtx);
+    }
+    if (eob > 0) inverseDctAdd(t.dq, 16 * b, data, pos, ys);
+    t.eobs[b] = eob;
+    t.bModes[b] = mode;
+    return eob;
   }
 
   // --- Inter prediction ----------------------------------------------------------
@@ -1283,7 +1500,7 @@ class FrameEncoder {
     modes.yMode[mb] = best.yMode;
     modes.uvMode[mb] = best.ref === INTRA_FRAME ? best.uvMode : DC_PRED;
     modes.refFrame[mb] = best.ref;
-    modes.segmentId[mb] = 0;
+    modes.segmentId[mb] = this.kept ? this.kept.frame.modes.segmentId[mb] : 0;
     modes.mv[2 * mb] = best.mvRow;
     modes.mv[2 * mb + 1] = best.mvCol;
     const base = 16 * mb;
@@ -1308,7 +1525,7 @@ class FrameEncoder {
     dws.eobs.set(best.eobs);
     // A whole-macroblock inter prediction formed last by the fast decision
     // (with the decoder's predictInter) is still in predY/predU/predV.
-    const predicted = best.ref !== INTRA_FRAME && best.yMode !== SPLITMV && this.predictionIsBest;
+    const predicted = best.ref !== INTRA_FRAME && this.predictionIsBest;
     if (predicted) {
       writeBlock(this.predY, this.img.y, mbCol * 16, mbRow * 16, 16);
       writeBlock(this.predU, this.img.u, mbCol * 8, mbRow * 8, 8);
@@ -1561,6 +1778,16 @@ function copyToBlock(p: Plane, x: number, y: number, n: number, out: Int16Array,
     const row = p.offset + (y + r) * p.stride + x;
     const o = outOff + r * n;
     for (let c = 0; c < n; c++) out[o + c] = data[row + c];
+  }
+}
+
+/** Copies the n×n block of a plane at (x, y) into a scratch block (stride n). */
+function readBlock(from: Plane, x: number, y: number, n: number, to: Plane): void {
+  const src = from.data;
+  const dst = to.data;
+  for (let r = 0; r < n; r++) {
+    const o = from.offset + (y + r) * from.stride + x;
+    for (let c = 0; c < n; c++) dst[r * n + c] = src[o + c];
   }
 }
 
