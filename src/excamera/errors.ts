@@ -1,0 +1,55 @@
+// Errors of the ExCamera layer (DESIGN.md sections 4 and 5).
+//
+// Codec errors stay Vp8Errors and container errors ContainerErrors; what this
+// layer adds — state files, chunks and the pipeline's own checks — ends in an
+// ExcameraError whose `code` a script can switch on and whose message says
+// what was wrong and where (which file, which chunk, which frame).
+
+export type ExcameraErrorCode =
+  /** A state file is not one, is cut short, fails its checksum or holds impossible values. */
+  | 'bad-state-file'
+  /** A state file of a format version this build does not read. */
+  | 'state-version'
+  /** A chunk was applied to a state other than the one it was coded against. */
+  | 'state-mismatch'
+  /** A chunk is malformed for the operation (no frames, wrong size, unexpected frame types). */
+  | 'bad-chunk'
+  /** The external chunk encoder (vpxenc) is missing or failed. */
+  | 'chunk-encoder'
+  /** A function or command was called with arguments that violate its contract. */
+  | 'invalid-argument';
+
+export interface ExcameraErrorDetails {
+  /** The file the problem is in, when there is one. */
+  readonly file?: string;
+  /** Index of the chunk in the job. */
+  readonly chunk?: number;
+  /** Index of the frame within the chunk. */
+  readonly frame?: number;
+  /** Offset in the file's bytes. */
+  readonly byteOffset?: number;
+}
+
+export class ExcameraError extends Error {
+  readonly code: ExcameraErrorCode;
+  readonly detail: string;
+  readonly where: ExcameraErrorDetails;
+
+  constructor(code: ExcameraErrorCode, detail: string, where: ExcameraErrorDetails = {}) {
+    const parts: string[] = [];
+    if (where.file !== undefined) parts.push(where.file);
+    if (where.chunk !== undefined) parts.push(`chunk ${where.chunk}`);
+    if (where.frame !== undefined) parts.push(`frame ${where.frame}`);
+    if (where.byteOffset !== undefined) parts.push(`byte ${where.byteOffset}`);
+    super(parts.length > 0 ? `${detail} (${parts.join(', ')})` : detail);
+    this.name = 'ExcameraError';
+    this.code = code;
+    this.detail = detail;
+    this.where = where;
+  }
+
+  /** The same error with more of its location filled in. */
+  at(where: ExcameraErrorDetails): ExcameraError {
+    return new ExcameraError(this.code, this.detail, { ...this.where, ...where });
+  }
+}
