@@ -8,6 +8,8 @@ import { compareCommand } from './compare.js';
 import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { infoCommand } from './info.js';
+import { xcCommand } from './xc.js';
+import { ExcameraError } from '../excamera/errors.js';
 import { ContainerError } from '../container/index.js';
 import { Vp8Error } from '../vp8/index.js';
 import { CliError } from './errors.js';
@@ -17,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     await yargs(argv)
       .scriptName('excamera')
       .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
+      .command(xcCommand)
       .command(encodeCommand)
       .command(decodeCommand)
       .command(compareCommand)
@@ -37,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // Bad input and bad paths are reported in one line; anything else is a bug
     // and keeps its stack trace.
-    if (e instanceof CliError || e instanceof ContainerError || e instanceof Vp8Error) {
+    if (e instanceof CliError || e instanceof ContainerError || e instanceof Vp8Error || e instanceof ExcameraError) {
       process.stderr.write(`excamera: ${e.message}\n`);
       return e instanceof CliError ? e.exitCode : 1;
     }

@@ -48,6 +48,8 @@ export interface DecodeResult {
   readonly state: DecoderState;
   /** The picture to display: null for hidden frames (show_frame = 0) and empty frames. */
   readonly image: Image | null;
+  /** The frame's reconstruction, shown or hidden; null for an empty frame. */
+  readonly reconstruction: Image | null;
   /** The frame's header; null for an empty (zero-length) frame. */
   readonly header: FrameHeader | null;
 }
@@ -217,7 +219,7 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
 
   // libvpx refuses an empty frame without touching its state, and vpxdec
   // (with --keep-going) and ffmpeg then show nothing for it: so do we.
-  if (frame.length === 0) return { state, image: null, header: null };
+  if (frame.length === 0) return { state, image: null, reconstruction: null, header: null };
   if (frame.length > limits.maxFrameBytes) {
     throw new Vp8Error('too-large', `frame of ${frame.length} bytes exceeds the limit of ${limits.maxFrameBytes}`);
   }
@@ -262,7 +264,7 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
       throw new Vp8Error('truncated', `token partition ${i + 1} of ${partitions.length} ends before its last macroblock`, { byteOffset: layout.ends[i] });
     }
   }
-  return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, header };
+  return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, reconstruction: img, header };
 }
 
 /** Whether a macroblock with this luma mode has a Y2 block (section 13). */

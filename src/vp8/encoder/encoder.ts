@@ -1214,12 +1214,13 @@ class FrameEncoder {
     for (let r = 0; r < 4; r++) {
       for (let c = 0; c < 4; c++) this.resid[r * 4 + c] = this.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
     }
-    forwardDctForQuantizer(this.resid, 0, 4, this.coef, 0, q.y1Ac, rounding.ac);
-    let eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, t.levels, 16 * b, t.dq, 16 * b);
+    const k = 16 * b;
+    forwardDctForQuantizer(this.resid, 0, 4, this.coef, k, q.y1Ac, rounding.ac);
+    let eob = quantizeBlock(this.coef, k, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, t.levels, k, t.dq, k);
     if (tokenCtx >= 0 && eob > 0) {
-      eob = trimBlock(this.coef, t.levels, t.dq, 16 * b, 0, eob, this.lambda, this.tokenCost, 3 * TYPE_STRIDE, tokenCtx);
+      eob = trimBlock(this.coef, t.levels, t.dq, k, 0, eob, this.lambda, this.tokenCost, 3 * TYPE_STRIDE, tokenCtx);
     }
-    if (eob > 0) inverseDctAdd(t.dq, 16 * b, data, pos, ys);
+    if (eob > 0) inverseDctAdd(t.dq, k, data, pos, ys);
     t.eobs[b] = eob;
     t.bModes[b] = mode;
     return eob;

@@ -109,21 +109,27 @@ export class Vp8Encoder {
     return this.current;
   }
 
-  /** Encodes the next picture; `keyFrame` forces a key frame. */
-  encode(raw: Image, options: { readonly keyFrame?: boolean } = {}): EncodedFrame {
+  /**
+   * Encodes the next picture. `keyFrame` forces a key frame;
+   * `refreshAllReferences` makes an inter frame the new last, golden and
+   * altref reference at once (as an ExCamera chunk ends).
+   */
+  encode(raw: Image, options: { readonly keyFrame?: boolean; readonly refreshAllReferences?: boolean } = {}): EncodedFrame {
     if (raw.width !== this.config.width || raw.height !== this.config.height) {
       throw new Vp8Error('invalid-argument', `picture is ${raw.width}x${raw.height}, the encoder was set up for ${this.config.width}x${this.config.height}`);
     }
     const keyFrame = this.index === 0 || options.keyFrame === true || this.sinceKey >= this.keyframeInterval;
-    const golden = !keyFrame && this.goldenInterval > 0 && this.sinceGolden >= this.goldenInterval;
+    const all = !keyFrame && options.refreshAllReferences === true;
+    const golden = !keyFrame && (all || (this.goldenInterval > 0 && this.sinceGolden >= this.goldenInterval));
     const qIndex = this.chooseQuantizer(keyFrame, golden);
     const result = encodeFrame(this.current, raw, {
       qIndex,
       keyFrame,
       speed: this.speed,
       refreshGolden: golden,
+      refreshAltref: all,
       // The golden frame being replaced lives on as altref: a third reference.
-      copyToAltref: golden ? 2 : 0,
+      copyToAltref: golden && !all ? 2 : 0,
       log2TokenPartitions: this.config.log2TokenPartitions,
       workspace: this.workspace,
     });

@@ -1,0 +1,107 @@
+// Files of the ExCamera tools: chunks as IVF, states as state files, and the
+// output stream as IVF or WebM. Everything is written atomically.
+//
+// A chunk file is an ordinary IVF file that vpxdec plays when its chunk starts
+// with a key frame. The IVF header's four unused bytes (28..31) hold the tag
+// (first 32 bits of the hash) of the state the chunk was coded against; when
+// the first frame is a key frame the chunk expects nothing and the field is 0.
+// Frames carry presentation times counted in shown frames; a hidden frame
+// carries the time of the frame shown after it.
+
+import { readFile, stat } from 'node:fs/promises';
+import {
+  ContainerError, DEFAULT_CONTAINER_LIMITS, parseIvf, type Rational, writeFileAtomic, writeIvf, writeWebmVp8,
+} from '../container/index.js';
+import type { DecoderLimits, DecoderState } from '../vp8/index.js';
+import type { Chunk } from './chunk.js';
+import { ExcameraError } from './errors.js';
+import { deserializeState, serializeState } from './state-file.js';
+
+const isKeyFrame = (f: Uint8Array): boolean => f.length > 0 && (f[0] & 1) === 0;
+const isShown = (f: Uint8Array): boolean => f.length > 0 && (f[0] & 0x10) !== 0;
+
+/** Presentation times: shown frames count up from `first`; a hidden frame takes the next shown frame's. */
+function presentationTimes(frames: readonly Uint8Array[], first: number): number[] {
+  const pts = new Array<number>(frames.length);
+  let next = first + frames.filter(isShown).length;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    if (isShown(frames[i])) next--;
+    pts[i] = next;
+  }
+  return pts;
+}
+
+/** A chunk as IVF bytes; `firstFrame` is the index of its first shown frame in the whole video. */
+export function chunkToIvf(chunk: Chunk, frameRate: Rational, firstFrame = 0): Uint8Array {
+  const pts = presentationTimes(chunk.frames, firstFrame);
+  return writeIvf(
+    {
+      width: chunk.width,
+      height: chunk.height,
+      timebaseDenominator: frameRate.numerator,
+      timebaseNumerator: frameRate.denominator,
+      unused: chunk.expects ?? 0,
+    },
+    chunk.frames.map((data, i) => ({ data, pts: pts[i] })),
+  );
+}
+
+export async function writeChunkFile(path: string, chunk: Chunk, frameRate: Rational, firstFrame = 0): Promise<void> {
+  await writeFileAtomic(path, chunkToIvf(chunk, frameRate, firstFrame));
+}
+
+/** A chunk file read back, with its frame rate. */
+export interface ChunkFile {
+  readonly chunk: Chunk;
+  readonly frameRate: Rational | null;
+}
+
+/** Parses a chunk file (see the file comment); a damaged file is an ExcameraError naming it. */
+export function parseChunkFile(bytes: Uint8Array, file?: string): ChunkFile {
+  let ivf;
+  try {
+    ivf = parseIvf(bytes);
+  } catch (e) {
+    if (e instanceof ContainerError) throw new ExcameraError('bad-chunk', e.message, { file });
+    throw e;
+  }
+  const frames = ivf.frames.map((f) => f.data);
+  if (frames.length === 0) throw new ExcameraError('bad-chunk', 'the chunk has no frames', { file });
+  const h = ivf.header;
+  return {
+    chunk: { frames, width: h.width, height: h.height, expects: isKeyFrame(frames[0]) ? null : h.unused },
+    frameRate: h.timebaseDenominator > 0 && h.timebaseNumerator > 0 ? { numerator: h.timebaseDenominator, denominator: h.timebaseNumerator } : null,
+  };
+}
+
+export async function readChunkFile(path: string): Promise<ChunkFile> {
+  return parseChunkFile(await readLimited(path, DEFAULT_CONTAINER_LIMITS.maxFileBytes), path);
+}
+
+export async function writeStateFile(path: string, state: DecoderState): Promise<void> {
+  await writeFileAtomic(path, serializeState(state));
+}
+
+export async function readStateFile(path: string, limits?: Partial<DecoderLimits>): Promise<DecoderState> {
+  // A state holds at most a few pictures; 1 GiB is far beyond any within the default limits.
+  return deserializeState(await readLimited(path, 1 << 30), { file: path, limits });
+}
+
+async function readLimited(path: string, maxBytes: number): Promise<Uint8Array> {
+  const size = (await stat(path)).size;
+  if (size > maxBytes) throw new ExcameraError('invalid-argument', `${size} bytes is more than the ${maxBytes} this tool reads`, { file: path });
+  return new Uint8Array(await readFile(path));
+}
+
+/** Writes a whole stream as IVF or WebM (by the path's extension). */
+export async function writeStream(path: string, frames: readonly Uint8Array[], width: number, height: number, frameRate: Rational): Promise<void> {
+  if (/\.webm$/i.test(path)) {
+    if (frames.some((f) => !isShown(f))) {
+      throw new ExcameraError('invalid-argument', 'the stream has hidden frames, which this WebM writer cannot store; write IVF instead', { file: path });
+    }
+    const video = { width, height, frameRate: frameRate.numerator / frameRate.denominator };
+    await writeFileAtomic(path, await writeWebmVp8(video, frames.map((data) => ({ data, keyFrame: isKeyFrame(data) }))));
+    return;
+  }
+  await writeFileAtomic(path, chunkToIvf({ frames, width, height, expects: null }, frameRate));
+}

@@ -1,0 +1,153 @@
+// ExCamera[n, x] in one process (DESIGN.md section 5): every phase of the
+// algorithm in the paper's order, on one machine, one chunk at a time. It is
+// the reference a distributed run is checked against byte for byte: the
+// output depends only on the input and the settings, never on timing.
+//
+// n frames per chunk, x chunks per batch; chunk i sits at position
+// e = i mod x of its batch, and each batch starts with a key frame.
+//   1. every chunk is encoded independently (key frame first) and decoded to
+//      the state it ends in;
+//   2. every chunk with e >= 1 is encoded given the previous chunk's state
+//      from phase 1 (encodeGivenState);
+//   3. in each batch, serially, every chunk with e >= 2 is rebased onto the
+//      true final state of the chunk before it, which is then known.
+// The output is the chunks' frames one after another.
+
+import { performance } from 'node:perf_hooks';
+import type { Rational } from '../container/index.js';
+import type { DecoderState, Image } from '../vp8/index.js';
+import { type Chunk, decodeChunk, encodeGivenState, rebaseChunk } from './chunk.js';
+import { type ChunkEncoderName, encodeChunk } from './chunk-encoder.js';
+import { ExcameraError } from './errors.js';
+import type { ChunkQuality } from './vpxenc.js';
+
+export interface ExcameraConfig {
+  /** n: frames per chunk. */
+  readonly framesPerChunk: number;
+  /** x: chunks per batch (a key frame every n·x frames). */
+  readonly chunksPerBatch: number;
+  readonly chunkEncoder: ChunkEncoderName;
+  readonly quality: ChunkQuality;
+  readonly frameRate: Rational;
+  /** Speed of the built-in encoder, and of encode-given-state and rebase. */
+  readonly speed?: number;
+}
+
+export type Phase = 'encode' | 'decode' | 'encode-given-state' | 'rebase';
+export const PHASES: readonly Phase[] = ['encode', 'decode', 'encode-given-state', 'rebase'];
+
+export interface ChunkReport {
+  readonly index: number;
+  /** Position in the batch. */
+  readonly position: number;
+  /** Input frames it covers. */
+  readonly frames: number;
+  /** Compressed frames it holds in the output (hidden ones included). */
+  readonly packets: number;
+  readonly bytes: number;
+  /** How its output came about: unchanged from phase 1, from phase 2, or rebased in phase 3. */
+  readonly origin: 'independent' | 'given-state' | 'rebased';
+  /** Seconds spent on this chunk in each phase. */
+  readonly seconds: Readonly<Record<Phase, number>>;
+}
+
+export interface ExcameraResult {
+  /** The output stream's frames, in decoding order. */
+  readonly frames: readonly Uint8Array[];
+  readonly chunks: readonly ChunkReport[];
+  /** Seconds in each phase, summed over chunks. */
+  readonly seconds: Readonly<Record<Phase, number>>;
+  /** The state after the last frame. */
+  readonly finalState: DecoderState;
+}
+
+/** Called as work completes: `done` of `total` steps of all phases. */
+export type ProgressCallback = (phase: Phase, done: number, total: number) => void;
+
+export function checkConfig(c: ExcameraConfig): void {
+  for (const [name, v] of [['frames per chunk', c.framesPerChunk], ['chunks per batch', c.chunksPerBatch]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ExcameraError('invalid-argument', `${name} must be a positive integer, got ${v}`);
+  }
+}
+
+/** Runs ExCamera[n, x] over `raws` (see the file comment). */
+export async function runInProcess(raws: readonly Image[], config: ExcameraConfig, progress?: ProgressCallback): Promise<ExcameraResult> {
+  checkConfig(config);
+  if (raws.length === 0) throw new ExcameraError('invalid-argument', 'no input frames');
+  const n = config.framesPerChunk;
+  const x = config.chunksPerBatch;
+  const count = Math.ceil(raws.length / n);
+  const pictures = (i: number): readonly Image[] => raws.slice(i * n, Math.min(raws.length, (i + 1) * n));
+  const zero = (): Record<Phase, number> => ({ encode: 0, decode: 0, 'encode-given-state': 0, rebase: 0 });
+  const seconds = Array.from({ length: count }, zero);
+  let steps = 2 * count;
+  for (let i = 0; i < count; i++) steps += (i % x >= 1 ? 1 : 0) + (i % x >= 2 ? 1 : 0);
+  let done = 0;
+  const timed = async <T>(i: number, phase: Phase, f: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const r = await f();
+    seconds[i][phase] += (performance.now() - t0) / 1000;
+    progress?.(phase, ++done, steps);
+    return r;
+  };
+  const speed = config.speed;
+
+  // Phase 1: independent chunks and the states they end in.
+  const independent: Chunk[] = [];
+  const ends: DecoderState[] = [];
+  for (let i = 0; i < count; i++) {
+    const chunk = await timed(i, 'encode', () =>
+      encodeChunk(pictures(i), { encoder: config.chunkEncoder, quality: config.quality, frameRate: config.frameRate, speed, chunkIndex: i }));
+    independent.push(chunk);
+    ends.push(await timed(i, 'decode', () => decodeChunk(chunk, undefined, i).state));
+  }
+
+  // Phase 2: each chunk after the first of its batch, given the previous chunk's state.
+  const given: ({ chunk: Chunk; state: DecoderState } | null)[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % x === 0) given.push(null);
+    else given.push(await timed(i, 'encode-given-state', () => encodeGivenState(independent[i], ends[i - 1], pictures(i), { speed, chunkIndex: i })));
+  }
+
+  // Phase 3: serial rebase within each batch.
+  const output: Chunk[] = [];
+  const origins: ChunkReport['origin'][] = [];
+  let state: DecoderState | null = null;
+  for (let i = 0; i < count; i++) {
+    const e = i % x;
+    const g = given[i];
+    if (e === 0 || g === null) {
+      output.push(independent[i]);
+      origins.push('independent');
+      state = ends[i];
+    } else if (e === 1) {
+      // The chunk before is unchanged, so the state it was given is the true one.
+      output.push(g.chunk);
+      origins.push('given-state');
+      state = g.state;
+    } else {
+      const from = ends[i - 1];
+      const to: DecoderState = state!;
+      const r: { chunk: Chunk; state: DecoderState } = await timed(i, 'rebase', () => rebaseChunk(g.chunk, from, to, pictures(i), { speed, chunkIndex: i }));
+      output.push(r.chunk);
+      origins.push('rebased');
+      state = r.state;
+    }
+  }
+  const total = zero();
+  for (const s of seconds) for (const p of PHASES) total[p] += s[p];
+  return {
+    frames: output.flatMap((c) => c.frames),
+    chunks: output.map((c, i) => ({
+      index: i,
+      position: i % x,
+      frames: pictures(i).length,
+      packets: c.frames.length,
+      bytes: c.frames.reduce((a, f) => a + f.length, 0),
+      origin: origins[i],
+      seconds: seconds[i],
+    })),
+    seconds: total,
+    finalState: state!,
+  };
+}
