@@ -32,9 +32,14 @@ export function vpxencAvailable(): boolean {
   return available;
 }
 
-/** The vpxenc flags for a chunk (see the file comment). */
-export function vpxencArguments(quality: ChunkQuality): string[] {
-  const paper = ['--codec=vp8', '--good', '--cpu-used=0', '--passes=2', '--auto-alt-ref=1', '--threads=1', '--token-parts=0', '--tune=ssim', '--disable-kf'];
+/**
+ * The vpxenc flags for a chunk (see the file comment). With `keyframeInterval`,
+ * a key frame every that many frames instead of only the first (for serial
+ * encodes to compare against).
+ */
+export function vpxencArguments(quality: ChunkQuality, keyframeInterval?: number): string[] {
+  const keys = keyframeInterval === undefined ? ['--disable-kf'] : [`--kf-min-dist=${keyframeInterval}`, `--kf-max-dist=${keyframeInterval}`];
+  const paper = ['--codec=vp8', '--good', '--cpu-used=0', '--passes=2', '--auto-alt-ref=1', '--threads=1', '--token-parts=0', '--tune=ssim', ...keys];
   const rate = quality.mode === 'cq'
     ? ['--end-usage=cq', `--cq-level=${quality.cqLevel}`, '--min-q=0', '--max-q=63', '--target-bitrate=1000000']
     : ['--end-usage=q', `--cq-level=${quality.quantizer}`, `--min-q=${quality.quantizer}`, `--max-q=${quality.quantizer}`];
@@ -42,7 +47,9 @@ export function vpxencArguments(quality: ChunkQuality): string[] {
 }
 
 /** Encodes pictures with vpxenc; returns the compressed frames (hidden ones included). */
-export async function encodeWithVpxenc(raws: readonly Image[], frameRate: Rational, quality: ChunkQuality, chunkIndex?: number): Promise<Uint8Array[]> {
+export async function encodeWithVpxenc(
+  raws: readonly Image[], frameRate: Rational, quality: ChunkQuality, chunkIndex?: number, keyframeInterval?: number,
+): Promise<Uint8Array[]> {
   if (!vpxencAvailable()) {
     throw new ExcameraError('chunk-encoder', 'the vpxenc chunk encoder needs vpxenc (Debian: apt-get install vpx-tools)', { chunk: chunkIndex });
   }
@@ -53,7 +60,7 @@ export async function encodeWithVpxenc(raws: readonly Image[], frameRate: Ration
     const input = join(dir, 'chunk.y4m');
     const output = join(dir, 'chunk.ivf');
     await writeFile(input, writeY4m({ width, height, frameRate }, raws.map((r) => ({ data: imageToI420(r) }))));
-    const args = [...vpxencArguments(quality), '--ivf', '-q', '-o', output, input];
+    const args = [...vpxencArguments(quality, keyframeInterval), '--ivf', '-q', '-o', output, input];
     const { code, stderr } = await run('vpxenc', args);
     if (code !== 0) {
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');
