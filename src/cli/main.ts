@@ -9,6 +9,8 @@ import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { infoCommand } from './info.js';
 import { xcCommand } from './xc.js';
+import { stateCommand } from './state.js';
+import { encodeGivenStateCommand, rebaseCommand } from './chunk-tools.js';
 import { ExcameraError } from '../excamera/errors.js';
 import { ContainerError } from '../container/index.js';
 import { Vp8Error } from '../vp8/index.js';
@@ -20,6 +22,9 @@ async function main(argv: string[]): Promise<number> {
       .scriptName('excamera')
       .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
       .command(xcCommand)
+      .command(encodeGivenStateCommand)
+      .command(rebaseCommand)
+      .command(stateCommand)
       .command(encodeCommand)
       .command(decodeCommand)
       .command(compareCommand)

@@ -3,11 +3,14 @@
 // rebased serially — with a progress bar and a summary (bytes, kbit/s, SSIM,
 // PSNR, time per phase).
 
-import { extname } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { Rational } from '../container/index.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { DEFAULT_KEY_QUANTIZER_WEIGHT } from '../excamera/chunk.js';
 import { CHUNK_ENCODERS, type ChunkEncoderName } from '../excamera/chunk-encoder.js';
-import { writeStream } from '../excamera/files.js';
-import { PHASES, runInProcess } from '../excamera/pipeline.js';
+import { writeChunkFile, writeStateFile, writeStream } from '../excamera/files.js';
+import { type ChunkStages, PHASES, runInProcess } from '../excamera/pipeline.js';
 import type { ChunkQuality } from '../excamera/vpxenc.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
 import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
@@ -27,6 +30,8 @@ interface XcArgs {
   speed: number;
   backend: string;
   limit?: number;
+  keep?: string;
+  'key-quantizer-weight': number;
   json: boolean;
   quiet: boolean;
 }
@@ -60,6 +65,8 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       .option('speed', { type: 'number', default: DEFAULT_SPEED, describe: `Built-in encoder effort: 0 (best) .. ${MAX_SPEED} (fastest)` })
       .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], default: 'inprocess', describe: 'Where the workers run: inprocess (every phase in this process)' })
       .option('limit', { type: 'number', describe: 'Encode at most N frames' })
+      .option('key-quantizer-weight', { type: 'number', default: DEFAULT_KEY_QUANTIZER_WEIGHT, describe: 'Encode-given-state quantizer: w·(key frame\'s) + (1−w)·(next frame\'s)' })
+      .option('keep', { type: 'string', describe: 'Write every chunk and state of every phase into this directory (for the single-chunk tools)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bar' })
       .example('$0 xc in.y4m -o out.ivf -n 6 -x 16 --cq-level 20', 'ExCamera[6,16]')
@@ -86,14 +93,17 @@ export const xcCommand: CommandModule<object, XcArgs> = {
         quality,
         frameRate,
         speed: args.speed,
+        keyQuantizerWeight: args.keyQuantizerWeight,
       },
       (_phase, done, total) => {
         bar ??= progressBar('xc', total, args.quiet);
         bar.update(done);
       },
+      args.keep !== undefined,
     ).finally(() => bar?.stop());
     const wall = (performance.now() - started) / 1000;
     await writeStream(args.output, result.frames, width, height, frameRate);
+    if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
 
     // Decode the output as any player would, to measure it (and check it plays).
     const t0 = performance.now();
@@ -150,6 +160,23 @@ export const xcCommand: CommandModule<object, XcArgs> = {
     process.stdout.write(`${lines.join('\n')}\n`);
   },
 };
+
+/**
+ * Writes every stage of every chunk: NNNN.independent.ivf and .state (phase
+ * 1), NNNN.given-state.ivf (phase 2), NNNN.output.ivf and .state (the chunk
+ * as output and the true state it ends in).
+ */
+async function keepStages(dir: string, stages: readonly ChunkStages[], frameRate: Rational, n: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [i, s] of stages.entries()) {
+    const base = join(dir, String(i).padStart(4, '0'));
+    await writeChunkFile(`${base}.independent.ivf`, s.independent, frameRate, i * n);
+    await writeStateFile(`${base}.independent.state`, s.independentEnd);
+    if (s.givenState) await writeChunkFile(`${base}.given-state.ivf`, s.givenState, frameRate, i * n);
+    await writeChunkFile(`${base}.output.ivf`, s.output, frameRate, i * n);
+    await writeStateFile(`${base}.output.state`, s.outputEnd);
+  }
+}
 
 function round(v: number, digits = 2): number {
   return Number(v.toFixed(digits));

@@ -52,8 +52,13 @@ export interface ChunkCodingOptions {
   readonly keyQuantizerWeight?: number;
 }
 
-/** The weight of the key frame's quantizer in encode-given-state (the ExCamera deployment used 0.75). */
-export const DEFAULT_KEY_QUANTIZER_WEIGHT = 0.75;
+/**
+ * The weight of the key frame's quantizer in encode-given-state. At 1 the new
+ * inter frame is quantized as finely as the key frame it replaces, so the
+ * rest of the chunk predicts from a picture as good as the one it was coded
+ * against and quality holds; lower weights save bits and lose some quality.
+ */
+export const DEFAULT_KEY_QUANTIZER_WEIGHT = 1;
 
 /** The state tag of a state (first 32 bits of its hash). */
 export function tagOf(state: DecoderState): number {
@@ -216,11 +221,11 @@ export function encodeGivenState(
   const key = parsed[0].frame.header;
   if (!key.keyFrame || !key.showFrame) throw new ExcameraError('bad-chunk', 'the chunk does not start with a shown key frame', { chunk: options.chunkIndex, frame: 0 });
   if (raws.length === 0) throw new ExcameraError('invalid-argument', 'no raw pictures given', { chunk: options.chunkIndex });
-  // The quantizer: between the key frame's and the next frame's (the key
-  // frame was coded finer, as the picture the rest of the chunk predicts
-  // from; an inter frame in its place needs less of that boost).
+  // The quantizer: the key frame's, or with a weight below 1 part of the way
+  // to the next frame's (see DEFAULT_KEY_QUANTIZER_WEIGHT).
   const next = parsed.find((p, i) => i > 0 && !p.frame.header.keyFrame && p.frame.header.showFrame);
   const w = options.keyQuantizerWeight ?? DEFAULT_KEY_QUANTIZER_WEIGHT;
+  if (!(w >= 0 && w <= 1)) throw new ExcameraError('invalid-argument', `the key quantizer weight must be within 0..1, got ${w}`, { chunk: options.chunkIndex });
   const qIndex = next ? Math.round(w * key.yAcQi + (1 - w) * next.frame.header.yAcQi) : key.yAcQi;
   const first = locate(options.chunkIndex, 0, () =>
     encodeFrame(state, raws[0], {

@@ -31,6 +31,8 @@ export interface ExcameraConfig {
   readonly frameRate: Rational;
   /** Speed of the built-in encoder, and of encode-given-state and rebase. */
   readonly speed?: number;
+  /** Encode-given-state's quantizer weight (see DEFAULT_KEY_QUANTIZER_WEIGHT). */
+  readonly keyQuantizerWeight?: number;
 }
 
 export type Phase = 'encode' | 'decode' | 'encode-given-state' | 'rebase';
@@ -51,6 +53,18 @@ export interface ChunkReport {
   readonly seconds: Readonly<Record<Phase, number>>;
 }
 
+/** What every phase produced for one chunk (for inspection with the single-chunk tools). */
+export interface ChunkStages {
+  /** Phase 1: the independent chunk and the state it ends in. */
+  readonly independent: Chunk;
+  readonly independentEnd: DecoderState;
+  /** Phase 2 (position >= 1): the chunk encoded given the previous chunk's independent end. */
+  readonly givenState: Chunk | null;
+  /** The chunk in the output and the true state it ends in. */
+  readonly output: Chunk;
+  readonly outputEnd: DecoderState;
+}
+
 export interface ExcameraResult {
   /** The output stream's frames, in decoding order. */
   readonly frames: readonly Uint8Array[];
@@ -59,6 +73,8 @@ export interface ExcameraResult {
   readonly seconds: Readonly<Record<Phase, number>>;
   /** The state after the last frame. */
   readonly finalState: DecoderState;
+  /** Every chunk's intermediate results, when asked for (states are large). */
+  readonly stages: readonly ChunkStages[] | null;
 }
 
 /** Called as work completes: `done` of `total` steps of all phases. */
@@ -68,10 +84,14 @@ export function checkConfig(c: ExcameraConfig): void {
   for (const [name, v] of [['frames per chunk', c.framesPerChunk], ['chunks per batch', c.chunksPerBatch]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ExcameraError('invalid-argument', `${name} must be a positive integer, got ${v}`);
   }
+  const w = c.keyQuantizerWeight;
+  if (w !== undefined && !(w >= 0 && w <= 1)) throw new ExcameraError('invalid-argument', `the key quantizer weight must be within 0..1, got ${w}`);
 }
 
 /** Runs ExCamera[n, x] over `raws` (see the file comment). */
-export async function runInProcess(raws: readonly Image[], config: ExcameraConfig, progress?: ProgressCallback): Promise<ExcameraResult> {
+export async function runInProcess(
+  raws: readonly Image[], config: ExcameraConfig, progress?: ProgressCallback, keepStages = false,
+): Promise<ExcameraResult> {
   checkConfig(config);
   if (raws.length === 0) throw new ExcameraError('invalid-argument', 'no input frames');
   const n = config.framesPerChunk;
@@ -106,12 +126,13 @@ export async function runInProcess(raws: readonly Image[], config: ExcameraConfi
   const given: ({ chunk: Chunk; state: DecoderState } | null)[] = [];
   for (let i = 0; i < count; i++) {
     if (i % x === 0) given.push(null);
-    else given.push(await timed(i, 'encode-given-state', () => encodeGivenState(independent[i], ends[i - 1], pictures(i), { speed, chunkIndex: i })));
+    else given.push(await timed(i, 'encode-given-state', () => encodeGivenState(independent[i], ends[i - 1], pictures(i), { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight })));
   }
 
   // Phase 3: serial rebase within each batch.
   const output: Chunk[] = [];
   const origins: ChunkReport['origin'][] = [];
+  const stages: ChunkStages[] = [];
   let state: DecoderState | null = null;
   for (let i = 0; i < count; i++) {
     const e = i % x;
@@ -133,6 +154,9 @@ export async function runInProcess(raws: readonly Image[], config: ExcameraConfi
       origins.push('rebased');
       state = r.state;
     }
+    if (keepStages) {
+      stages.push({ independent: independent[i], independentEnd: ends[i], givenState: g?.chunk ?? null, output: output[i], outputEnd: state! });
+    }
   }
   const total = zero();
   for (const s of seconds) for (const p of PHASES) total[p] += s[p];
@@ -149,5 +173,6 @@ export async function runInProcess(raws: readonly Image[], config: ExcameraConfi
     })),
     seconds: total,
     finalState: state!,
+    stages: keepStages ? stages : null,
   };
 }

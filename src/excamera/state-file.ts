@@ -158,7 +158,9 @@ export function deserializeState(bytes: Uint8Array, options: StateFileOptions = 
   let payload: Uint8Array;
   try {
     // One byte of slack so that a payload longer than declared is detected, not cut.
-    payload = inflateSync(bytes.subarray(HEADER_BYTES), { maxOutputLength: header.payloadBytes + 1 });
+    // As a plain Uint8Array: a Buffer's slice() is a view, and the tables
+    // read from the payload must be copies the state owns.
+    payload = new Uint8Array(inflateSync(bytes.subarray(HEADER_BYTES), { maxOutputLength: header.payloadBytes + 1 }));
   } catch (e) {
     return fail(`the compressed payload is damaged (${(e as Error).message})`, HEADER_BYTES);
   }
