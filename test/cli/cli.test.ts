@@ -26,7 +26,7 @@ describe('excamera (built CLI)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has --help for every command', () => {
-    for (const args of [['--help'], ['decode', '--help'], ['info', '--help'], ['encode', '--help'], ['compare', '--help']]) {
+    for (const args of [['--help'], ['decode', '--help'], ['info', '--help'], ['encode', '--help'], ['compare', '--help'], ['xc', '--help'], ['encode-given-state', '--help'], ['rebase', '--help'], ['state', '--help'], ['state', 'dump', '--help'], ['state', 'diff', '--help'], ['state', 'final', '--help']]) {
       const r = excamera(...args);
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/excamera/);
@@ -169,6 +169,77 @@ describe('excamera (built CLI)', () => {
     expect(far.status).toBe(1);
     expect(far.stderr).toMatch(/0\.\.63/);
     expect(excamera('encode', clip, '-o', join(dir, 'x.mkv')).stderr).toMatch(/\.ivf or \.webm/);
+  });
+
+  describe('ExCamera commands', () => {
+    const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+    let keep = '';
+    let summary: Record<string, any> = {};
+    beforeAll(() => {
+      keep = join(dir, 'keep');
+      const r = excamera('xc', clip, '-o', join(dir, 'xc.ivf'), '-n', '4', '-x', '3', '--limit', '16', '--keep', keep, '--json', '-q');
+      expect(r.status, r.stderr).toBe(0);
+      summary = JSON.parse(r.stdout);
+    });
+
+    it('xc writes a stream that plays, with a JSON summary of bytes, quality and time per phase', () => {
+      expect(summary).toMatchObject({ frames: 16, keyFrames: 2, chunks: 4, framesPerChunk: 4, chunksPerBatch: 3, chunkEncoder: 'builtin', backend: 'inprocess' });
+      expect(summary.bytes).toBe(readFileSync(join(dir, 'xc.ivf')).length - 32 - 12 * 16);
+      expect(summary.psnr.all).toBeGreaterThan(35);
+      expect(summary.ssim.allDb).toBeGreaterThan(12);
+      for (const phase of ['encode', 'decode', 'encode-given-state', 'rebase']) expect(summary.phases[phase].seconds).toBeGreaterThan(0);
+      const decoded = JSON.parse(excamera('decode', join(dir, 'xc.ivf'), '--json').stdout);
+      expect(decoded).toMatchObject({ frames: 16, shown: 16 });
+      const text = excamera('xc', clip, '-o', join(dir, 'xc.webm'), '-n', '4', '-x', '2', '--limit', '8', '-q');
+      expect(text.status, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/ExCamera\[4,2\].*\n8 frames \(1 key\)/);
+      expect(text.stdout).toMatch(/rebase +[\d.]+ s/);
+    });
+
+    it('the single-chunk tools reproduce the pipeline\'s chunks byte for byte', () => {
+      const k = (name: string): string => join(keep, name);
+      const given = excamera('encode-given-state', k('0001.independent.ivf'), '--state', k('0000.independent.state'), '--raw', clip, '--first', '4', '-o', join(dir, 'g.ivf'), '--json');
+      expect(given.status, given.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'g.ivf'))).toEqual(readFileSync(k('0001.given-state.ivf')));
+      const rebased = excamera(
+        'rebase', k('0002.given-state.ivf'), '--from', k('0001.independent.state'), '--state', k('0001.output.state'),
+        '--raw', clip, '--first', '8', '-o', join(dir, 'r.ivf'), '--final-state', join(dir, 'r.state'),
+      );
+      expect(rebased.status, rebased.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'r.ivf'))).toEqual(readFileSync(k('0002.output.ivf')));
+      expect(excamera('state', 'diff', join(dir, 'r.state'), k('0002.output.state'))).toMatchObject({ status: 0, stdout: 'the states are equal\n' });
+      const final = excamera('state', 'final', k('0002.output.ivf'), '--from', k('0001.output.state'), '-o', join(dir, 'f.state'));
+      expect(final.status, final.stderr).toBe(0);
+      expect(excamera('state', 'diff', join(dir, 'f.state'), k('0002.output.state')).status).toBe(0);
+    });
+
+    it('state dump and diff describe states; diff exits 1 when they differ', () => {
+      const dump = excamera('state', 'dump', join(keep, '0001.output.state'), '--json');
+      expect(dump.status).toBe(0);
+      const d = JSON.parse(dump.stdout);
+      expect(d).toMatchObject({ formatVersion: 1, width: 176, height: 144, references: { golden: 'same as last', altref: 'same as last' } });
+      expect(d.hash).toMatch(/^[0-9a-f]{64}$/);
+      const diff = excamera('state', 'diff', join(keep, '0001.independent.state'), join(keep, '0001.output.state'), '--json');
+      expect(diff.status).toBe(1);
+      const j = JSON.parse(diff.stdout);
+      expect(j.equal).toBe(false);
+      expect(j.differences.map((x: { field: string }) => x.field)).toContain('last reference');
+    });
+
+    it('refuses a corrupt state file and a state that belongs to another chunk, in one line', () => {
+      const bad = join(dir, 'bad.state');
+      const bytes = readFileSync(join(keep, '0001.output.state'));
+      bytes[bytes.length >> 1] ^= 0x40;
+      writeFileSync(bad, bytes);
+      const corrupt = excamera('state', 'dump', bad);
+      expect(corrupt.status).toBe(1);
+      expect(corrupt.stderr).toMatch(/^excamera: .*(damaged|checksum).*bad\.state/);
+      const wrong = excamera('state', 'final', join(keep, '0002.output.ivf'), '--from', join(keep, '0002.independent.state'), '-o', join(dir, 'w.state'));
+      expect(wrong.status).toBe(1);
+      expect(wrong.stderr).toMatch(/^excamera: the chunk was coded against state [0-9a-f]{8}, not against the state given/);
+      const notState = excamera('state', 'dump', clip);
+      expect(notState.stderr).toMatch(/not an ExCamera state file/);
+    });
   });
 });
 
