@@ -95,11 +95,13 @@ export const xcCommand: CommandModule<object, XcArgs> = {
         speed: args.speed,
         keyQuantizerWeight: args.keyQuantizerWeight,
       },
-      (_phase, done, total) => {
-        bar ??= progressBar('xc', total, args.quiet);
-        bar.update(done);
+      {
+        progress: (_phase, done, total) => {
+          bar ??= progressBar('xc', total, args.quiet);
+          bar.update(done);
+        },
+        keepStages: args.keep !== undefined,
       },
-      args.keep !== undefined,
     ).finally(() => bar?.stop());
     const wall = (performance.now() - started) / 1000;
     await writeStream(args.output, result.frames, width, height, frameRate);

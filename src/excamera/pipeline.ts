@@ -89,9 +89,15 @@ export function checkConfig(c: ExcameraConfig): void {
 }
 
 /** Runs ExCamera[n, x] over `raws` (see the file comment). */
-export async function runInProcess(
-  raws: readonly Image[], config: ExcameraConfig, progress?: ProgressCallback, keepStages = false,
-): Promise<ExcameraResult> {
+export interface RunOptions {
+  /** Told of every step done. */
+  readonly progress?: ProgressCallback;
+  /** Return every chunk's intermediate results (ExcameraResult.stages). */
+  readonly keepStages?: boolean;
+}
+
+export async function runInProcess(raws: readonly Image[], config: ExcameraConfig, options: RunOptions = {}): Promise<ExcameraResult> {
+  const { progress, keepStages = false } = options;
   checkConfig(config);
   if (raws.length === 0) throw new ExcameraError('invalid-argument', 'no input frames');
   const n = config.framesPerChunk;

@@ -3,15 +3,23 @@
 // The paper's workers ran
 //   vpxenc --good --cpu-used=0 --end-usage=cq --cq-level=Q --min-q=0 --max-q=63
 //          --passes=2 --auto-alt-ref=1 --threads=1 --token-parts=0 --tune=ssim
-// on each chunk. We pass the same flags, and three more:
+// on each chunk. We pass the same flags, with these changes:
 //  - --disable-kf: the chunk's first frame is its only key frame (a scene
 //    cut would otherwise start another, and ExCamera places key frames);
 //  - --target-bitrate set far above any real rate, so that in CQ mode the
 //    quality level alone decides the quantizers (with vpxenc's default
 //    256 kbit/s target, the rate would cap them instead);
-//  - for a constant quantizer, --end-usage=q with --min-q = --max-q = Q.
-// Hidden alt-ref frames that --auto-alt-ref=1 may produce are kept: rebase
-// recodes them too (chunk.ts).
+//  - --min-q=Q rather than 0: in a chunk of a few frames, two-pass CQ boosts
+//    the key frame all the way to quantizer 0 (27 KB for a CIF key frame at
+//    CQ 24, against 3 KB for each inter frame), so every chunk would carry a
+//    near-lossless picture; with the CQ level as the floor, no frame is
+//    quantized finer than the level asks;
+//  - for a constant quantizer, --end-usage=vbr with --min-q = --max-q = Q
+//    (VP8's --end-usage=q does not hold the quantizer).
+// vpxenc makes hidden alt-ref frames only when it may look ahead
+// (--lag-in-frames > 0, which these flags leave at vpxenc's default of 0);
+// chunks that have them are handled all the same: rebase recodes them too
+// (chunk.ts).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -41,8 +49,8 @@ export function vpxencArguments(quality: ChunkQuality, keyframeInterval?: number
   const keys = keyframeInterval === undefined ? ['--disable-kf'] : [`--kf-min-dist=${keyframeInterval}`, `--kf-max-dist=${keyframeInterval}`];
   const paper = ['--codec=vp8', '--good', '--cpu-used=0', '--passes=2', '--auto-alt-ref=1', '--threads=1', '--token-parts=0', '--tune=ssim', ...keys];
   const rate = quality.mode === 'cq'
-    ? ['--end-usage=cq', `--cq-level=${quality.cqLevel}`, '--min-q=0', '--max-q=63', '--target-bitrate=1000000']
-    : ['--end-usage=q', `--cq-level=${quality.quantizer}`, `--min-q=${quality.quantizer}`, `--max-q=${quality.quantizer}`];
+    ? ['--end-usage=cq', `--cq-level=${quality.cqLevel}`, `--min-q=${quality.cqLevel}`, '--max-q=63', '--target-bitrate=1000000']
+    : ['--end-usage=vbr', '--target-bitrate=1000000', `--min-q=${quality.quantizer}`, `--max-q=${quality.quantizer}`];
   return [...paper, ...rate];
 }
 

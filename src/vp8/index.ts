@@ -14,3 +14,11 @@ export {
   type FrameHeader, type FrameTag, type CodedDelta, deltaValue, readFrameHeader, readFrameTag, writeFrameHeader,
 } from './header.js';
 export { frameInfo, describeHeader, type FrameInfo } from './info.js';
+export {
+  encodeFrame, rebaseFrame, EncoderWorkspace, DEFAULT_SPEED, MAX_SPEED,
+  type EncodeOptions, type EncodeResult, type FrameStats, type KeptFrame, type RebaseOptions,
+} from './encoder/encoder.js';
+export {
+  Vp8Encoder, QUANTIZER_TO_QINDEX, type EncoderConfig, type EncodedFrame, type RateControl,
+} from './encoder/sequence.js';
+export { type Frame, parseFrame, serializeFrame } from './frame.js';
