@@ -18,24 +18,18 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseIvf, parseY4m } from '../src/container/index.js';
 import { createDecoderState, decodeFrame, imageFromI420, imageToI420 } from '../src/vp8/index.js';
 import { DEFAULT_SPEED, MAX_SPEED } from '../src/vp8/encoder/encoder.js';
 import { Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
 import { bdRate, type RdPoint } from './bd-rate.js';
+import { flag, option, ROOT } from './args.js';
 import { lineChart } from './svg.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const json = args.includes('--json');
+const root = ROOT;
+const json = flag('json');
 const speeds = (option('speeds') ?? Array.from({ length: MAX_SPEED + 1 }, (_, i) => i).join(',')).split(',').map(Number);
 const quantizers = (option('quantizers') ?? '8,16,24,32,40,48').split(',').map(Number);
 const clipNames = (option('clips') ?? 'foreman,flower').split(',');
