@@ -6,6 +6,17 @@ import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 
+/**
+ * Prints `usage` and exits when `--help` or `-h` is given, so a benchmark
+ * never starts minutes of work by accident.
+ */
+export function exitOnHelp(usage: string): void {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(usage.endsWith('\n') ? usage : `${usage}\n`);
+    process.exit(0);
+  }
+}
+
 /** The value after `--name`, if given. */
 export function option(name: string): string | undefined {
   const i = args.indexOf(`--${name}`);

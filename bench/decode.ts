@@ -13,15 +13,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { exitOnHelp, flag, option, ROOT } from './args.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const runsAt = args.indexOf('--runs');
-const runs = runsAt >= 0 ? Math.max(1, Number(args[runsAt + 1])) : 20;
+exitOnHelp(`usage: npm run bench:decode [-- --runs N] [--json]
+
+Decodes a 720p VP8 stream with vpxdec --threads=1 and with this project's
+decoder, N runs each (default 20), and prints frames/s, peak RSS and the ratio.`);
+const root = ROOT;
+const json = flag('json');
+const runs = option('runs') !== undefined ? Math.max(1, Number(option('runs'))) : 20;
 
 function have(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -60,7 +61,7 @@ for (let r = 0; r < runs; r++) {
 }
 
 // Ours, in a child process.
-const worker = join(here, 'decode-worker.js');
+const worker = join(ROOT, 'dist', 'bench', 'decode-worker.js');
 const ours = JSON.parse(execFileSync(process.execPath, [worker, stream, String(runs)], { encoding: 'utf8' })) as {
   frames: number;
   seconds: number[];

@@ -25,10 +25,15 @@ import { DEFAULT_SPEED, MAX_SPEED } from '../src/vp8/encoder/encoder.js';
 import { Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
 import { bdRate, type RdPoint } from './bd-rate.js';
-import { flag, option, ROOT } from './args.js';
+import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { lineChart } from './svg.js';
 
 const root = ROOT;
+exitOnHelp(`usage: npm run bench:encode [-- --speeds 0,2,5] [--quantizers 8,16,24] [--clips foreman,flower]
+                          [--frames N] [--out DIR] [--json]
+
+Encodes each clip at each speed and quantizer with the built-in encoder and
+with vpxenc, and reports rate-distortion, BD-rates and frames/s against libvpx.`);
 const json = flag('json');
 const speeds = (option('speeds') ?? Array.from({ length: MAX_SPEED + 1 }, (_, i) => i).join(',')).split(',').map(Number);
 const quantizers = (option('quantizers') ?? '8,16,24,32,40,48').split(',').map(Number);

@@ -36,10 +36,16 @@ import { DEFAULT_SPEED, MAX_SPEED } from '../src/vp8/encoder/encoder.js';
 import { Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
 import { bdRate, type RdPoint } from './bd-rate.js';
-import { flag, option, ROOT } from './args.js';
+import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { lineChart } from './svg.js';
 
 const root = ROOT;
+exitOnHelp(`usage: npm run bench:excamera [-- --clips carphone,foreman] [--levels 12,20,28,36,44]
+                            [--encoders builtin,vpxenc] [--speed S] [--frames N] [--out DIR] [--json]
+
+Encodes each clip as ExCamera[6,16], ExCamera[6,1] and one serial stream with
+each chunk encoder, and reports SSIM BD-rates, time per phase per frame and
+rebase throughput.`);
 const json = flag('json');
 const levels = (option('levels') ?? '12,20,28,36,44').split(',').map(Number);
 const clipNames = (option('clips') ?? 'carphone,foreman').split(',');
