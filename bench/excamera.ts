@@ -22,7 +22,7 @@
 //     [6,16] at least +15% (the paper measured +58% on Sintel 4K).
 //
 //   npm run bench:excamera [-- --clips carphone] [--levels 12,20,28,36,44] [--encoders builtin,vpxenc]
-//                          [--speed S] [--frames N] [--out DIR] [--json]
+//                          [--speed S] [--key-quantizer-weight W] [--frames N] [--out DIR] [--json]
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +41,8 @@ import { lineChart } from './svg.js';
 
 const root = ROOT;
 exitOnHelp(`usage: npm run bench:excamera [-- --clips carphone,foreman] [--levels 12,20,28,36,44]
-                            [--encoders builtin,vpxenc] [--speed S] [--frames N] [--out DIR] [--json]
+                            [--encoders builtin,vpxenc] [--speed S] [--key-quantizer-weight W]
+                            [--frames N] [--out DIR] [--json]
 
 Encodes each clip as ExCamera[6,16], ExCamera[6,1] and one serial stream with
 each chunk encoder, and reports SSIM BD-rates, time per phase per frame and
@@ -53,6 +54,7 @@ const encoderNames = (option('encoders') ?? 'builtin,vpxenc').split(',');
 const speed = option('speed') !== undefined ? Number(option('speed')) : DEFAULT_SPEED;
 const frameLimit = option('frames') ? Number(option('frames')) : undefined;
 const outDir = option('out') ?? join(root, 'bench', 'results');
+const keyQuantizerWeight = option('key-quantizer-weight') !== undefined ? Number(option('key-quantizer-weight')) : undefined;
 
 const CLIPS: Record<string, string> = {
   carphone: 'carphone_qcif_176x144_120f.y4m',
@@ -167,7 +169,7 @@ for (const clipName of clipNames) {
         if (config === 'serial') coded = await serialEncode(encoder, pictures, frameRate, level);
         else {
           const chunksPerBatch = config === 'excamera[6,16]' ? 16 : 1;
-          const r = await runInProcess(pictures, { framesPerChunk: CHUNK_FRAMES, chunksPerBatch, chunkEncoder: encoder, quality, frameRate, speed });
+          const r = await runInProcess(pictures, { framesPerChunk: CHUNK_FRAMES, chunksPerBatch, chunkEncoder: encoder, quality, frameRate, speed, keyQuantizerWeight });
           if (chunksPerBatch === 16) runs.push(r);
           coded = r.frames;
         }

@@ -121,7 +121,10 @@ export class Vp8Encoder {
     const keyFrame = this.index === 0 || options.keyFrame === true || this.sinceKey >= this.keyframeInterval;
     const all = !keyFrame && options.refreshAllReferences === true;
     const golden = !keyFrame && (all || (this.goldenInterval > 0 && this.sinceGolden >= this.goldenInterval));
-    const qIndex = this.chooseQuantizer(keyFrame, golden);
+    // A chunk's last frame refreshes every reference only to make the state
+    // that crosses the chunk boundary compact, not to serve as a long-lived
+    // golden frame, so it is quantized like any inter frame.
+    const qIndex = this.chooseQuantizer(keyFrame, golden && !all);
     const result = encodeFrame(this.current, raw, {
       qIndex,
       keyFrame,
