@@ -1,0 +1,425 @@
+// The discrete-event simulator (DESIGN.md section 6): the real coordinator
+// (src/excamera/coordinator) driven by virtual workers, storage and a
+// rendezvous whose durations are drawn from a profile's models.
+//
+// Time is a number of seconds; events are ordered by (time, sequence number),
+// so two runs with the same seed pop the same events in the same order on any
+// machine. Every virtual worker draws from its own random stream (forked from
+// the seed by worker number), so adding a worker does not change what the
+// others draw. Nothing here reads a clock or does I/O.
+//
+// What a virtual worker does with each command:
+//   fetch        storage.get latency + raw bytes / bandwidth
+//   encode       compute.encode (frames x megapixels x a draw x worker speed)
+//   send-state   compute.decode, then one state through the rendezvous
+//   given-state  compute.givenState
+//   rebase       compute.rebase
+//   send-final   one state through the rendezvous
+//   upload       storage.put latency + output bytes / bandwidth
+//   resend       states through the rendezvous, beside whatever it is doing
+// The rendezvous delivers a state to the worker that has claimed the chunk it
+// is addressed to (by fetching it), and holds it until one has.
+
+import { createCoordinator, type CoordinatorState, step, transitions } from '../excamera/coordinator/coordinator.js';
+import type { Command, Effect, Event, JobConfig, StateKind, Transition } from '../excamera/coordinator/types.js';
+import { sample } from './distribution.js';
+import { SimError } from './errors.js';
+import type { ComputeModel, Profile, TransferModel } from './profile-types.js';
+import { EventQueue } from './queue.js';
+import { Random } from './random.js';
+
+export interface SimulationOptions {
+  readonly profile: Profile;
+  readonly job: JobConfig;
+  /** Picture size and chunk-encoder quality; the profile's clip when omitted. */
+  readonly width?: number;
+  readonly height?: number;
+  readonly cqLevel?: number;
+  /** Seeds every random draw of the world (the coordinator has the job's own seed). */
+  readonly seed: number;
+  /** Overrides the profile's failure probability per phase. */
+  readonly failureProbability?: number;
+  /** Stop with an error after this many events (a guard against a livelock). */
+  readonly maxEvents?: number;
+}
+
+/** Durations of one kind of worker activity over the job. */
+export interface PhaseStats {
+  readonly count: number;
+  /** Worker-seconds spent in it. */
+  readonly totalSeconds: number;
+  readonly medianSeconds: number;
+  readonly p90Seconds: number;
+  readonly maxSeconds: number;
+}
+
+export interface SimulationResult {
+  readonly outcome: 'finished' | 'failed';
+  /** Seconds from the start to the last chunk in storage; null when the job failed. */
+  readonly latencySeconds: number | null;
+  readonly failure: string | null;
+  /** Workers invoked (spares and replacements included). */
+  readonly workers: number;
+  /** Billed worker-seconds (each invocation rounded up to 0.1 s, as Lambda billed). */
+  readonly workerSeconds: number;
+  readonly costUSD: number;
+  /** Phases: `start` (invocation to connection), the chunk phases, `waiting` and `idle`. */
+  readonly phases: Readonly<Record<string, PhaseStats>>;
+  /** Upload count per chunk (1 each in a clean run; a re-run chunk is uploaded once more). */
+  readonly uploads: readonly number[];
+  readonly events: number;
+  readonly transitions: readonly Transition[];
+  /** The coordinator's final state, for inspection. */
+  readonly coordinator: CoordinatorState;
+}
+
+type WorldEvent =
+  | { readonly kind: 'coordinator'; readonly event: Event }
+  /** A worker's activity ended (ignored if the worker has since died). */
+  | { readonly kind: 'done'; readonly worker: number; readonly life: number; readonly event: Event }
+  | { readonly kind: 'deliver'; readonly chunk: number; readonly state: StateKind; readonly life: number; readonly worker: number }
+  | { readonly kind: 'crash'; readonly worker: number; readonly life: number; readonly reason: string }
+  | { readonly kind: 'timer'; readonly timer: number; readonly worker: number };
+
+/** Runs one job to its end and reports it. */
+export function simulate(options: SimulationOptions): SimulationResult {
+  return new World(options).run();
+}
+
+class World {
+  private readonly queue = new EventQueue<WorldEvent>();
+  private coordinator: CoordinatorState;
+  private readonly profile: Profile;
+  private readonly rng: Random;
+  private readonly megapixels: number;
+  private readonly rawFrameBytes: number;
+  private readonly stateBytes: number;
+  private readonly outputFrameBytes: number;
+  private readonly cqFactor: number;
+  private readonly failureProbability: number;
+  private readonly maxEvents: number;
+
+  // Per worker, grown as workers are invoked.
+  private readonly workerRng: Random[] = [];
+  private readonly speed: number[] = [];
+  /** Incremented when the worker dies, so its scheduled activity is void. */
+  private readonly life: number[] = [];
+  private readonly alive: boolean[] = [];
+  private readonly startedAt: number[] = [];
+  private readonly endedAt: number[] = [];
+  /** Chunks each worker has claimed at the rendezvous. */
+  private readonly claims: number[][] = [];
+  private running = 0;
+  private requests = 0;
+
+  /** Chunk -> the worker that has claimed it, or -1; and states held for it. */
+  private readonly route: number[];
+  private readonly held: StateKind[][];
+  private readonly cancelled = new Set<number>();
+  private readonly uploads: number[];
+  private now = 0;
+  private events = 0;
+  private latency: number | null = null;
+
+  constructor(private readonly options: SimulationOptions) {
+    this.profile = options.profile;
+    this.coordinator = createCoordinator(options.job);
+    this.rng = new Random(options.seed);
+    const width = options.width ?? this.profile.video.width;
+    const height = options.height ?? this.profile.video.height;
+    if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width <= 65536 && height <= 65536)) {
+      throw new SimError('invalid-argument', `picture size must be positive integers up to 65536, got ${width}x${height}`);
+    }
+    this.megapixels = (width * height) / 1e6;
+    this.rawFrameBytes = 1.5 * width * height;
+    this.stateBytes = this.profile.sizes.stateBytesPerPixel * width * height;
+    this.outputFrameBytes = (this.profile.sizes.outputBitsPerPixel * width * height) / 8;
+    this.cqFactor = cqLevelFactor(this.profile.compute.encode, options.cqLevel ?? this.profile.video.cqLevel);
+    this.failureProbability = options.failureProbability ?? this.profile.failures.probabilityPerPhase;
+    if (!(this.failureProbability >= 0 && this.failureProbability <= 1)) throw new SimError('invalid-argument', `failure probability must be in [0, 1], got ${this.failureProbability}`);
+    this.maxEvents = options.maxEvents ?? 50_000_000;
+    const chunks = this.coordinator.chunkCount;
+    this.route = new Array<number>(chunks).fill(-1);
+    this.held = Array.from({ length: chunks }, () => []);
+    this.uploads = new Array<number>(chunks).fill(0);
+  }
+
+  run(): SimulationResult {
+    this.toCoordinator({ kind: 'start', at: 0 });
+    for (let next = this.queue.pop(); next !== undefined; next = this.queue.pop()) {
+      if (++this.events > this.maxEvents) throw new SimError('internal', `the simulation did not end within ${this.maxEvents} events (at ${next.time.toFixed(1)} s)`);
+      this.now = next.time;
+      this.handle(next.item);
+    }
+    return this.report();
+  }
+
+  private handle(e: WorldEvent): void {
+    switch (e.kind) {
+      case 'coordinator':
+        this.toCoordinator(e.event);
+        return;
+      case 'done':
+        if (this.life[e.worker] !== e.life) return;
+        if (e.event.kind === 'phase-done' && e.event.phase === 'upload') this.uploads[e.event.chunk]!++;
+        this.toCoordinator({ ...e.event, at: this.now });
+        return;
+      case 'deliver':
+        this.deliver(e.chunk, e.state, e.worker, e.life);
+        return;
+      case 'crash':
+        if (this.life[e.worker] !== e.life) return;
+        this.die(e.worker);
+        this.toCoordinator({ kind: 'worker-failed', at: this.now, worker: e.worker, reason: e.reason });
+        return;
+      case 'timer':
+        if (this.cancelled.delete(e.timer)) return;
+        this.toCoordinator({ kind: 'timer', at: this.now, timer: e.timer, worker: e.worker });
+        return;
+    }
+  }
+
+  private toCoordinator(event: Event): void {
+    const [state, effects] = step(this.coordinator, event);
+    this.coordinator = state;
+    for (const effect of effects) this.apply(effect);
+  }
+
+  private apply(effect: Effect): void {
+    switch (effect.kind) {
+      case 'invoke':
+        return this.invoke(effect.worker);
+      case 'command':
+        return this.command(effect.worker, effect.command);
+      case 'terminate':
+        if (this.alive[effect.worker] === true) this.die(effect.worker);
+        return;
+      case 'start-timer':
+        this.queue.push(this.now + effect.seconds, { kind: 'timer', timer: effect.timer, worker: effect.worker });
+        return;
+      case 'cancel-timer':
+        this.cancelled.add(effect.timer);
+        return;
+      case 'finish':
+        this.latency = this.now;
+        return;
+      case 'fail':
+        return;
+    }
+  }
+
+  // ---- workers ------------------------------------------------------------
+
+  private invoke(w: number): void {
+    while (this.workerRng.length <= w) {
+      const i = this.workerRng.length;
+      const r = this.rng.fork(i);
+      this.workerRng.push(r);
+      this.speed.push(sample(this.profile.workers.speed, r));
+      this.life.push(0);
+      this.alive.push(false);
+      this.startedAt.push(NaN);
+      this.endedAt.push(NaN);
+      this.claims.push([]);
+    }
+    const r = this.workerRng[w]!;
+    const platform = this.profile.platform;
+    this.requests++;
+    if (this.running >= platform.concurrencyLimit) {
+      const after = sample(platform.throttleLatency, r);
+      this.queue.push(this.now + after, {
+        kind: 'coordinator',
+        event: { kind: 'invoke-failed', at: this.now + after, worker: w, throttled: true, reason: `account concurrency limit of ${platform.concurrencyLimit} reached (HTTP 429)` },
+      });
+      return;
+    }
+    this.running++;
+    this.alive[w] = true;
+    this.startedAt[w] = this.now;
+    this.endedAt[w] = NaN;
+    const life = ++this.life[w]!;
+    const start = sample(platform.startLatency, r);
+    this.queue.push(this.now + start, { kind: 'done', worker: w, life, event: { kind: 'connected', at: 0, worker: w } });
+    // The platform stops a worker at its time limit.
+    this.queue.push(this.now + platform.timeLimitSeconds, { kind: 'crash', worker: w, life, reason: `stopped by the platform at its ${platform.timeLimitSeconds} s time limit` });
+  }
+
+  private die(w: number): void {
+    this.alive[w] = false;
+    this.life[w]!++;
+    this.running--;
+    this.endedAt[w] = this.now;
+    for (const c of this.claims[w]!.splice(0)) if (this.route[c] === w) this.route[c] = -1;
+  }
+
+  private command(w: number, command: Command): void {
+    if (this.alive[w] !== true) return;
+    const r = this.workerRng[w]!;
+    const life = this.life[w]!;
+    if (command.kind === 'quit') {
+      this.die(w);
+      return;
+    }
+    if (command.kind === 'drop') return;
+    if (command.kind === 'resend') {
+      const t = this.transfer(this.profile.rendezvous, this.stateBytes, r);
+      for (const state of command.states) this.queue.push(this.now + t, { kind: 'deliver', chunk: command.to, state, life, worker: w });
+      return;
+    }
+    const chunk = command.chunk;
+    const frames = this.framesOf(chunk);
+    let seconds: number;
+    const speed = this.speed[w]!;
+    switch (command.kind) {
+      case 'fetch':
+        this.route[chunk] = w;
+        this.claims[w]!.push(chunk);
+        seconds = this.transfer(this.profile.storage.get, frames * this.rawFrameBytes, r);
+        // States held for this chunk go to its new worker.
+        for (const state of this.held[chunk]!.splice(0)) {
+          const at = this.now + this.transfer(this.profile.rendezvous, this.stateBytes, r);
+          this.queue.push(at, { kind: 'done', worker: w, life, event: { kind: 'state-received', at: 0, worker: w, chunk, state } });
+        }
+        break;
+      case 'encode':
+        seconds = this.compute(this.profile.compute.encode, frames, r) * this.cqFactor * speed;
+        break;
+      case 'send-state':
+        seconds = this.compute(this.profile.compute.decode, frames, r) * speed + this.transfer(this.profile.rendezvous, this.stateBytes, r);
+        this.queue.push(this.now + seconds, { kind: 'deliver', chunk: command.to, state: 'independent', life, worker: w });
+        break;
+      case 'given-state':
+        seconds = this.compute(this.profile.compute.givenState, frames, r) * speed;
+        break;
+      case 'rebase':
+        seconds = this.compute(this.profile.compute.rebase, frames, r) * speed;
+        break;
+      case 'send-final':
+        seconds = this.transfer(this.profile.rendezvous, this.stateBytes, r);
+        this.queue.push(this.now + seconds, { kind: 'deliver', chunk: command.to, state: 'final', life, worker: w });
+        break;
+      case 'upload':
+        seconds = this.transfer(this.profile.storage.put, frames * this.outputFrameBytes, r);
+        break;
+    }
+    // A fault: the worker crashes part-way through (its connection closes),
+    // or hangs and goes quiet (the coordinator's time limit catches it).
+    if (this.failureProbability > 0 && r.uniform() < this.failureProbability) {
+      const when = this.now + seconds * r.uniform();
+      if (r.uniform() >= this.profile.failures.hangFraction) this.queue.push(when, { kind: 'crash', worker: w, life, reason: `crashed in ${command.kind} of chunk ${chunk}` });
+      return;
+    }
+    this.queue.push(this.now + seconds, { kind: 'done', worker: w, life, event: { kind: 'phase-done', at: 0, worker: w, chunk, phase: command.kind } });
+  }
+
+  /** A state reaches the rendezvous for `chunk`: it goes to the chunk's worker, or waits for one. */
+  private deliver(chunk: number, state: StateKind, sender: number, life: number): void {
+    // A sender that died before its state was out lost it.
+    if (this.life[sender] !== life) return;
+    const w = this.route[chunk]!;
+    if (w >= 0 && this.alive[w] === true) {
+      this.toCoordinator({ kind: 'state-received', at: this.now, worker: w, chunk, state });
+      return;
+    }
+    const held = this.held[chunk]!;
+    if (!held.includes(state)) held.push(state);
+  }
+
+  private framesOf(chunk: number): number {
+    const { frames, framesPerChunk } = this.options.job;
+    return Math.min(framesPerChunk, frames - chunk * framesPerChunk);
+  }
+
+  private compute(model: ComputeModel, frames: number, r: Random): number {
+    const base = sample(model.perFrameMegapixel, r) * frames * this.megapixels;
+    return base + (model.fixed !== undefined ? sample(model.fixed, r) : 0);
+  }
+
+  private transfer(model: TransferModel, bytes: number, r: Random): number {
+    return sample(model.latency, r) + bytes / model.bytesPerSecond;
+  }
+
+  // ---- report -------------------------------------------------------------
+
+  private report(): SimulationResult {
+    const log = transitions(this.coordinator);
+    const platform = this.profile.platform;
+    let workerSeconds = 0;
+    for (let w = 0; w < this.startedAt.length; w++) {
+      const start = this.startedAt[w]!;
+      if (Number.isNaN(start)) continue;
+      const end = Number.isNaN(this.endedAt[w]!) ? this.now : this.endedAt[w]!;
+      // Lambda (2017) billed each invocation in 100 ms steps.
+      workerSeconds += Math.ceil((end - start) * 10 - 1e-9) / 10;
+    }
+    const costUSD = workerSeconds * platform.memoryGB * platform.pricePerGBSecond + this.requests * platform.pricePerRequest;
+    return {
+      outcome: this.coordinator.outcome === 'finished' ? 'finished' : 'failed',
+      latencySeconds: this.latency,
+      failure: this.coordinator.failure,
+      workers: this.coordinator.workers.size,
+      workerSeconds,
+      costUSD,
+      phases: phaseStats(log, this.now),
+      uploads: this.uploads,
+      events: this.events,
+      transitions: log,
+      coordinator: this.coordinator,
+    };
+  }
+}
+
+/** The name a worker status is reported under. */
+export function phaseOf(t: Transition): string | null {
+  switch (t.status.kind) {
+    case 'invoking':
+      return 'start';
+    case 'working':
+      return t.status.phase;
+    case 'released':
+    case 'failed':
+      return null;
+    default:
+      return t.status.kind;
+  }
+}
+
+/** How long workers spent in each phase, from the coordinator's transition log. */
+export function phaseStats(log: readonly Transition[], end: number): Record<string, PhaseStats> {
+  const open = new Map<number, Transition>();
+  const spans = new Map<string, number[]>();
+  const close = (t: Transition, at: number): void => {
+    const phase = phaseOf(t);
+    if (phase === null) return;
+    let list = spans.get(phase);
+    if (list === undefined) spans.set(phase, (list = []));
+    list.push(at - t.at);
+  };
+  for (const t of log) {
+    const before = open.get(t.worker);
+    if (before !== undefined) close(before, t.at);
+    open.set(t.worker, t);
+  }
+  for (const t of open.values()) close(t, end);
+  const out: Record<string, PhaseStats> = {};
+  for (const [phase, list] of spans) {
+    list.sort((a, b) => a - b);
+    const at = (q: number): number => list[Math.min(list.length - 1, Math.floor(q * list.length))]!;
+    out[phase] = { count: list.length, totalSeconds: list.reduce((a, b) => a + b, 0), medianSeconds: at(0.5), p90Seconds: at(0.9), maxSeconds: list[list.length - 1]! };
+  }
+  return out;
+}
+
+/** The encode-time factor for a CQ level: piecewise linear between the model's points. */
+export function cqLevelFactor(model: ComputeModel, cqLevel: number | undefined): number {
+  const points = model.cqLevelFactor;
+  if (points === undefined || points.length === 0 || cqLevel === undefined) return 1;
+  const sorted = [...points].sort((a, b) => a[0] - b[0]);
+  if (cqLevel <= sorted[0]![0]) return sorted[0]![1];
+  for (let i = 1; i < sorted.length; i++) {
+    const [x0, y0] = sorted[i - 1]!;
+    const [x1, y1] = sorted[i]!;
+    if (cqLevel <= x1) return y0 + ((y1 - y0) * (cqLevel - x0)) / (x1 - x0);
+  }
+  return sorted[sorted.length - 1]![1];
+}

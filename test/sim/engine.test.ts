@@ -1,0 +1,191 @@
+// The simulator: determinism, the paper's Sintel latencies from per-phase
+// models, and the coordinator's guarantees under random faults and delays.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Transition } from '../../src/excamera/coordinator/types.js';
+import { simulate, type SimulationResult } from '../../src/sim/engine.js';
+import { jobConfig } from '../../src/sim/job.js';
+import { loadProfile } from '../../src/sim/profile.js';
+import type { Profile } from '../../src/sim/profile-types.js';
+
+const paper = loadProfile('paper-sintel-4k');
+
+/** A small, noisy profile: 0.1-10 s phases with heavy tails, so that orderings vary. */
+function noisy(failureProbability: number, hangFraction: number): Profile {
+  const d = (median: number): Profile['platform']['startLatency'] => ({
+    kind: 'mixture',
+    components: [
+      { weight: 9, distribution: { kind: 'lognormal', median, p90: median * 2 } },
+      { weight: 1, distribution: { kind: 'loguniform', min: median, max: median * 20 } },
+    ],
+  });
+  return {
+    ...paper,
+    name: 'noisy',
+    video: { width: 640, height: 360, frameRate: 24 },
+    platform: { ...paper.platform, startLatency: d(1), concurrencyLimit: 1_000_000 },
+    storage: { get: { latency: d(0.1), bytesPerSecond: 50e6 }, put: { latency: d(0.1), bytesPerSecond: 50e6 } },
+    rendezvous: { latency: d(0.05), bytesPerSecond: 100e6 },
+    compute: {
+      encode: { perFrameMegapixel: d(1) },
+      decode: { perFrameMegapixel: d(0.2) },
+      givenState: { perFrameMegapixel: d(1) },
+      rebase: { perFrameMegapixel: d(0.3) },
+    },
+    workers: { speed: { kind: 'lognormal', median: 1, p90: 1.5 } },
+    failures: { probabilityPerPhase: failureProbability, hangFraction },
+  };
+}
+
+/** When each worker's status began and ended. */
+function spans(log: readonly Transition[], end: number): { t: Transition; until: number }[] {
+  const out: { t: Transition; until: number }[] = [];
+  const open = new Map<number, number>();
+  for (const t of log) {
+    const i = open.get(t.worker);
+    if (i !== undefined) out[i]!.until = t.at;
+    open.set(t.worker, out.length);
+    out.push({ t, until: end });
+  }
+  return out;
+}
+
+function checkInvariants(r: SimulationResult, chunks: number, x: number): void {
+  // Every chunk is in the output exactly once.
+  expect(r.uploads).toEqual(new Array(chunks).fill(1));
+  const log = r.transitions;
+  const end = log.length > 0 ? log[log.length - 1]!.at : 0;
+  // A worker's statuses follow each other in time, and nothing follows its end.
+  const ended = new Set<number>();
+  const last = new Map<number, number>();
+  for (const t of log) {
+    expect(ended.has(t.worker)).toBe(false);
+    expect(t.at).toBeGreaterThanOrEqual(last.get(t.worker) ?? 0);
+    last.set(t.worker, t.at);
+    if (t.status.kind === 'released' || t.status.kind === 'failed') ended.add(t.worker);
+  }
+  // Every worker, spares included, ends released or failed.
+  expect(ended.size).toBe(r.workers);
+  const all = spans(log, end);
+  // No chunk is run by two workers at once.
+  const busy = all.filter((s) => s.t.status.kind === 'working' || s.t.status.kind === 'waiting');
+  const byChunk = new Map<number, { from: number; to: number; worker: number }[]>();
+  for (const s of busy) {
+    const c = (s.t.status as { chunk: number }).chunk;
+    const list = byChunk.get(c) ?? [];
+    list.push({ from: s.t.at, to: s.until, worker: s.t.worker });
+    byChunk.set(c, list);
+  }
+  for (const list of byChunk.values()) {
+    for (const a of list) for (const b of list) if (a.worker !== b.worker) expect(a.to <= b.from || b.to <= a.from).toBe(true);
+  }
+  // The serial order: chunk i rebases only after chunk i-1 has sent its true final state.
+  const finalSent = new Map<number, number>();
+  for (const s of all) if (s.t.status.kind === 'working' && s.t.status.phase === 'send-final') finalSent.set(s.t.status.chunk, Math.min(finalSent.get(s.t.status.chunk) ?? Infinity, s.until));
+  for (const s of all) {
+    if (s.t.status.kind !== 'working' || s.t.status.phase !== 'rebase') continue;
+    const c = s.t.status.chunk;
+    expect(c % x).toBeGreaterThanOrEqual(2);
+    expect(s.t.at).toBeGreaterThanOrEqual(finalSent.get(c - 1) ?? Infinity);
+  }
+}
+
+describe('simulator', () => {
+  it('gives identical results for the same seed, and different ones for another', () => {
+    const job = jobConfig({ frames: 600, framesPerChunk: 6, chunksPerBatch: 16, seed: 3 });
+    const a = simulate({ profile: paper, job, seed: 3 });
+    const b = simulate({ profile: paper, job, seed: 3 });
+    const c = simulate({ profile: paper, job, seed: 4 });
+    expect(b.latencySeconds).toBe(a.latencySeconds);
+    expect(b.workerSeconds).toBe(a.workerSeconds);
+    expect(JSON.stringify(b.transitions)).toBe(JSON.stringify(a.transitions));
+    expect(c.latencySeconds).not.toBe(a.latencySeconds);
+  });
+
+  it('reproduces the paper\'s Sintel 4K ExCamera[6,16] latency within 15% from per-phase models ([6,1]: see below)', () => {
+    // The paper reports the slowest of 4 parts (~888 chunks each, 50% spares),
+    // each part's latency the median of 5 runs.
+    const latency = (x: number, cqLevel: number): number => {
+      const parts: number[] = [];
+      for (let part = 0; part < 4; part++) {
+        const runs: number[] = [];
+        for (let rep = 0; rep < 5; rep++) {
+          const seed = 1000 * part + rep + 1;
+          const r = simulate({ profile: paper, job: jobConfig({ frames: 21_312 / 4, framesPerChunk: 6, chunksPerBatch: x, seed }), seed, cqLevel });
+          expect(r.outcome).toBe('finished');
+          runs.push(r.latencySeconds!);
+        }
+        runs.sort((a, b) => a - b);
+        parts.push(runs[2]!);
+      }
+      return Math.max(...parts);
+    };
+    const l616 = latency(16, 11);
+    expect(Math.abs(l616 / 156.6 - 1)).toBeLessThanOrEqual(0.15);
+    // ExCamera[6,1]'s latency is the slowest of ~888 encodes. The paper gives
+    // only the median of its vpxenc time (8.4 s at cq-level 30), so the model
+    // borrows [6,16]'s spread (p90/median 1.68), and predicts ~37 s against
+    // the measured 28.8 s: the 15% target is not met. This bound pins the
+    // present prediction so that a change to the model shows up here.
+    const l61 = latency(1, 30);
+    expect(l61 / 28.8 - 1).toBeGreaterThan(0.15);
+    expect(l61 / 28.8 - 1).toBeLessThanOrEqual(0.35);
+  }, 120_000);
+
+  it('keeps every guarantee under random faults and delays (property)', () => {
+    let failedWorkers = 0;
+    let reruns = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 8 }),
+          x: fc.integer({ min: 1, max: 8 }),
+          chunks: fc.integer({ min: 1, max: 40 }),
+          workersFraction: fc.double({ min: 0.05, max: 1, noNaN: true }),
+          spares: fc.integer({ min: 0, max: 5 }),
+          standby: fc.integer({ min: 0, max: 3 }),
+          failure: fc.double({ min: 0, max: 0.04, noNaN: true }),
+          hang: fc.double({ min: 0, max: 1, noNaN: true }),
+          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        }),
+        (p) => {
+          const frames = p.chunks * p.n - (p.n > 1 ? 1 : 0);
+          const chunks = Math.ceil(frames / p.n);
+          const workers = Math.max(1, Math.round(p.workersFraction * chunks));
+          const job = jobConfig({ frames, framesPerChunk: p.n, chunksPerBatch: p.x, workers, spares: p.spares, standby: Math.min(p.standby, p.spares), seed: p.seed, maxAttemptsPerChunk: 50, phaseTimeoutSeconds: 200 });
+          const r = simulate({ profile: noisy(p.failure, p.hang), job, seed: p.seed });
+          expect(r.failure).toBeNull();
+          expect(r.outcome).toBe('finished');
+          checkInvariants(r, chunks, p.x);
+          failedWorkers += r.transitions.filter((t) => t.status.kind === 'failed').length;
+          reruns += r.transitions.filter((t) => t.status.kind === 'working' && t.status.phase === 'fetch').length - chunks;
+        },
+      ),
+      { numRuns: 150, seed: 20261123 },
+    );
+    // The runs did meet faults, and chunks were run again.
+    expect(failedWorkers).toBeGreaterThan(50);
+    expect(reruns).toBeGreaterThan(50);
+  }, 120_000);
+
+  it('fails a job that cannot complete with a clear report, and still releases every worker', () => {
+    const job = jobConfig({ frames: 120, framesPerChunk: 6, chunksPerBatch: 4, spares: 2, maxAttemptsPerChunk: 2 });
+    const r = simulate({ profile: noisy(0.6, 0), job, seed: 5 });
+    expect(r.outcome).toBe('failed');
+    expect(r.latencySeconds).toBeNull();
+    expect(r.failure).toMatch(/^chunk \d+ failed 2 time\(s\); last: /);
+    const lastStatus = new Map<number, string>();
+    for (const t of r.transitions) lastStatus.set(t.worker, t.status.kind);
+    expect([...lastStatus.values()].every((s) => s === 'released' || s === 'failed')).toBe(true);
+  });
+
+  it('retries invocations refused at the account\'s concurrency limit', () => {
+    const profile: Profile = { ...noisy(0, 0), platform: { ...noisy(0, 0).platform, concurrencyLimit: 10 } };
+    const job = jobConfig({ frames: 120, framesPerChunk: 6, chunksPerBatch: 4, spares: 0 });
+    const r = simulate({ profile, job, seed: 9 });
+    expect(r.outcome).toBe('finished');
+    expect(r.transitions.some((t) => t.status.kind === 'backoff')).toBe(true);
+    checkInvariants(r, 20, 4);
+  });
+});

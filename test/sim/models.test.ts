@@ -1,0 +1,268 @@
+// The simulator's building blocks: the seeded generator, the event queue,
+// distributions, profiles (and the paper profile's derivation), and the
+// timeline and sweep outputs.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Transition } from '../../src/excamera/coordinator/types.js';
+import { fitHeavyTail, normalQuantile, quantile, sample, validateDistribution } from '../../src/sim/distribution.js';
+import { SimError } from '../../src/sim/errors.js';
+import { paperSintelProfile } from '../../src/sim/paper-profile.js';
+import { BUILTIN_PROFILES, loadProfile, parseProfile, serializeProfile } from '../../src/sim/profile.js';
+import type { Distribution } from '../../src/sim/profile-types.js';
+import { EventQueue } from '../../src/sim/queue.js';
+import { Random } from '../../src/sim/random.js';
+import { sweepCsv, sweepSvg } from '../../src/sim/sweep-output.js';
+import { renderTimeline } from '../../src/sim/timeline.js';
+
+describe('Random', () => {
+  it('gives the same pinned sequence for a seed on any machine', () => {
+    const r = new Random(42);
+    const first = [r.next32(), r.next32(), r.next32(), r.next32()];
+    // Pinned: a change to the generator changes every simulation's result.
+    expect(first).toEqual([1028872839, 2516511472, 400437680, 853279530]);
+    expect(new Random(42).fork(7).next32()).toBe(1427752046);
+    expect(new Random(43).next32()).not.toBe(first[0]);
+  });
+
+  it('forks independent streams: by label, and unlike each other across seeds', () => {
+    const a = new Random(1).fork(305);
+    const b = new Random(3).fork(105);
+    const c = new Random(1).fork(305);
+    expect(a.next32()).toBe(c.next32());
+    expect(a.next32()).not.toBe(b.next32());
+    // Many workers, many seeds: no two streams start alike.
+    const starts = new Set<number>();
+    for (let seed = 0; seed < 20; seed++) for (let w = 0; w < 500; w++) starts.add(new Random(seed).fork(w).next32());
+    expect(starts.size).toBeGreaterThan(9990);
+  });
+
+  it('draws uniform and normal values with the right moments', () => {
+    const r = new Random(7);
+    let sum = 0;
+    let sq = 0;
+    const n = 50_000;
+    for (let i = 0; i < n; i++) {
+      const z = r.normal();
+      sum += z;
+      sq += z * z;
+    }
+    expect(Math.abs(sum / n)).toBeLessThan(0.02);
+    expect(Math.abs(sq / n - 1)).toBeLessThan(0.03);
+    let u = 0;
+    for (let i = 0; i < n; i++) u += r.uniform();
+    expect(Math.abs(u / n - 0.5)).toBeLessThan(0.01);
+    expect(() => new Random(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('EventQueue', () => {
+  it('pops by time, and equal times in push order, against a sorted reference', () => {
+    const q = new EventQueue<number>();
+    const r = new Random(3);
+    const ref: { time: number; seq: number }[] = [];
+    let seq = 0;
+    const out: number[] = [];
+    const expected: number[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      if (r.uniform() < 0.6 || q.size === 0) {
+        const time = r.int(1000) / 10; // many equal times
+        q.push(time, seq);
+        // Sorted insert: after every entry of the same or an earlier time.
+        let lo = 0;
+        let hi = ref.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (ref[mid]!.time <= time) lo = mid + 1;
+          else hi = mid;
+        }
+        ref.splice(lo, 0, { time, seq });
+        seq++;
+      } else {
+        out.push(q.pop()!.item);
+        expected.push(ref.shift()!.seq);
+      }
+    }
+    expect(out).toEqual(expected);
+  });
+
+  it('refuses a time that is not a finite number >= 0', () => {
+    const q = new EventQueue<string>();
+    for (const t of [NaN, -1, Infinity]) expect(() => q.push(t, 'x')).toThrow(SimError);
+    expect(q.pop()).toBeUndefined();
+  });
+});
+
+describe('distributions', () => {
+  const draws = (d: Distribution, n = 20_000, seed = 11): number[] => {
+    const r = new Random(seed);
+    return Array.from({ length: n }, () => sample(d, r)).sort((a, b) => a - b);
+  };
+
+  it('lognormal draws have the given median and 90th percentile', () => {
+    const v = draws({ kind: 'lognormal', median: 10.3, p90: 17.3 });
+    expect(v[10_000]! / 10.3).toBeCloseTo(1, 1);
+    expect(v[18_000]! / 17.3).toBeCloseTo(1, 1);
+    expect(quantile({ kind: 'lognormal', median: 10.3, p90: 17.3 }, 0.9)).toBeCloseTo(17.3, 6);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+  });
+
+  it('mixtures follow their weights, and bounds clamp', () => {
+    const v = draws({ kind: 'mixture', components: [{ weight: 3, distribution: { kind: 'constant', value: 1 } }, { weight: 1, distribution: { kind: 'constant', value: 2 } }], max: 1.5 });
+    const ones = v.filter((x) => x === 1).length;
+    expect(ones / v.length).toBeCloseTo(0.75, 1);
+    expect(v[v.length - 1]).toBe(1.5);
+  });
+
+  it('fitHeavyTail keeps the median and p90 and reaches the observed maximum', () => {
+    const d = fitHeavyTail({ median: 2.3, p90: 3.2, max: 25.5, samples: 5328 });
+    expect(d.kind).toBe('mixture');
+    const v = draws(d, 100_000);
+    expect(v[50_000]! / 2.3).toBeCloseTo(1, 1);
+    expect(v[90_000]! / 3.2).toBeCloseTo(1, 1);
+    expect(v[v.length - 1]!).toBeLessThanOrEqual(25.5);
+    expect(v[v.length - 1]!).toBeGreaterThan(6);
+    // A maximum the body explains needs no tail.
+    expect(fitHeavyTail({ median: 1, p90: 2, max: 3, samples: 100 }).kind).toBe('lognormal');
+  });
+
+  it('every draw of a valid distribution is finite and within its bounds (property)', () => {
+    const dist = fc.letrec<{ d: Distribution }>((tie) => ({
+      d: fc.oneof(
+        { depthSize: 'small' },
+        fc.record({ kind: fc.constant('constant' as const), value: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+        fc.tuple(fc.double({ min: 0.001, max: 1e3, noNaN: true }), fc.double({ min: 1, max: 10, noNaN: true })).map(([m, k]) => ({ kind: 'lognormal' as const, median: m, p90: m * k })),
+        fc.tuple(fc.double({ min: 0.001, max: 1e3, noNaN: true }), fc.double({ min: 1, max: 100, noNaN: true })).map(([a, k]) => ({ kind: 'loguniform' as const, min: a, max: a * k })),
+        fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 1, maxLength: 5 }).map((values) => ({ kind: 'empirical' as const, values })),
+        fc.array(fc.record({ weight: fc.double({ min: 0.01, max: 10, noNaN: true }), distribution: tie('d') }), { minLength: 1, maxLength: 3 }).map((components) => ({ kind: 'mixture' as const, components, max: 1e5 })),
+      ) as fc.Arbitrary<Distribution>,
+    }));
+    fc.assert(
+      fc.property(dist.d, fc.integer(), (d, seed) => {
+        validateDistribution(d, 'd');
+        const r = new Random(seed);
+        for (let i = 0; i < 20; i++) {
+          const v = sample(d, r);
+          expect(Number.isFinite(v) && v >= 0).toBe(true);
+          if ('max' in d && d.max !== undefined) expect(v).toBeLessThanOrEqual(d.max);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('names the path of a malformed distribution', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /^x: must be a distribution object/],
+      [{ kind: 'gamma' }, /^x\.kind: unknown distribution kind "gamma"/],
+      [{ kind: 'lognormal', median: 2, p90: 1 }, /^x\.p90: must be >= the median 2/],
+      [{ kind: 'lognormal', median: -1, p90: 1 }, /^x\.median: must be a finite number >= 0/],
+      [{ kind: 'uniform', min: 3, max: 1 }, /^x\.max: must be >= min 3/],
+      [{ kind: 'empirical', values: [] }, /^x\.values: must be a list of 1 to 100,000 numbers/],
+      [{ kind: 'mixture', components: [{ weight: 0, distribution: { kind: 'constant', value: 1 } }] }, /^x\.components\[0\]\.weight: must be a positive number/],
+      [{ kind: 'constant', value: 1, extra: 2 }, /^x\.extra: is not a field/],
+    ];
+    for (const [d, message] of bad) expect(() => validateDistribution(d, 'x')).toThrow(message);
+  });
+});
+
+describe('profiles', () => {
+  it('every built-in profile reads back, and paper-sintel-4k is exactly its derivation from the paper', () => {
+    expect(BUILTIN_PROFILES).toContain('paper-sintel-4k');
+    for (const name of BUILTIN_PROFILES) expect(loadProfile(name).name).toBe(name);
+    expect(loadProfile('paper-sintel-4k')).toEqual(JSON.parse(JSON.stringify(paperSintelProfile())));
+    expect(serializeProfile(loadProfile('paper-sintel-4k'))).toBe(serializeProfile(paperSintelProfile()));
+  });
+
+  it('refuses malformed profiles, naming the file and the field', () => {
+    const good = JSON.parse(JSON.stringify(paperSintelProfile())) as Record<string, any>;
+    const variant = (change: (p: Record<string, any>) => void): unknown => {
+      const p = structuredClone(good);
+      change(p);
+      return p;
+    };
+    const cases: [unknown, RegExp][] = [
+      [null, /^f\.json: must be an object/],
+      [[1, 2], /^f\.json: must be an object/],
+      ['profile', /^f\.json: must be an object/],
+      [variant((p) => (p.version = 2)), /^f\.json: version: this build reads profile version 1, got 2/],
+      [variant((p) => delete p.compute), /^f\.json: compute: is missing/],
+      [variant((p) => (p.rendezvous.bytesPerSecond = -5)), /^f\.json: rendezvous\.bytesPerSecond: must be a number/],
+      [variant((p) => (p.compute.encode.perFrameMegapixel = { kind: 'weibull' })), /compute\.encode\.perFrameMegapixel\.kind: unknown distribution kind/],
+      [variant((p) => (p.video.width = 0)), /^f\.json: video\.width: must be an integer in \[1, 65536\]/],
+      [variant((p) => (p.platform.concurrencyLimit = 1.5)), /platform\.concurrencyLimit: must be an integer/],
+      [variant((p) => (p.failures.probabilityPerPhase = 2)), /failures\.probabilityPerPhase: must be a number in \[0, 1\]/],
+      [variant((p) => (p.compute.encode.cqLevelFactor = [[99, 1]])), /compute\.encode\.cqLevelFactor\[0\]: must be \[cqLevel 0\.\.63/],
+      [variant((p) => (p.surprise = 1)), /^f\.json: surprise: is not a profile field/],
+    ];
+    for (const [json, message] of cases) {
+      expect(() => parseProfile(json, 'f.json')).toThrow(SimError);
+      expect(() => parseProfile(json, 'f.json')).toThrow(message);
+    }
+  });
+
+  it('refuses unknown names, unreadable, non-JSON and oversized files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profile-'));
+    writeFileSync(join(dir, 'broken.json'), '{"version": 1,');
+    writeFileSync(join(dir, 'huge.json'), ' '.repeat(2 << 20));
+    expect(() => loadProfile('no-such-profile')).toThrow(/no built-in profile "no-such-profile" \(there are: .*paper-sintel-4k/);
+    expect(() => loadProfile(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read it/);
+    expect(() => loadProfile(join(dir, 'broken.json'))).toThrow(/broken\.json: not JSON/);
+    expect(() => loadProfile(join(dir, 'huge.json'))).toThrow(/huge\.json: 2097152 bytes is too large for a profile/);
+  });
+});
+
+describe('timeline and sweep output', () => {
+  const log: Transition[] = [
+    { at: 0, worker: 0, status: { kind: 'invoking', attempt: 0 } },
+    { at: 0, worker: 1, status: { kind: 'invoking', attempt: 0 } },
+    { at: 1, worker: 0, status: { kind: 'working', chunk: 0, phase: 'fetch' } },
+    { at: 2, worker: 0, status: { kind: 'working', chunk: 0, phase: 'encode' } },
+    { at: 2.5, worker: 1, status: { kind: 'working', chunk: 1, phase: 'fetch' } },
+    { at: 3, worker: 1, status: { kind: 'failed', reason: 'crashed' } },
+    { at: 5, worker: 0, status: { kind: 'working', chunk: 0, phase: 'upload' } },
+    { at: 6, worker: 0, status: { kind: 'released' } },
+  ];
+
+  it('draws a row per worker with its phases, marks failures and escapes text', () => {
+    const html = renderTimeline({ title: 'job <script>alert(1)</script>', summary: 'a & b', latencySeconds: 6, workers: 2, transitions: log });
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('job &lt;script&gt;');
+    expect(html).toContain('a &amp; b');
+    expect(html).toContain('<title>worker 0: encode of chunk 0, 2.00-5.00 s</title>');
+    expect(html).toContain('worker 1 failed at 3.00 s');
+    for (const phase of ['start', 'fetch', 'encode', 'rebase', 'upload', 'waiting']) expect(html).toContain(`</i>${phase}</span>`);
+  });
+
+  it('stays small for the paper\'s ~5,300 workers', () => {
+    const big: Transition[] = [];
+    const phases = ['fetch', 'encode', 'send-state', 'given-state', 'rebase', 'send-final', 'upload'] as const;
+    for (let w = 0; w < 5328; w++) {
+      big.push({ at: 0, worker: w, status: { kind: 'invoking', attempt: 0 } });
+      phases.forEach((phase, i) => big.push({ at: 2 + i * 10 + (w % 50), worker: w, status: { kind: 'working', chunk: w, phase } }));
+      big.push({ at: 100 + (w % 50), worker: w, status: { kind: 'waiting', chunk: w, phase: 'rebase', waitFor: 'final' } });
+      big.push({ at: 150, worker: w, status: { kind: 'released' } });
+    }
+    const html = renderTimeline({ title: 'big', summary: '', latencySeconds: 150, workers: 5328, transitions: big });
+    expect(html.length).toBeLessThan(15e6);
+    expect(html.match(/<rect /g)!.length).toBe(5328 * 9);
+  });
+
+  it('writes the sweep as CSV that parses back, and an SVG with a line per n', () => {
+    const rows = [6, 12].flatMap((n) => [1, 4, 16].map((x) => ({ framesPerChunk: n, chunksPerBatch: x, workers: 100, latencySeconds: 10 * x + n, workerSeconds: 1000.25, costUSD: 0.12345 })));
+    const csv = sweepCsv(rows);
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('framesPerChunk,chunksPerBatch,workers,latencySeconds,workerSeconds,costUSD');
+    expect(lines).toHaveLength(7);
+    const parsed = lines.slice(1).map((l) => l.split(',').map(Number));
+    expect(parsed[2]).toEqual([6, 16, 100, 166, 1000.3, 0.1235]);
+    const svg = sweepSvg(rows);
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('n=6');
+    expect(svg).toContain('n=12');
+  });
+});
