@@ -9,12 +9,14 @@ import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { infoCommand } from './info.js';
 import { xcCommand } from './xc.js';
+import { simulateCommand } from './simulate.js';
 import { stateCommand } from './state.js';
 import { encodeGivenStateCommand, rebaseCommand } from './chunk-tools.js';
 import { ExcameraError } from '../excamera/errors.js';
 import { ContainerError } from '../container/index.js';
 import { Vp8Error } from '../vp8/index.js';
 import { CliError } from './errors.js';
+import { SimError } from '../sim/errors.js';
 
 async function main(argv: string[]): Promise<number> {
   try {
@@ -22,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
       .scriptName('excamera')
       .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
       .command(xcCommand)
+      .command(simulateCommand)
       .command(encodeGivenStateCommand)
       .command(rebaseCommand)
       .command(stateCommand)
@@ -45,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // Bad input and bad paths are reported in one line; anything else is a bug
     // and keeps its stack trace.
-    if (e instanceof CliError || e instanceof ContainerError || e instanceof Vp8Error || e instanceof ExcameraError) {
+    if (e instanceof CliError || e instanceof ContainerError || e instanceof Vp8Error || e instanceof ExcameraError || e instanceof SimError) {
       process.stderr.write(`excamera: ${e.message}\n`);
       return e instanceof CliError ? e.exitCode : 1;
     }

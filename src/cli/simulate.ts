@@ -1,0 +1,243 @@
+// `excamera simulate`: an ExCamera[n, x] job run by the discrete-event
+// simulator — the real coordinator with virtual workers whose durations come
+// from a profile — and `excamera simulate sweep`, the same over a grid of n,
+// x and worker counts, written as CSV and an SVG plot.
+
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { writeFileAtomic } from '../container/index.js';
+import { simulate, type SimulationResult } from '../sim/engine.js';
+import { SimError } from '../sim/errors.js';
+import { jobConfig } from '../sim/job.js';
+import { BUILTIN_PROFILES, loadProfile } from '../sim/profile.js';
+import type { Profile } from '../sim/profile-types.js';
+import { type SweepRow, sweepCsv, sweepSvg } from '../sim/sweep-output.js';
+import { renderTimeline } from '../sim/timeline.js';
+import { CliError } from './errors.js';
+import { progressBar } from './progress.js';
+
+interface SimulateArgs {
+  profile: string;
+  frames?: number;
+  'frames-per-chunk': number;
+  'chunks-per-batch': number;
+  workers?: number;
+  spares?: number;
+  standby?: number;
+  seed: number;
+  width?: number;
+  height?: number;
+  'cq-level'?: number;
+  'failure-probability'?: number;
+  'phase-timeout': number;
+  'max-attempts': number;
+  json: boolean;
+  timeline?: string;
+}
+
+interface SweepArgs {
+  profile: string;
+  frames?: number;
+  n: string;
+  x: string;
+  workers?: string;
+  seeds: number;
+  'cq-level'?: number;
+  output: string;
+  svg?: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+const DEFAULT_PROFILE = 'paper-sintel-4k';
+
+function positiveInt(name: string, v: number | undefined, min = 1): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new CliError(`--${name} must be an integer >= ${min}, got ${v}`);
+}
+
+function intList(name: string, text: string): number[] {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  for (const v of values) positiveInt(name, v);
+  if (values.length === 0 || values.length > 64) throw new CliError(`--${name} takes 1 to 64 comma-separated integers`);
+  return values;
+}
+
+function load(name: string): Profile {
+  try {
+    return loadProfile(name);
+  } catch (e) {
+    if (e instanceof SimError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** The frame count of the profile's own job when none is given. */
+function framesFor(profile: Profile, frames: number | undefined): number {
+  const f = frames ?? profile.video.frames;
+  if (f === undefined) throw new CliError(`--frames is required: profile ${profile.name} names no clip length`);
+  positiveInt('frames', f);
+  if (f > 100_000_000) throw new CliError(`--frames ${f} is beyond what a simulation handles (100,000,000)`);
+  return f;
+}
+
+export function summaryOf(r: SimulationResult, profile: Profile): Record<string, unknown> {
+  const round = (v: number, d = 3): number => Number(v.toFixed(d));
+  return {
+    outcome: r.outcome,
+    failure: r.failure,
+    latencySeconds: r.latencySeconds === null ? null : round(r.latencySeconds),
+    workers: r.workers,
+    workerSeconds: round(r.workerSeconds, 1),
+    costUSD: round(r.costUSD, 4),
+    memoryGB: profile.platform.memoryGB,
+    events: r.events,
+    phases: Object.fromEntries(
+      Object.entries(r.phases).map(([k, p]) => [k, { count: p.count, totalSeconds: round(p.totalSeconds, 1), medianSeconds: round(p.medianSeconds), p90Seconds: round(p.p90Seconds), maxSeconds: round(p.maxSeconds) }]),
+    ),
+  };
+}
+
+const PHASE_ORDER = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'idle', 'backoff'];
+
+export const simulateSweepCommand: CommandModule<object, SweepArgs> = {
+  command: 'sweep',
+  describe: 'Simulate a grid of n (frames per chunk), x (chunks per batch) and worker counts; write CSV and SVG',
+  builder: (y: Argv<object>) =>
+    y
+      .option('profile', { alias: 'p', type: 'string', default: DEFAULT_PROFILE, describe: `Model profile: ${BUILTIN_PROFILES.join(', ')}, or a .json file` })
+      .option('frames', { alias: 'f', type: 'number', describe: 'Frames in the job (default: the profile clip\'s)' })
+      .option('n', { type: 'string', default: '6,12,24', describe: 'Frames per chunk, comma-separated' })
+      .option('x', { type: 'string', default: '1,2,4,8,16,32', describe: 'Chunks per batch, comma-separated' })
+      .option('workers', { alias: 'w', type: 'string', describe: 'Worker counts, comma-separated (default: one per chunk)' })
+      .option('seeds', { type: 'number', default: 3, describe: 'Runs per point (seeds 1..K); the median latency is reported' })
+      .option('cq-level', { type: 'number', describe: 'Chunk encoder quality level (scales encode time by the profile\'s factor)' })
+      .option('output', { alias: 'o', type: 'string', default: 'sweep.csv', describe: 'CSV output' })
+      .option('svg', { type: 'string', describe: 'SVG plot (default: the CSV name with .svg)' })
+      .option('json', { type: 'boolean', default: false, describe: 'Also print the rows as JSON' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bar' })
+      .example('$0 simulate sweep -n 6,12 -x 1,4,16 -o sweep.csv', 'latency and cost against batch length') as Argv<SweepArgs>,
+  handler: async (args: ArgumentsCamelCase<SweepArgs>) => {
+    const profile = load(args.profile);
+    const frames = framesFor(profile, args.frames);
+    const ns = intList('n', args.n);
+    const xs = intList('x', args.x);
+    const workerCounts = args.workers !== undefined ? intList('workers', args.workers) : [undefined];
+    positiveInt('seeds', args.seeds);
+    const points = ns.flatMap((n) => xs.flatMap((x) => workerCounts.map((w) => ({ n, x, w }))));
+    const bar = progressBar('sweep', points.length * args.seeds, args.quiet);
+    const rows: SweepRow[] = [];
+    let done = 0;
+    for (const { n, x, w } of points) {
+      const runs: SimulationResult[] = [];
+      for (let seed = 1; seed <= args.seeds; seed++) {
+        const job = jobConfig({ frames, framesPerChunk: n, chunksPerBatch: x, workers: w, seed });
+        runs.push(simulate({ profile, job, seed, cqLevel: args.cqLevel }));
+        bar.update(++done);
+      }
+      const ok = runs.filter((r) => r.latencySeconds !== null).sort((a, b) => a.latencySeconds! - b.latencySeconds!);
+      const mid = ok[Math.floor(ok.length / 2)];
+      rows.push({
+        framesPerChunk: n,
+        chunksPerBatch: x,
+        workers: jobConfig({ frames, framesPerChunk: n, chunksPerBatch: x, workers: w }).workers,
+        latencySeconds: mid?.latencySeconds ?? NaN,
+        workerSeconds: mid?.workerSeconds ?? NaN,
+        costUSD: mid?.costUSD ?? NaN,
+      });
+    }
+    bar.stop();
+    const svgPath = args.svg ?? args.output.replace(/\.csv$/i, '') + '.svg';
+    await writeFileAtomic(args.output, new TextEncoder().encode(sweepCsv(rows)));
+    await writeFileAtomic(svgPath, new TextEncoder().encode(sweepSvg(rows)));
+    if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+    else process.stdout.write(`${rows.length} points (${points.length * args.seeds} simulations) on ${profile.name}: ${args.output}, ${svgPath}\n`);
+  },
+};
+
+export const simulateCommand: CommandModule<object, SimulateArgs> = {
+  command: 'simulate',
+  describe: 'Simulate an ExCamera job with thousands of virtual workers (the real coordinator, modelled durations)',
+  builder: (y: Argv<object>) =>
+    y
+      .command(simulateSweepCommand)
+      .option('profile', { alias: 'p', type: 'string', default: DEFAULT_PROFILE, describe: `Model profile: ${BUILTIN_PROFILES.join(', ')}, or a .json file (see excamera calibrate)` })
+      .option('frames', { alias: 'f', type: 'number', describe: 'Frames in the job (default: the profile clip\'s)' })
+      .option('frames-per-chunk', { alias: 'n', type: 'number', default: 6, describe: 'n: frames per chunk' })
+      .option('chunks-per-batch', { alias: 'x', type: 'number', default: 16, describe: 'x: chunks per batch; a key frame every n·x frames' })
+      .option('workers', { alias: 'w', type: 'number', describe: 'Workers invoked to run chunks (default: one per chunk)' })
+      .option('spares', { alias: 's', type: 'number', describe: 'Extra workers invoked (default: 50% of --workers, as the paper)' })
+      .option('standby', { type: 'number', describe: 'Spares kept to replace failed workers once all chunks have one (default: ~1% of the chunks)' })
+      .option('seed', { alias: 'k', type: 'number', default: 1, describe: 'Seed of every random draw: the same seed, the same result' })
+      .option('width', { type: 'number', describe: 'Picture width (default: the profile clip\'s)' })
+      .option('height', { type: 'number', describe: 'Picture height (default: the profile clip\'s)' })
+      .option('cq-level', { type: 'number', describe: 'Chunk encoder quality level (scales encode time by the profile\'s factor)' })
+      .option('failure-probability', { type: 'number', describe: 'Probability that a worker fails in any one phase (default: the profile\'s)' })
+      .option('phase-timeout', { type: 'number', default: 120, describe: 'Seconds a worker may spend in one phase before it is replaced' })
+      .option('max-attempts', { type: 'number', default: 3, describe: 'Runs of one chunk before the job fails' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object (latencySeconds, workers, workerSeconds, costUSD, phases, ...)' })
+      .option('timeline', { type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML)' })
+      .example('$0 simulate --frames 21312 -n 6 -x 16', 'the paper\'s Sintel job, ExCamera[6,16]')
+      .example('$0 simulate -f 21312 -n 6 -x 1 --cq-level 30 --timeline t.html', 'ExCamera[6,1], with a timeline') as Argv<SimulateArgs>,
+  handler: async (args: ArgumentsCamelCase<SimulateArgs>) => {
+    const profile = load(args.profile);
+    const frames = framesFor(profile, args.frames);
+    positiveInt('frames-per-chunk', args.framesPerChunk);
+    positiveInt('chunks-per-batch', args.chunksPerBatch);
+    positiveInt('workers', args.workers);
+    positiveInt('spares', args.spares, 0);
+    positiveInt('standby', args.standby, 0);
+    positiveInt('max-attempts', args.maxAttempts);
+    if (!Number.isInteger(args.seed)) throw new CliError(`--seed must be an integer, got ${args.seed}`);
+    if (!(args.phaseTimeout > 0)) throw new CliError(`--phase-timeout must be positive, got ${args.phaseTimeout}`);
+    const job = jobConfig({
+      frames,
+      framesPerChunk: args.framesPerChunk,
+      chunksPerBatch: args.chunksPerBatch,
+      workers: args.workers,
+      spares: args.spares,
+      standby: args.standby,
+      seed: args.seed,
+      phaseTimeoutSeconds: args.phaseTimeout,
+      maxAttemptsPerChunk: args.maxAttempts,
+    });
+    if (job.workers + job.spares > 10_000_000) throw new CliError(`${job.workers + job.spares} workers is beyond what a simulation handles (10,000,000)`);
+    let result: SimulationResult;
+    try {
+      result = simulate({ profile, job, seed: args.seed, width: args.width, height: args.height, cqLevel: args.cqLevel, failureProbability: args.failureProbability });
+    } catch (e) {
+      if (e instanceof SimError) throw new CliError(e.message);
+      throw e;
+    }
+    const summary = summaryOf(result, profile);
+    const chunks = Math.ceil(frames / args.framesPerChunk);
+    const title = `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] on ${profile.name}: ${frames} frames in ${chunks} chunks, seed ${args.seed}`;
+    if (args.timeline !== undefined) {
+      const latency = result.latencySeconds;
+      const html = renderTimeline({
+        title,
+        summary: `${latency === null ? `failed: ${result.failure}` : `latency ${latency.toFixed(1)} s`}; ${result.workers} workers, ${result.workerSeconds.toFixed(0)} worker-seconds, $${result.costUSD.toFixed(2)}`,
+        latencySeconds: latency ?? 0,
+        workers: result.workers,
+        transitions: result.transitions,
+      });
+      await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
+    }
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ profile: profile.name, frames, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunks, seed: args.seed, ...summary })}\n`);
+    } else {
+      const lines = [
+        title,
+        result.latencySeconds === null ? `FAILED: ${result.failure}` : `latency         ${result.latencySeconds.toFixed(1)} s`,
+        `workers         ${result.workers} (${job.workers} + ${job.spares} spares${result.workers > job.workers + job.spares ? ` + ${result.workers - job.workers - job.spares} replacements` : ''})`,
+        `worker-seconds  ${result.workerSeconds.toFixed(0)} at ${profile.platform.memoryGB} GB: $${result.costUSD.toFixed(2)}`,
+        `phase              count   median      p90      max   worker-s`,
+        ...PHASE_ORDER.filter((p) => result.phases[p] !== undefined).map((p) => {
+          const s = result.phases[p]!;
+          return `  ${p.padEnd(14)} ${String(s.count).padStart(8)} ${s.medianSeconds.toFixed(2).padStart(8)} ${s.p90Seconds.toFixed(2).padStart(8)} ${s.maxSeconds.toFixed(2).padStart(8)} ${s.totalSeconds.toFixed(0).padStart(10)}`;
+        }),
+        `${result.events} events`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    if (result.outcome === 'failed') process.exitCode = 1;
+  },
+};

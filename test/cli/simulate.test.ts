@@ -1,0 +1,81 @@
+// `excamera simulate` and `excamera simulate sweep` as a user runs them.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/fixtures.js';
+
+const BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+function excamera(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('excamera simulate', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'excamera-sim-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints latency, workers, worker-seconds, cost and phases as JSON, the same for the same seed', () => {
+    const args = ['simulate', '--frames', '2400', '-n', '6', '-x', '16', '--seed', '5', '--json'];
+    const a = excamera(...args);
+    expect(a.status, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout) as Record<string, unknown>;
+    for (const key of ['latencySeconds', 'workers', 'workerSeconds', 'costUSD', 'phases']) expect(r).toHaveProperty(key);
+    expect(r.workers).toBe(600);
+    expect(r.latencySeconds).toBeGreaterThan(30);
+    expect(Object.keys(r.phases as object)).toEqual(expect.arrayContaining(['start', 'fetch', 'encode', 'given-state', 'rebase', 'upload']));
+    expect(excamera(...args).stdout).toBe(a.stdout);
+    expect(excamera('simulate', '--frames', '2400', '--seed', '6', '--json').stdout).not.toBe(a.stdout);
+  });
+
+  it('prints a readable report, and writes the timeline', () => {
+    const html = join(dir, 't.html');
+    const r = excamera('simulate', '-f', '600', '-n', '6', '-x', '4', '--timeline', html);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ExCamera\[6,4\] on paper-sintel-4k: 600 frames in 100 chunks, seed 1\nlatency +\d+\.\d s\nworkers +150 \(100 \+ 50 spares\)/);
+    expect(r.stdout).toMatch(/\n {2}rebase +\d+ /);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('ExCamera[6,4] on paper-sintel-4k');
+  });
+
+  it('reports failures under faults and exits 1 when the job cannot complete', () => {
+    const r = excamera('simulate', '-f', '600', '-n', '6', '-x', '4', '--failure-probability', '0.5', '--max-attempts', '1', '--spares', '0');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/FAILED: chunk \d+ failed 1 time\(s\)/);
+  });
+
+  it('refuses bad arguments and bad profiles in one line', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"version": 1}');
+    for (const [args, message] of [
+      [['simulate', '-f', '0'], /--frames must be an integer >= 1/],
+      [['simulate', '-f', '60', '-x', '2.5'], /--chunks-per-batch must be an integer >= 1/],
+      [['simulate', '-f', '60', '--profile', 'nope'], /no built-in profile "nope"/],
+      [['simulate', '-f', '60', '--profile', bad], /bad\.json: name: is missing|bad\.json: source: is missing|bad\.json: .*is missing/],
+    ] as const) {
+      const r = excamera(...args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('sweep writes a CSV row per point and an SVG plot', () => {
+    const csv = join(dir, 's.csv');
+    const r = excamera('simulate', 'sweep', '-f', '1200', '-n', '6,12', '-x', '1,4,16', '--seeds', '2', '-o', csv, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\r\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toBe('framesPerChunk,chunksPerBatch,workers,latencySeconds,workerSeconds,costUSD');
+    expect(lines[1]).toMatch(/^6,1,200,\d+\.\d,\d+\.\d,\d+\.\d{4}$/);
+    expect(readFileSync(join(dir, 's.svg'), 'utf8')).toMatch(/^<svg[\s\S]*n=12/);
+    expect(JSON.parse(r.stdout)).toHaveLength(6);
+  });
+});
