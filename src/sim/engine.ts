@@ -25,7 +25,7 @@ import type { Command, Effect, Event, JobConfig, StateKind, Transition } from '.
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
 import type { ComputeModel, Profile, TransferModel } from './profile-types.js';
-import { EventQueue } from './queue.js';
+import { type Entry, EventQueue } from './queue.js';
 import { Random } from './random.js';
 
 export interface SimulationOptions {
@@ -115,7 +115,8 @@ class World {
   /** Chunk -> the worker that has claimed it, or -1; and states held for it. */
   private readonly route: number[];
   private readonly held: StateKind[][];
-  private readonly cancelled = new Set<number>();
+  /** Each worker's running timer (the coordinator keeps at most one per worker), or -1. */
+  private readonly liveTimer: number[] = [];
   private readonly uploads: number[];
   private now = 0;
   private events = 0;
@@ -146,12 +147,48 @@ class World {
 
   run(): SimulationResult {
     this.toCoordinator({ kind: 'start', at: 0 });
-    for (let next = this.queue.pop(); next !== undefined; next = this.queue.pop()) {
+    for (let next = this.next(); next !== undefined; next = this.next()) {
       if (++this.events > this.maxEvents) throw new SimError('internal', `the simulation did not end within ${this.maxEvents} events (at ${next.time.toFixed(1)} s)`);
       this.now = next.time;
       this.handle(next.item);
     }
     return this.report();
+  }
+
+  /**
+   * Events at a fixed delay — phase time limits, the platform's time limit —
+   * are started in time order, so they come due in the order they were
+   * started: one FIFO lane per delay holds them at O(1) an event, instead of
+   * the heap (most timers are cancelled before they fire, and a heap of
+   * thousands of far-off events makes every other event slower).
+   */
+  private readonly lanes = new Map<number, { readonly entries: Entry<WorldEvent>[]; head: number }>();
+
+  private pushDelayed(delay: number, item: WorldEvent): void {
+    let lane = this.lanes.get(delay);
+    if (lane === undefined) this.lanes.set(delay, (lane = { entries: [], head: 0 }));
+    lane.entries.push({ time: this.now + delay, seq: this.queue.takeSequence(), item });
+  }
+
+  /** The next event by (time, sequence) from the heap and the lanes. */
+  private next(): Entry<WorldEvent> | undefined {
+    let best = this.queue.peek();
+    let from: { entries: Entry<WorldEvent>[]; head: number } | null = null;
+    for (const lane of this.lanes.values()) {
+      const e = lane.entries[lane.head];
+      if (e !== undefined && (best === undefined || e.time < best.time || (e.time === best.time && e.seq < best.seq))) {
+        best = e;
+        from = lane;
+      }
+    }
+    if (from === null) return this.queue.pop();
+    from.head++;
+    // Drop the consumed prefix now and then, so a lane does not grow without bound.
+    if (from.head > 4096 && from.head * 2 > from.entries.length) {
+      from.entries.splice(0, from.head);
+      from.head = 0;
+    }
+    return best;
   }
 
   private handle(e: WorldEvent): void {
@@ -173,7 +210,8 @@ class World {
         this.toCoordinator({ kind: 'worker-failed', at: this.now, worker: e.worker, reason: e.reason });
         return;
       case 'timer':
-        if (this.cancelled.delete(e.timer)) return;
+        if (this.liveTimer[e.worker] !== e.timer) return;
+        this.liveTimer[e.worker] = -1;
         this.toCoordinator({ kind: 'timer', at: this.now, timer: e.timer, worker: e.worker });
         return;
     }
@@ -195,10 +233,13 @@ class World {
         if (this.alive[effect.worker] === true) this.die(effect.worker);
         return;
       case 'start-timer':
-        this.queue.push(this.now + effect.seconds, { kind: 'timer', timer: effect.timer, worker: effect.worker });
+        // Phase time limits share one delay (a lane); backoffs vary (the heap).
+        this.liveTimer[effect.worker] = effect.timer;
+        if (effect.seconds === this.options.job.phaseTimeoutSeconds) this.pushDelayed(effect.seconds, { kind: 'timer', timer: effect.timer, worker: effect.worker });
+        else this.queue.push(this.now + effect.seconds, { kind: 'timer', timer: effect.timer, worker: effect.worker });
         return;
       case 'cancel-timer':
-        this.cancelled.add(effect.timer);
+        if (this.liveTimer[effect.worker] === effect.timer) this.liveTimer[effect.worker] = -1;
         return;
       case 'finish':
         this.latency = this.now;
@@ -241,7 +282,7 @@ class World {
     const start = sample(platform.startLatency, r);
     this.queue.push(this.now + start, { kind: 'done', worker: w, life, event: { kind: 'connected', at: 0, worker: w } });
     // The platform stops a worker at its time limit.
-    this.queue.push(this.now + platform.timeLimitSeconds, { kind: 'crash', worker: w, life, reason: `stopped by the platform at its ${platform.timeLimitSeconds} s time limit` });
+    this.pushDelayed(platform.timeLimitSeconds, { kind: 'crash', worker: w, life, reason: `stopped by the platform at its ${platform.timeLimitSeconds} s time limit` });
   }
 
   private die(w: number): void {

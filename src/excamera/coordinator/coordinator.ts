@@ -37,6 +37,8 @@ export interface WorkerRecord {
   readonly connectedAt: number;
   /** When it stopped (released or failed); NaN while it lives. */
   readonly endedAt: number;
+  /** A standby spare, in the coordinator's idle list. */
+  readonly standby: boolean;
 }
 
 export interface ChunkRecord {
@@ -54,8 +56,8 @@ export interface ChunkRecord {
   readonly lastFailure: string;
 }
 
-interface LogEntry {
-  readonly transition: Transition;
+/** The log: each transition linked to the one before (one object per entry, shared by every later state). */
+interface LogEntry extends Transition {
   readonly previous: LogEntry | null;
 }
 
@@ -70,11 +72,15 @@ export interface CoordinatorState {
   readonly workers: PVec<WorkerRecord>;
   readonly chunks: PVec<ChunkRecord>;
   /**
-   * Standby spares: connected workers without a chunk or kept states, in the
-   * order they became idle. (Workers that only keep states for the next
-   * chunk wait outside this list.)
+   * Standby spares — connected workers without a chunk or kept states — in
+   * the order they became idle, from `idleHead` on. Entries of workers that
+   * have since left standby (their record's `standby` is false) are skipped
+   * when taken, so leaving costs nothing. `idleCount` counts the real ones.
+   * (Workers that only keep states for the next chunk wait outside.)
    */
-  readonly idle: readonly number[];
+  readonly idle: PVec<number>;
+  readonly idleHead: number;
+  readonly idleCount: number;
   /** Workers neither released nor failed. */
   readonly live: number;
   readonly uploaded: number;
@@ -143,7 +149,9 @@ export function createCoordinator(config: JobConfig): CoordinatorState {
     requeued: [],
     workers: PVec.empty(),
     chunks: PVec.from(new Array<ChunkRecord>(count).fill(chunk)),
-    idle: [],
+    idle: PVec.empty(),
+    idleHead: 0,
+    idleCount: 0,
     live: 0,
     uploaded: 0,
     nextTimer: 0,
@@ -157,7 +165,7 @@ export function createCoordinator(config: JobConfig): CoordinatorState {
 /** The transitions of every worker, in the order they happened. */
 export function transitions(s: CoordinatorState): Transition[] {
   const out: Transition[] = [];
-  for (let e = s.log; e !== null; e = e.previous) out.push(e.transition);
+  for (let e = s.log; e !== null; e = e.previous) out.push({ at: e.at, worker: e.worker, status: e.status });
   return out.reverse();
 }
 
@@ -230,7 +238,7 @@ class Step {
   /** Moves worker `w` to `status`, logging it and swapping its timer. */
   private become(w: number, status: WorkerStatus, timerSeconds = 0): void {
     const rec = this.s.workers.get(w);
-    if (rec.timer >= 0) this.effects.push({ kind: 'cancel-timer', timer: rec.timer });
+    if (rec.timer >= 0) this.effects.push({ kind: 'cancel-timer', timer: rec.timer, worker: w });
     let timer = -1;
     if (timerSeconds > 0) {
       timer = this.s.nextTimer++;
@@ -238,12 +246,12 @@ class Step {
     }
     const ended = status.kind === 'released' || status.kind === 'failed';
     this.setWorker(w, { status, timer, endedAt: ended ? this.at : rec.endedAt });
-    this.s.log = { transition: { at: this.at, worker: w, status }, previous: this.s.log };
+    this.s.log = { at: this.at, worker: w, status, previous: this.s.log };
   }
 
   private invoke(w: number, attempt: number): void {
     if (w === this.s.workers.size) {
-      this.s.workers = this.s.workers.push({ status: { kind: 'invoking', attempt }, timer: -1, outbox: [], invokedAt: this.at, connectedAt: NaN, endedAt: NaN });
+      this.s.workers = this.s.workers.push({ status: { kind: 'invoking', attempt }, timer: -1, outbox: [], invokedAt: this.at, connectedAt: NaN, endedAt: NaN, standby: false });
       this.s.live++;
     }
     this.become(w, { kind: 'invoking', attempt }, this.s.config.phaseTimeoutSeconds);
@@ -291,12 +299,22 @@ class Step {
       return;
     }
     const rec = this.s.workers.get(w);
-    if (rec.outbox.length === 0 && this.s.idle.length >= this.s.config.standby) {
+    if (rec.outbox.length === 0 && this.s.idleCount >= this.s.config.standby) {
       this.quit(w);
       return;
     }
     if (rec.status.kind !== 'idle') this.become(w, { kind: 'idle' });
-    if (rec.outbox.length === 0) this.s.idle = [...this.s.idle, w];
+    if (rec.outbox.length === 0 && !rec.standby) {
+      this.s.idle = this.s.idle.push(w);
+      this.s.idleCount++;
+      this.setWorker(w, { standby: true });
+    }
+  }
+
+  private leaveStandby(w: number): void {
+    if (!this.s.workers.get(w).standby) return;
+    this.setWorker(w, { standby: false });
+    this.s.idleCount--;
   }
 
   private quit(w: number): void {
@@ -307,7 +325,7 @@ class Step {
   private end(w: number, status: WorkerStatus): void {
     this.become(w, status);
     this.s.live--;
-    if (this.s.idle.includes(w)) this.s.idle = this.s.idle.filter((i) => i !== w);
+    this.leaveStandby(w);
   }
 
   private random(): number {
@@ -350,11 +368,13 @@ class Step {
     this.setChunk(c, { lastFailure: reason });
     const r = rank(this.s.config, c);
     this.s.requeued = [...this.s.requeued.filter((i) => rank(this.s.config, i) < r), c, ...this.s.requeued.filter((i) => rank(this.s.config, i) > r)];
-    // An idle worker takes it at once.
-    if (this.s.idle.length > 0) {
-      const [w, ...rest] = this.s.idle;
-      this.s.idle = rest;
-      this.becomeIdle(w!);
+    // A standby spare takes it at once.
+    while (this.s.idleCount > 0 && this.s.idleHead < this.s.idle.size) {
+      const w = this.s.idle.get(this.s.idleHead++);
+      if (!this.s.workers.get(w).standby) continue;
+      this.leaveStandby(w);
+      this.becomeIdle(w);
+      break;
     }
   }
 
@@ -533,7 +553,7 @@ class Step {
   /** After a loss: invoke replacements if the work left has nobody to do it. */
   private checkProgress(): void {
     if (this.s.outcome !== 'running') return;
-    let coming = this.s.idle.length;
+    let coming = this.s.idleCount;
     for (let w = 0; w < this.s.workers.size && coming < this.pending(); w++) {
       const k = this.s.workers.get(w).status.kind;
       if (k === 'invoking' || k === 'backoff') coming++;
@@ -566,7 +586,9 @@ class Step {
   /** Releases every connected worker; workers still starting are released when they connect. */
   private stopAll(): void {
     this.s.requeued = [];
-    this.s.idle = [];
+    this.s.idle = PVec.empty();
+    this.s.idleHead = 0;
+    this.s.idleCount = 0;
     for (let w = 0; w < this.s.workers.size; w++) {
       const rec = this.s.workers.get(w);
       const k = rec.status.kind;

@@ -111,7 +111,7 @@ export type Effect =
   | { readonly kind: 'terminate'; readonly worker: number }
   /** Report `timer` for `worker` after `seconds` (a phase's time limit, or an invocation's backoff). */
   | { readonly kind: 'start-timer'; readonly timer: number; readonly worker: number; readonly seconds: number }
-  | { readonly kind: 'cancel-timer'; readonly timer: number }
+  | { readonly kind: 'cancel-timer'; readonly timer: number; readonly worker: number }
   /** Every chunk is uploaded: concatenate chunks 0..count-1 into the output. */
   | { readonly kind: 'finish'; readonly chunks: number }
   | { readonly kind: 'fail'; readonly reason: string };
