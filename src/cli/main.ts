@@ -10,6 +10,7 @@ import { encodeCommand } from './encode.js';
 import { infoCommand } from './info.js';
 import { xcCommand } from './xc.js';
 import { simulateCommand } from './simulate.js';
+import { calibrateCommand } from './calibrate.js';
 import { stateCommand } from './state.js';
 import { encodeGivenStateCommand, rebaseCommand } from './chunk-tools.js';
 import { ExcameraError } from '../excamera/errors.js';
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
       .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
       .command(xcCommand)
       .command(simulateCommand)
+      .command(calibrateCommand)
       .command(encodeGivenStateCommand)
       .command(rebaseCommand)
       .command(stateCommand)

@@ -79,3 +79,42 @@ describe('excamera simulate', () => {
     expect(JSON.parse(r.stdout)).toHaveLength(6);
   });
 });
+
+describe('excamera calibrate', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'excamera-cal-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures the phases on a clip and writes a profile that simulate takes', () => {
+    const out = join(dir, 'p.json');
+    const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+    const r = excamera('calibrate', clip, '-o', out, '-n', '4', '-k', '3', '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    const profile = JSON.parse(readFileSync(out, 'utf8')) as Record<string, any>;
+    expect(profile.source).toMatch(/^measured by excamera calibrate on carphone_qcif_176x144_120f\.y4m \(176x144, 3 chunks of 4 frames, builtin chunk encoder at cq 24\)/);
+    expect(profile.video).toMatchObject({ width: 176, height: 144, frames: 120 });
+    for (const phase of ['encode', 'decode', 'givenState', 'rebase']) {
+      const d = profile.compute[phase].perFrameMegapixel;
+      const values: number[] = d.kind === 'empirical' ? d.values : [d.median, d.p90];
+      expect(values.every((v) => Number.isFinite(v) && v > 0), phase).toBe(true);
+    }
+    // Encoding costs more than rebasing, which is the point of ExCamera.
+    const med = (d: any): number => (d.kind === 'empirical' ? [...d.values].sort((a: number, b: number) => a - b)[Math.floor(d.values.length / 2)] : d.median);
+    expect(med(profile.compute.encode.perFrameMegapixel)).toBeGreaterThan(med(profile.compute.rebase.perFrameMegapixel));
+    expect(profile.sizes.stateBytesPerPixel).toBeGreaterThan(0.01);
+    expect(profile.sizes.stateBytesPerPixel).toBeLessThan(2);
+    expect(profile.rendezvous.bytesPerSecond).toBeGreaterThan(1e6);
+    const sim = excamera('simulate', '--profile', out, '-n', '6', '-x', '16', '--json');
+    expect(sim.status, sim.stderr).toBe(0);
+    expect(JSON.parse(sim.stdout).latencySeconds).toBeGreaterThan(0);
+  });
+
+  it('refuses a clip too short for the chunks asked for', () => {
+    const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+    const r = excamera('calibrate', clip, '-n', '60', '-k', '3');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/has 120 frames; 3 chunks of 60 need 180/);
+  });
+});
