@@ -130,7 +130,7 @@ export const simulateSweepCommand: CommandModule<object, SweepArgs> = {
       const runs: SimulationResult[] = [];
       for (let seed = 1; seed <= args.seeds; seed++) {
         const job = jobConfig({ frames, framesPerChunk: n, chunksPerBatch: x, workers: w, seed });
-        runs.push(simulate({ profile, job, seed, cqLevel: args.cqLevel }));
+        runs.push(simulate({ profile, job, seed, cqLevel: args.cqLevel, keepTransitions: false }));
         bar.update(++done);
       }
       const ok = runs.filter((r) => r.latencySeconds !== null).sort((a, b) => a.latencySeconds! - b.latencySeconds!);
@@ -202,7 +202,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     if (job.workers + job.spares > 10_000_000) throw new CliError(`${job.workers + job.spares} workers is beyond what a simulation handles (10,000,000)`);
     let result: SimulationResult;
     try {
-      result = simulate({ profile, job, seed: args.seed, width: args.width, height: args.height, cqLevel: args.cqLevel, failureProbability: args.failureProbability });
+      result = simulate({ profile, job, seed: args.seed, width: args.width, height: args.height, cqLevel: args.cqLevel, failureProbability: args.failureProbability, keepTransitions: args.timeline !== undefined });
     } catch (e) {
       if (e instanceof SimError) throw new CliError(e.message);
       throw e;

@@ -103,6 +103,17 @@ describe('simulator', () => {
     expect(c.latencySeconds).not.toBe(a.latencySeconds);
   });
 
+  it('gives the same figures without keeping the transitions', () => {
+    const job = jobConfig({ frames: 1200, framesPerChunk: 6, chunksPerBatch: 8, seed: 2 });
+    const kept = simulate({ profile: noisy(0.01, 0.3), job, seed: 2 });
+    const lean = simulate({ profile: noisy(0.01, 0.3), job, seed: 2, keepTransitions: false });
+    expect(lean.transitions).toEqual([]);
+    expect(kept.transitions.length).toBeGreaterThan(1000);
+    expect(lean.latencySeconds).toBe(kept.latencySeconds);
+    expect(lean.workerSeconds).toBe(kept.workerSeconds);
+    expect(lean.phases).toEqual(kept.phases);
+  });
+
   it('reproduces the paper\'s Sintel 4K ExCamera[6,16] latency within 15% from per-phase models ([6,1]: see below)', () => {
     // The paper reports the slowest of 4 parts (~888 chunks each, 50% spares),
     // each part's latency the median of 5 runs.

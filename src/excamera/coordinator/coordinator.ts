@@ -162,11 +162,22 @@ export function createCoordinator(config: JobConfig): CoordinatorState {
   };
 }
 
-/** The transitions of every worker, in the order they happened. */
-export function transitions(s: CoordinatorState): Transition[] {
+/**
+ * The transitions of every worker, in the order they happened, after
+ * `since` (a log position an earlier state returned from `logPosition`).
+ * With `keepLog: false`, only the last step's are there.
+ */
+export function transitions(s: CoordinatorState, since: LogPosition = null): Transition[] {
   const out: Transition[] = [];
-  for (let e = s.log; e !== null; e = e.previous) out.push({ at: e.at, worker: e.worker, status: e.status });
+  for (let e = s.log; e !== null && e !== since; e = e.previous) out.push({ at: e.at, worker: e.worker, status: e.status });
   return out.reverse();
+}
+
+/** A place in the log, to ask later for the transitions that came after it. */
+export type LogPosition = object | null;
+
+export function logPosition(s: CoordinatorState): LogPosition {
+  return s.log;
 }
 
 /**
@@ -193,6 +204,7 @@ class Step {
     private readonly at: number,
   ) {
     this.s = { ...state };
+    if (state.config.keepLog === false) this.s.log = null;
   }
 
   finish(): CoordinatorState {

@@ -56,6 +56,12 @@ export interface JobConfig {
   readonly invokeBackoffCapSeconds: number;
   /** Seeds the coordinator's own generator (used for backoff jitter only). */
   readonly seed: number;
+  /**
+   * Keep every transition in the state (the default). When false, the state's
+   * log holds only the last step's transitions: a shell that folds them into
+   * its own statistics as they come need not keep millions of them.
+   */
+  readonly keepLog?: boolean;
 }
 
 /** A worker's phases with a chunk, in the order it goes through them. */
