@@ -208,6 +208,8 @@ class Step {
   }
 
   finish(): CoordinatorState {
+    for (const [w, rec] of this.changedWorkers) this.s.workers = this.s.workers.set(w, rec);
+    for (const [c, rec] of this.changedChunks) this.s.chunks = this.s.chunks.set(c, rec);
     return this.s;
   }
 
@@ -236,20 +238,34 @@ class Step {
   // ---- workers ------------------------------------------------------------
 
   private worker(w: number): WorkerRecord | undefined {
-    return w >= 0 && w < this.s.workers.size ? this.s.workers.get(w) : undefined;
+    return w >= 0 && w < this.s.workers.size ? this.getWorker(w) : undefined;
+  }
+
+  // Records changed in this step are kept here and written into the vectors
+  // once, in finish(): a record changes several times in a step, and each
+  // write to a persistent vector copies a path of nodes.
+  private readonly changedWorkers = new Map<number, WorkerRecord>();
+  private readonly changedChunks = new Map<number, ChunkRecord>();
+
+  private getWorker(w: number): WorkerRecord {
+    return this.changedWorkers.get(w) ?? this.s.workers.get(w);
+  }
+
+  private getChunk(c: number): ChunkRecord {
+    return this.changedChunks.get(c) ?? this.s.chunks.get(c);
   }
 
   private setWorker(w: number, change: Partial<WorkerRecord>): void {
-    this.s.workers = this.s.workers.set(w, { ...this.s.workers.get(w), ...change });
+    this.changedWorkers.set(w, { ...this.getWorker(w), ...change });
   }
 
   private setChunk(c: number, change: Partial<ChunkRecord>): void {
-    this.s.chunks = this.s.chunks.set(c, { ...this.s.chunks.get(c), ...change });
+    this.changedChunks.set(c, { ...this.getChunk(c), ...change });
   }
 
   /** Moves worker `w` to `status`, logging it and swapping its timer. */
   private become(w: number, status: WorkerStatus, timerSeconds = 0): void {
-    const rec = this.s.workers.get(w);
+    const rec = this.getWorker(w);
     if (rec.timer >= 0) this.effects.push({ kind: 'cancel-timer', timer: rec.timer, worker: w });
     let timer = -1;
     if (timerSeconds > 0) {
@@ -310,7 +326,7 @@ class Step {
       this.assign(w, chunk);
       return;
     }
-    const rec = this.s.workers.get(w);
+    const rec = this.getWorker(w);
     if (rec.outbox.length === 0 && this.s.idleCount >= this.s.config.standby) {
       this.quit(w);
       return;
@@ -324,7 +340,7 @@ class Step {
   }
 
   private leaveStandby(w: number): void {
-    if (!this.s.workers.get(w).standby) return;
+    if (!this.getWorker(w).standby) return;
     this.setWorker(w, { standby: false });
     this.s.idleCount--;
   }
@@ -370,7 +386,7 @@ class Step {
   }
 
   private requeue(c: number, reason: string): void {
-    const rec = this.s.chunks.get(c);
+    const rec = this.getChunk(c);
     // Running, queued already, or never handed out (then it runs in due course).
     if (rec.worker >= 0 || rec.attempts === 0 || this.s.requeued.includes(c)) return;
     if (rec.attempts >= this.s.config.maxAttemptsPerChunk) {
@@ -383,7 +399,7 @@ class Step {
     // A standby spare takes it at once.
     while (this.s.idleCount > 0 && this.s.idleHead < this.s.idle.size) {
       const w = this.s.idle.get(this.s.idleHead++);
-      if (!this.s.workers.get(w).standby) continue;
+      if (!this.getWorker(w).standby) continue;
       this.leaveStandby(w);
       this.becomeIdle(w);
       break;
@@ -392,7 +408,7 @@ class Step {
 
   private assign(w: number, c: number): void {
     const config = this.s.config;
-    const rec = this.s.chunks.get(c);
+    const rec = this.getChunk(c);
     this.setChunk(c, { worker: w, attempts: rec.attempts + 1, sent: 0, received: 0 });
     const firstFrame = c * config.framesPerChunk;
     const frames = Math.min(config.framesPerChunk, config.frames - firstFrame);
@@ -408,7 +424,7 @@ class Step {
   private provideStates(c: number): void {
     const want = needs(this.s.config, c);
     if (want === 0) return;
-    const before = this.s.chunks.get(c - 1);
+    const before = this.getChunk(c - 1);
     const source = before.worker >= 0 ? before.worker : before.holder;
     if (source >= 0) {
       const states = (['independent', 'final'] as const).filter((k) => (want & before.sent & bit(k)) !== 0);
@@ -427,9 +443,9 @@ class Step {
   private phaseDone(w: number, c: number, phase: ChunkPhase): void {
     const rec = this.worker(w);
     if (rec === undefined || rec.status.kind !== 'working' || rec.status.chunk !== c || rec.status.phase !== phase) return;
-    if (phase === 'send-state') this.setChunk(c, { sent: this.s.chunks.get(c).sent | (position(this.s.config, c) === 0 ? INDEPENDENT | FINAL : INDEPENDENT) });
-    if (phase === 'send-final') this.setChunk(c, { sent: this.s.chunks.get(c).sent | FINAL });
-    if (phase === 'upload' && !this.s.chunks.get(c).uploaded) {
+    if (phase === 'send-state') this.setChunk(c, { sent: this.getChunk(c).sent | (position(this.s.config, c) === 0 ? INDEPENDENT | FINAL : INDEPENDENT) });
+    if (phase === 'send-final') this.setChunk(c, { sent: this.getChunk(c).sent | FINAL });
+    if (phase === 'upload' && !this.getChunk(c).uploaded) {
       this.setChunk(c, { uploaded: true });
       this.s.uploaded++;
       this.chunkUploaded(c);
@@ -467,13 +483,13 @@ class Step {
         break;
     }
     // A chunk run again only for its states is already in storage.
-    if (phase === 'upload' && this.s.chunks.get(c).uploaded) phase = 'finished';
+    if (phase === 'upload' && this.getChunk(c).uploaded) phase = 'finished';
     if (phase === 'finished') {
       this.chunkFinished(w, c);
       return;
     }
     const waitFor: StateKind | null = phase === 'given-state' ? 'independent' : phase === 'rebase' ? 'final' : null;
-    if (waitFor !== null && (this.s.chunks.get(c).received & bit(waitFor)) === 0) {
+    if (waitFor !== null && (this.getChunk(c).received & bit(waitFor)) === 0) {
       this.become(w, { kind: 'waiting', chunk: c, phase, waitFor });
       return;
     }
@@ -492,18 +508,18 @@ class Step {
 
   private stateReceived(w: number, c: number, kind: StateKind): void {
     if (!(c >= 0 && c < this.s.chunkCount)) return;
-    const chunk = this.s.chunks.get(c);
+    const chunk = this.getChunk(c);
     if (chunk.worker !== w) return;
     this.setChunk(c, { received: chunk.received | bit(kind) });
-    const rec = this.s.workers.get(w);
+    const rec = this.getWorker(w);
     if (rec.status.kind === 'waiting' && rec.status.chunk === c && rec.status.waitFor === kind) this.start(w, c, rec.status.phase);
   }
 
   /** Chunk c's run is over: its worker keeps its states if the next chunk may need them. */
   private chunkFinished(w: number, c: number): void {
-    const keep = hasNext(this.s, c) && !this.s.chunks.get(c + 1).uploaded;
-    this.setChunk(c, { worker: -1, holder: keep ? w : -1, sent: keep ? this.s.chunks.get(c).sent : 0 });
-    if (keep) this.setWorker(w, { outbox: [...this.s.workers.get(w).outbox, c] });
+    const keep = hasNext(this.s, c) && !this.getChunk(c + 1).uploaded;
+    this.setChunk(c, { worker: -1, holder: keep ? w : -1, sent: keep ? this.getChunk(c).sent : 0 });
+    if (keep) this.setWorker(w, { outbox: [...this.getWorker(w).outbox, c] });
     this.becomeIdle(w);
   }
 
@@ -514,12 +530,12 @@ class Step {
       return;
     }
     if (position(this.s.config, c) === 0) return;
-    const before = this.s.chunks.get(c - 1);
+    const before = this.getChunk(c - 1);
     if (before.holder < 0) return;
     const h = before.holder;
     this.setChunk(c - 1, { holder: -1, sent: 0 });
     this.effects.push({ kind: 'command', worker: h, command: { kind: 'drop', chunk: c - 1 } });
-    const rec = this.s.workers.get(h);
+    const rec = this.getWorker(h);
     const outbox = rec.outbox.filter((i) => i !== c - 1);
     this.setWorker(h, { outbox });
     // A worker that only stayed for those states is free again.
@@ -552,7 +568,7 @@ class Step {
     // The states it kept are gone; a chunk still waiting for them gets them from a re-run.
     for (const kept of rec.outbox) {
       this.setChunk(kept, { holder: -1, sent: 0 });
-      const next = this.s.chunks.get(kept + 1);
+      const next = this.getChunk(kept + 1);
       if (!next.uploaded && next.worker >= 0 && (needs(this.s.config, kept + 1) & ~next.received) !== 0) this.requeue(kept, `worker ${w} keeping its states failed: ${reason}`);
     }
     if (status.kind === 'working' || status.kind === 'waiting') {
@@ -567,7 +583,7 @@ class Step {
     if (this.s.outcome !== 'running') return;
     let coming = this.s.idleCount;
     for (let w = 0; w < this.s.workers.size && coming < this.pending(); w++) {
-      const k = this.s.workers.get(w).status.kind;
+      const k = this.getWorker(w).status.kind;
       if (k === 'invoking' || k === 'backoff') coming++;
     }
     const cap = this.s.config.workers + this.s.config.spares;
@@ -602,7 +618,7 @@ class Step {
     this.s.idleHead = 0;
     this.s.idleCount = 0;
     for (let w = 0; w < this.s.workers.size; w++) {
-      const rec = this.s.workers.get(w);
+      const rec = this.getWorker(w);
       const k = rec.status.kind;
       if (k === 'idle' || k === 'working' || k === 'waiting') this.quit(w);
       else if (k === 'backoff') this.end(w, { kind: 'released' });
