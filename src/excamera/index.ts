@@ -17,3 +17,8 @@ export {
   deserializeState, readStateFileHeader, serializeState, STATE_FILE_VERSION, type StateFileHeader, type StateFileOptions, stateTag,
 } from './state-file.js';
 export { type ChunkQuality, encodeWithVpxenc, vpxencAvailable, vpxencArguments } from './vpxenc.js';
+export {
+  DEFAULT_MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, type Message, MESSAGE_TYPES, MessageReader, type MessageType, PROTOCOL_VERSION, ProtocolError, type ProtocolErrorCode,
+} from './protocol.js';
+export { createCoordinator, type CoordinatorState, step, transitions } from './coordinator/coordinator.js';
+export type { ChunkPhase, Command, Effect, Event, JobConfig, StateKind, Transition, WorkerStatus } from './coordinator/types.js';
