@@ -39,10 +39,14 @@ export type Message =
   | { readonly type: 'state'; readonly from: number; readonly to: number; readonly state: StateKind; readonly bytes: Uint8Array }
   /** Keep-alive, answered by a pong with the same nonce. */
   | { readonly type: 'ping'; readonly nonce: number }
-  | { readonly type: 'pong'; readonly nonce: number };
+  | { readonly type: 'pong'; readonly nonce: number }
+  /** A worker tells the rendezvous it now runs `chunk`: states for that chunk go to it. */
+  | { readonly type: 'claim'; readonly chunk: number }
+  /** The rendezvous refuses something a worker sent, and says why (the connection stays open). */
+  | { readonly type: 'refused'; readonly reason: string };
 
 export type MessageType = Message['type'];
-export const MESSAGE_TYPES: readonly MessageType[] = ['hello', 'command', 'phase-done', 'state-received', 'failed', 'state', 'ping', 'pong'];
+export const MESSAGE_TYPES: readonly MessageType[] = ['hello', 'command', 'phase-done', 'state-received', 'failed', 'state', 'ping', 'pong', 'claim', 'refused'];
 const COMMAND_KINDS: readonly Command['kind'][] = ['fetch', 'encode', 'send-state', 'given-state', 'rebase', 'send-final', 'resend', 'upload', 'drop', 'quit'];
 const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
 /** Bounds of small fields: a job id and a token are 16 and 32 bytes; a reason is a line of text. */
@@ -159,11 +163,15 @@ export function encodeMessage(m: Message): Uint8Array {
       w.u32(m.chunk);
       w.u8(STATE_KINDS.indexOf(m.state));
       break;
-    case 'failed': {
+    case 'failed':
+    case 'refused': {
       const text = new TextEncoder().encode(m.reason.slice(0, MAX_REASON_BYTES / 4));
       w.bytes(text);
       break;
     }
+    case 'claim':
+      w.u32(m.chunk);
+      break;
     case 'state':
       w.u32(m.from);
       w.u32(m.to);
@@ -292,7 +300,11 @@ function decodeBody(body: Uint8Array, offset: number, maxMessageBytes: number): 
     case 'state-received':
       m = { type, chunk: f.u32('chunk'), state: f.pick(STATE_KINDS, 'state kind') };
       break;
-    case 'failed': {
+    case 'claim':
+      m = { type, chunk: f.u32('chunk') };
+      break;
+    case 'failed':
+    case 'refused': {
       const text = f.bytes('reason', MAX_REASON_BYTES);
       let reason = '';
       try {

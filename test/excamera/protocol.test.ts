@@ -24,6 +24,8 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('failed' as const), reason: fc.string({ maxLength: 200 }) }),
   fc.record({ type: fc.constant('state' as const), from: u32, to: u32, state: stateKind, bytes: fc.uint8Array({ maxLength: 5000 }) }),
   fc.record({ type: fc.constantFrom('ping' as const, 'pong' as const), nonce: u32 }),
+  fc.record({ type: fc.constant('claim' as const), chunk: u32 }),
+  fc.record({ type: fc.constant('refused' as const), reason: fc.string({ maxLength: 200 }) }),
 );
 
 describe('protocol', () => {
@@ -66,7 +68,7 @@ describe('protocol', () => {
     const ping = encodeMessage({ type: 'ping', nonce: 1 });
     const cases: [Uint8Array, string, RegExp][] = [
       [Uint8Array.from([0, 0, 0, 2, 9, 6]), 'version', /protocol version 9 \(this build speaks 1\)/],
-      [Uint8Array.from([0, 0, 0, 2, 1, 200]), 'unknown-type', /message type 200 is not one of the 8 known/],
+      [Uint8Array.from([0, 0, 0, 2, 1, 200]), 'unknown-type', /message type 200 is not one of the 10 known/],
       [Uint8Array.from([0, 0, 0, 1, 1]), 'malformed', /no version and type/],
       [Uint8Array.from([...ping.subarray(0, 3), 7, ...ping.subarray(4), 0]), 'malformed', /ping message: 1 bytes left over/],
       [Uint8Array.from([0, 0, 0, 3, 1, 1, 10]), 'malformed', /command message: command kind 10 is not one of the 10 known/],
