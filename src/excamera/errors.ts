@@ -16,6 +16,8 @@ export type ExcameraErrorCode =
   | 'bad-chunk'
   /** The external chunk encoder (vpxenc) is missing or failed. */
   | 'chunk-encoder'
+  /** A distributed job could not complete (the report says which chunk failed and why). */
+  | 'job-failed'
   /** A function or command was called with arguments that violate its contract. */
   | 'invalid-argument';
 

@@ -1,0 +1,208 @@
+// The coordinator's shell: the thin, impure part around the pure `step`.
+// It starts the rendezvous, puts the raw chunks in storage, listens (TLS)
+// for workers, turns what happens — connections, messages, closed sockets,
+// timers, failed launches — into events for `step`, and carries out the
+// effects `step` returns. When the job finishes it reads the output chunks
+// back from storage, in order.
+
+import { createServer, type TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { createCoordinator, type CoordinatorState, step, transitions } from '../coordinator/coordinator.js';
+import type { Effect, Event, JobConfig, Transition } from '../coordinator/types.js';
+import { ExcameraError } from '../errors.js';
+import { parseChunkFile } from '../files.js';
+import { encodeMessage, type Message, MessageReader, ProtocolError } from '../protocol.js';
+import { Rendezvous } from './rendezvous.js';
+import { createJobCredentials, verifyWorkerToken, workerToken } from './security.js';
+import type { Invocation, StorageSpec } from './worker-process.js';
+import { type JobSpec, outputChunkKey, rawChunkKey, type Storage } from './worker.js';
+
+/** How workers are started: local processes, Lambda invocations, ... */
+export interface Launcher {
+  /** Starts worker `worker`; rejects (with `throttled` set when retrying may help) if it cannot. */
+  invoke(worker: number, payload: Invocation): Promise<void>;
+  /** Stops a worker given up on. */
+  terminate(worker: number): void;
+  /** Told of a worker that ended on its own (a process exit); the shell turns it into an event. */
+  onExit?: (worker: number, reason: string) => void;
+  close(): Promise<void>;
+}
+
+export interface DistributedJob {
+  /** Raw I420 frames of the whole input. */
+  readonly frames: readonly Uint8Array[];
+  readonly spec: JobSpec;
+  readonly config: JobConfig;
+  readonly storage: Storage;
+  readonly storageSpec: StorageSpec;
+  readonly launcher: Launcher;
+  /** The address workers reach the coordinator and the rendezvous at. */
+  readonly host?: string;
+  readonly log?: (line: string) => void;
+  /** Told of every transition, as it happens (progress bars). */
+  readonly onTransition?: (t: Transition) => void;
+  /** Told where the job listens, once it does. */
+  readonly onListening?: (where: { readonly coordinatorPort: number; readonly rendezvousPort: number; readonly fingerprint: string }) => void;
+}
+
+export interface DistributedResult {
+  /** The output stream's frames, in decoding order. */
+  readonly frames: Uint8Array[];
+  readonly latencySeconds: number;
+  readonly transitions: Transition[];
+  readonly coordinator: CoordinatorState;
+}
+
+export async function runDistributed(job: DistributedJob): Promise<DistributedResult> {
+  const log = job.log ?? (() => undefined);
+  const host = job.host ?? '127.0.0.1';
+  const credentials = createJobCredentials();
+  const { spec, config } = job;
+  const n = config.framesPerChunk;
+  const chunks = Math.ceil(job.frames.length / n);
+  if (config.frames !== job.frames.length) throw new ExcameraError('invalid-argument', `the job has ${config.frames} frames but ${job.frames.length} were given`);
+
+  for (let c = 0; c < chunks; c++) {
+    const frames = job.frames.slice(c * n, (c + 1) * n);
+    const bytes = new Uint8Array(frames.reduce((a, f) => a + f.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      bytes.set(f, at);
+      at += f.length;
+    }
+    await job.storage.put(rawChunkKey(c), bytes);
+  }
+
+  const rendezvous = await Rendezvous.start({ credentials, host, log });
+  const sockets = new Map<number, TLSSocket>();
+  const timers = new Map<number, NodeJS.Timeout>();
+  const started = performance.now();
+  const now = (): number => (performance.now() - started) / 1000;
+  let state = createCoordinator({ ...config, keepLog: true });
+  let settle: { resolve: (r: DistributedResult) => void; reject: (e: Error) => void } | null = null;
+  const result = new Promise<DistributedResult>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  let logged: object | null = null;
+
+  const dispatch = (event: Event): void => {
+    const [next, effects] = step(state, event);
+    state = next;
+    if (job.onTransition) {
+      for (const t of transitions(state, logged)) job.onTransition(t);
+      logged = state.log;
+    }
+    for (const e of effects) apply(e);
+  };
+
+  const server = createServer({ key: credentials.privateKey, cert: credentials.certificate, minVersion: 'TLSv1.3' }, (socket: TLSSocket) => {
+    const reader = new MessageReader();
+    let worker = -1;
+    socket.on('data', (d: Buffer) => {
+      let messages: Message[];
+      try {
+        messages = reader.push(d);
+      } catch (e) {
+        log(`dropped ${worker >= 0 ? `worker ${worker}` : 'a client'}: ${e instanceof ProtocolError ? e.message : String(e)}`);
+        socket.destroy();
+        return;
+      }
+      for (const m of messages) {
+        if (worker < 0) {
+          if (m.type !== 'hello' || !Buffer.from(m.job).equals(Buffer.from(credentials.jobId)) || !verifyWorkerToken(credentials.secret, credentials.jobId, m.worker, m.token)) {
+            log(`dropped an unauthenticated client (${socket.remoteAddress ?? '?'}): ${m.type === 'hello' ? 'wrong job or token' : `a ${m.type} before any hello`}`);
+            socket.destroy();
+            return;
+          }
+          worker = m.worker;
+          sockets.set(worker, socket);
+          dispatch({ kind: 'connected', at: now(), worker });
+          continue;
+        }
+        if (m.type === 'phase-done') dispatch({ kind: 'phase-done', at: now(), worker, chunk: m.chunk, phase: m.phase });
+        else if (m.type === 'state-received') dispatch({ kind: 'state-received', at: now(), worker, chunk: m.chunk, state: m.state });
+        else if (m.type === 'failed') dispatch({ kind: 'worker-failed', at: now(), worker, reason: m.reason });
+        else if (m.type === 'ping') socket.write(encodeMessage({ type: 'pong', nonce: m.nonce }));
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (worker >= 0 && sockets.get(worker) === socket) {
+        sockets.delete(worker);
+        dispatch({ kind: 'worker-failed', at: now(), worker, reason: 'its connection closed' });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  job.launcher.onExit = (worker, reason) => dispatch({ kind: 'worker-failed', at: now(), worker, reason });
+  job.onListening?.({ coordinatorPort: port, rendezvousPort: rendezvous.port, fingerprint: credentials.fingerprint });
+
+  const payload = (worker: number): Invocation => ({
+    version: 1,
+    worker,
+    jobId: Buffer.from(credentials.jobId).toString('hex'),
+    token: Buffer.from(workerToken(credentials.secret, credentials.jobId, worker)).toString('hex'),
+    fingerprint: credentials.fingerprint,
+    coordinator: { host, port },
+    rendezvous: { host, port: rendezvous.port },
+    storage: job.storageSpec,
+    spec,
+  });
+
+  const finish = async (): Promise<void> => {
+    const frames: Uint8Array[] = [];
+    for (let c = 0; c < chunks; c++) frames.push(...parseChunkFile(await job.storage.get(outputChunkKey(c)), outputChunkKey(c)).chunk.frames);
+    settle?.resolve({ frames, latencySeconds: now(), transitions: transitions(state), coordinator: state });
+  };
+
+  function apply(e: Effect): void {
+    switch (e.kind) {
+      case 'invoke':
+        job.launcher.invoke(e.worker, payload(e.worker)).catch((err: Error & { throttled?: boolean }) => {
+          dispatch({ kind: 'invoke-failed', at: now(), worker: e.worker, throttled: err.throttled === true, reason: err.message });
+        });
+        return;
+      case 'command': {
+        const socket = sockets.get(e.worker);
+        socket?.write(encodeMessage({ type: 'command', command: e.command }));
+        if (e.command.kind === 'quit') sockets.delete(e.worker);
+        return;
+      }
+      case 'terminate':
+        sockets.get(e.worker)?.destroy();
+        sockets.delete(e.worker);
+        job.launcher.terminate(e.worker);
+        return;
+      case 'start-timer': {
+        const t = setTimeout(() => {
+          timers.delete(e.timer);
+          dispatch({ kind: 'timer', at: now(), timer: e.timer, worker: e.worker });
+        }, e.seconds * 1000);
+        timers.set(e.timer, t);
+        return;
+      }
+      case 'cancel-timer':
+        clearTimeout(timers.get(e.timer));
+        timers.delete(e.timer);
+        return;
+      case 'finish':
+        finish().catch((err: Error) => settle?.reject(err));
+        return;
+      case 'fail':
+        settle?.reject(new ExcameraError('job-failed', `the job failed: ${e.reason}`));
+        return;
+    }
+  }
+
+  dispatch({ kind: 'start', at: 0 });
+  try {
+    return await result;
+  } finally {
+    for (const t of timers.values()) clearTimeout(t);
+    for (const s of sockets.values()) s.destroy();
+    await job.launcher.close();
+    await rendezvous.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,88 @@
+// The local backend end to end: worker processes on this machine, TLS to the
+// coordinator and the rendezvous, a directory as storage. The output must be
+// the in-process reference byte for byte, also when a worker process is
+// killed mid-job; strangers are refused without disturbing the job.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseY4m } from '../../src/container/index.js';
+import type { Transition } from '../../src/excamera/coordinator/types.js';
+import { runInProcess } from '../../src/excamera/pipeline.js';
+import { encodeMessage } from '../../src/excamera/protocol.js';
+import { LocalLauncher } from '../../src/excamera/runtime/local.js';
+import { connectPinned } from '../../src/excamera/runtime/security.js';
+import { runDistributed } from '../../src/excamera/runtime/shell.js';
+import { LocalStorage } from '../../src/excamera/runtime/storage.js';
+import type { JobSpec } from '../../src/excamera/runtime/worker.js';
+import { jobConfig } from '../../src/sim/job.js';
+import { imageFromI420 } from '../../src/vp8/index.js';
+import { CLIPS } from '../helpers/fixtures.js';
+
+const RATE = { numerator: 30000, denominator: 1001 };
+const FRAMES = 32;
+let raw: Uint8Array[] = [];
+let spec: JobSpec;
+let reference: Uint8Array[] = [];
+let dir = '';
+
+beforeAll(async () => {
+  const y4m = parseY4m(new Uint8Array(readFileSync(join(CLIPS, 'carphone_qcif_176x144_120f.y4m'))));
+  raw = y4m.frames.slice(0, FRAMES).map((f) => Uint8Array.from(f.data));
+  const { width, height } = y4m.header;
+  spec = { width, height, frameRate: RATE, framesPerChunk: 4, chunksPerBatch: 4, chunkEncoder: 'builtin', quality: { mode: 'cq', cqLevel: 30 }, speed: 4 };
+  const pictures = raw.map((f) => imageFromI420(width, height, f));
+  reference = [...(await runInProcess(pictures, { framesPerChunk: 4, chunksPerBatch: 4, chunkEncoder: 'builtin', quality: spec.quality, frameRate: RATE, speed: 4 })).frames];
+  dir = mkdtempSync(join(tmpdir(), 'excamera-local-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('local backend', () => {
+  it('3 worker processes produce the in-process output byte for byte', async () => {
+    const storageDir = join(dir, 'a');
+    const r = await runDistributed({
+      frames: raw, spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 3, spares: 0, phaseTimeoutSeconds: 60 }),
+      storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher: new LocalLauncher(),
+    });
+    expect(r.frames).toEqual(reference);
+    expect(r.transitions.filter((t) => t.status.kind === 'failed')).toEqual([]);
+  }, 120_000);
+
+  it('survives a worker process killed mid-job, and refuses strangers, with the same output', async () => {
+    const storageDir = join(dir, 'b');
+    const launcher = new LocalLauncher({ stderr: 'ignore' });
+    let killed = -1;
+    const logs: string[] = [];
+    const onTransition = (t: Transition): void => {
+      // Kill the first worker to start encoding given state.
+      if (killed < 0 && t.status.kind === 'working' && t.status.phase === 'given-state') {
+        killed = t.worker;
+        process.kill(launcher.pids.get(t.worker)!, 'SIGKILL');
+      }
+    };
+    const strangers: Promise<unknown>[] = [];
+    const r = await runDistributed({
+      frames: raw, spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 4, spares: 1, standby: 1, phaseTimeoutSeconds: 60 }),
+      storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher, onTransition, log: (l) => logs.push(l),
+      onListening: ({ coordinatorPort, fingerprint }) => {
+        // A client with a forged token, and one speaking garbage.
+        strangers.push(connectPinned({ host: '127.0.0.1', port: coordinatorPort, fingerprint }).then((s) => {
+          s.write(encodeMessage({ type: 'hello', job: new Uint8Array(16), worker: 0, token: new Uint8Array(32) }));
+          s.on('error', () => undefined);
+        }));
+        strangers.push(connectPinned({ host: '127.0.0.1', port: coordinatorPort, fingerprint }).then((s) => {
+          s.write(Uint8Array.from([0, 0, 0, 2, 7, 7]));
+          s.on('error', () => undefined);
+        }));
+      },
+    });
+    await Promise.all(strangers);
+    expect(killed).toBeGreaterThanOrEqual(0);
+    expect(r.frames).toEqual(reference);
+    const failed = r.transitions.filter((t) => t.status.kind === 'failed');
+    expect(failed.map((t) => t.worker)).toEqual([killed]);
+    expect(logs.join('\n')).toMatch(/dropped an unauthenticated client .*wrong job or token/);
+    expect(logs.join('\n')).toMatch(/protocol version 7/);
+  }, 120_000);
+});
