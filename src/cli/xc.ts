@@ -3,14 +3,23 @@
 // rebased serially — with a progress bar and a summary (bytes, kbit/s, SSIM,
 // PSNR, time per phase).
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import type { Rational } from '../container/index.js';
+import { type Rational, writeFileAtomic } from '../container/index.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_KEY_QUANTIZER_WEIGHT } from '../excamera/chunk.js';
 import { CHUNK_ENCODERS, type ChunkEncoderName } from '../excamera/chunk-encoder.js';
 import { writeChunkFile, writeStateFile, writeStream } from '../excamera/files.js';
-import { type ChunkStages, PHASES, runInProcess } from '../excamera/pipeline.js';
+import type { Transition } from '../excamera/coordinator/types.js';
+import { type ChunkStages, checkConfig, runInProcess } from '../excamera/pipeline.js';
+import { LocalLauncher } from '../excamera/runtime/local.js';
+import { runDistributed } from '../excamera/runtime/shell.js';
+import { LocalStorage } from '../excamera/runtime/storage.js';
+import type { JobSpec } from '../excamera/runtime/worker.js';
+import { phaseOf } from '../sim/engine.js';
+import { jobConfig } from '../sim/job.js';
+import { renderTimeline } from '../sim/timeline.js';
 import type { ChunkQuality } from '../excamera/vpxenc.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
 import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
@@ -29,6 +38,11 @@ interface XcArgs {
   'cq-level'?: number;
   speed: number;
   backend: string;
+  workers?: number;
+  spares: number;
+  storage?: string;
+  'phase-timeout': number;
+  timeline?: string;
   limit?: number;
   keep?: string;
   'key-quantizer-weight': number;
@@ -36,7 +50,7 @@ interface XcArgs {
   quiet: boolean;
 }
 
-export const BACKENDS = ['inprocess'] as const;
+export const BACKENDS = ['local', 'inprocess'] as const;
 
 /** The chunk quality the flags ask for (0..63, vpxenc's scale). */
 export function chunkQualityFrom(quantizer: number | undefined, cqLevel: number | undefined): ChunkQuality {
@@ -63,7 +77,12 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       .option('quantizer', { type: 'number', describe: 'Constant quantizer of the chunks, 0..63' })
       .option('cq-level', { type: 'number', describe: 'Constrained quality level of the chunks, 0..63 (the default, at 24)' })
       .option('speed', { type: 'number', default: DEFAULT_SPEED, describe: `Built-in encoder effort: 0 (best) .. ${MAX_SPEED} (fastest)` })
-      .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], default: 'inprocess', describe: 'Where the workers run: inprocess (every phase in this process)' })
+      .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], default: 'local', describe: 'Where the workers run: local (worker processes on this machine, over TLS) or inprocess (every phase in this process, the reference)' })
+      .option('workers', { alias: 'w', type: 'number', describe: 'Worker processes (local backend; default: the CPU count)' })
+      .option('spares', { alias: 's', type: 'number', default: 0, describe: 'Extra worker processes, to replace failed ones (local backend)' })
+      .option('storage', { type: 'string', describe: 'Directory for the job\'s raw and output chunks (local backend; default: a temporary one, removed after)' })
+      .option('phase-timeout', { type: 'number', default: 600, describe: 'Seconds a worker may spend in one phase before it is replaced (local backend)' })
+      .option('timeline', { type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML; local backend)' })
       .option('limit', { type: 'number', describe: 'Encode at most N frames' })
       .option('key-quantizer-weight', { type: 'number', default: DEFAULT_KEY_QUANTIZER_WEIGHT, describe: 'Encode-given-state quantizer: w·(key frame\'s) + (1−w)·(next frame\'s)' })
       .option('keep', { type: 'string', describe: 'Write every chunk and state of every phase into this directory (for the single-chunk tools)' })
@@ -82,30 +101,45 @@ export const xcCommand: CommandModule<object, XcArgs> = {
     const pictures = raw.pictures.slice(0, count);
     const { width, height, frameRate } = raw;
 
-    let bar: Progress | null = null;
+    const config = {
+      framesPerChunk: args.framesPerChunk,
+      chunksPerBatch: args.chunksPerBatch,
+      chunkEncoder: args.chunkEncoder as ChunkEncoderName,
+      quality,
+      frameRate,
+      speed: args.speed,
+      keyQuantizerWeight: args.keyQuantizerWeight,
+    };
+    checkConfig(config);
+    const chunkCount = Math.ceil(count / args.framesPerChunk);
     const started = performance.now();
-    const result = await runInProcess(
-      pictures,
-      {
-        framesPerChunk: args.framesPerChunk,
-        chunksPerBatch: args.chunksPerBatch,
-        chunkEncoder: args.chunkEncoder as ChunkEncoderName,
-        quality,
-        frameRate,
-        speed: args.speed,
-        keyQuantizerWeight: args.keyQuantizerWeight,
-      },
-      {
+    let frames: readonly Uint8Array[];
+    /** Seconds per phase: compute time in process; worker-seconds per phase with workers. */
+    let phaseSeconds: Record<string, number>;
+    let runtime: { workers: number; latencySeconds: number; failedWorkers: number } | null = null;
+    if (args.backend === 'inprocess') {
+      let bar: Progress | null = null;
+      const result = await runInProcess(pictures, config, {
         progress: (_phase, done, total) => {
           bar ??= progressBar('xc', total, args.quiet);
           bar.update(done);
         },
         keepStages: args.keep !== undefined,
-      },
-    ).finally(() => bar?.stop());
+      }).finally(() => bar?.stop());
+      frames = result.frames;
+      phaseSeconds = { ...result.seconds };
+      await writeStream(args.output, frames, width, height, frameRate);
+      if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
+    } else {
+      if (args.keep !== undefined) throw new CliError('--keep needs --backend inprocess (workers keep their intermediate chunks to themselves)');
+      const r = await runLocal(args, raw.i420.slice(0, count), { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight }, chunkCount);
+      frames = r.frames;
+      phaseSeconds = r.phaseSeconds;
+      runtime = { workers: r.workers, latencySeconds: r.latencySeconds, failedWorkers: r.failedWorkers };
+      await writeStream(args.output, frames, width, height, frameRate);
+    }
     const wall = (performance.now() - started) / 1000;
-    await writeStream(args.output, result.frames, width, height, frameRate);
-    if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
+    const result = { frames, chunks: { length: chunkCount } };
 
     // Decode the output as any player would, to measure it (and check it plays).
     const t0 = performance.now();
@@ -124,7 +158,7 @@ export const xcCommand: CommandModule<object, XcArgs> = {
     const fps = frameRate.numerator / frameRate.denominator;
     const psnr = totals.psnr();
     const ssim = totals.ssim();
-    const phases = Object.fromEntries(PHASES.map((p) => [p, { seconds: round(result.seconds[p], 3), msPerFrame: round((1000 * result.seconds[p]) / count, 1) }]));
+    const phases = Object.fromEntries(Object.entries(phaseSeconds).map(([p, sec]) => [p, { seconds: round(sec, 3), msPerFrame: round((1000 * sec) / count, 1) }]));
     const report = {
       input: args.input,
       output: args.output,
@@ -139,6 +173,7 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       quality,
       speed: args.speed,
       backend: args.backend,
+      ...(runtime !== null ? { workers: runtime.workers, failedWorkers: runtime.failedWorkers, latencySeconds: round(runtime.latencySeconds, 3) } : {}),
       bytes,
       kbitPerSecond: round((bytes * 8 * fps) / Math.max(1, shown) / 1000),
       psnr: { y: round(psnr.y), u: round(psnr.u), v: round(psnr.v), all: round(psnr.all) },
@@ -156,7 +191,8 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] with the ${args.chunkEncoder} chunk encoder, ${result.chunks.length} chunks, backend ${args.backend}`,
       `${shown} frames (${keyFrames} key), ${bytes} bytes, ${report.kbitPerSecond} kbit/s at ${round(fps, 3)} fps`,
       `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
-      ...PHASES.map((p) => `  ${p.padEnd(20)} ${String(phases[p].seconds).padStart(9)} s  ${String(phases[p].msPerFrame).padStart(8)} ms/frame`),
+      ...(runtime !== null ? [`${runtime.workers} worker processes${runtime.failedWorkers > 0 ? ` (${runtime.failedWorkers} failed and replaced)` : ''}, latency ${round(runtime.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
+      ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
       `wall ${report.wallSeconds} s; decoded and measured in ${report.verifySeconds} s`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -182,4 +218,55 @@ async function keepStages(dir: string, stages: readonly ChunkStages[], frameRate
 
 function round(v: number, digits = 2): number {
   return Number(v.toFixed(digits));
+}
+
+/** Runs the job on worker processes of this machine (see src/excamera/runtime). */
+async function runLocal(
+  args: ArgumentsCamelCase<XcArgs>, i420: readonly Uint8Array[], spec: JobSpec, chunkCount: number,
+): Promise<{ frames: Uint8Array[]; phaseSeconds: Record<string, number>; workers: number; latencySeconds: number; failedWorkers: number }> {
+  const workers = args.workers ?? Math.min(availableParallelism(), chunkCount);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new CliError('--workers must be an integer 1..1024');
+  if (!Number.isInteger(args.spares) || args.spares < 0 || args.spares > 1024) throw new CliError('--spares must be an integer 0..1024');
+  if (!(args.phaseTimeout > 0)) throw new CliError('--phase-timeout must be positive');
+  const temporary = args.storage === undefined;
+  const dir = args.storage ?? (await mkdtemp(join(tmpdir(), 'excamera-job-')));
+  const config = jobConfig({ frames: i420.length, framesPerChunk: spec.framesPerChunk, chunksPerBatch: spec.chunksPerBatch, workers, spares: args.spares, standby: args.spares, phaseTimeoutSeconds: args.phaseTimeout });
+  // Progress: every phase a worker starts is a step.
+  let total = 0;
+  for (let c = 0; c < chunkCount; c++) {
+    const e = c % spec.chunksPerBatch;
+    const next = c + 1 < chunkCount && (c + 1) % spec.chunksPerBatch !== 0;
+    total += 3 + (next ? 1 : 0) + (e >= 1 ? 1 : 0) + (e >= 2 ? 1 : 0) + (e >= 1 && next ? 1 : 0);
+  }
+  const bar = progressBar('xc', total, args.quiet);
+  let done = 0;
+  const onTransition = (t: Transition): void => {
+    if (t.status.kind === 'working') bar.update(++done);
+  };
+  try {
+    const r = await runDistributed({
+      frames: i420, spec, config, storage: new LocalStorage(dir), storageSpec: { kind: 'local', dir }, launcher: new LocalLauncher(), onTransition,
+      log: (line) => process.stderr.write(`excamera: ${line}\n`),
+    }).finally(() => bar.stop());
+    const phaseSeconds: Record<string, number> = {};
+    const open = new Map<number, Transition>();
+    const close = (t: Transition, at: number): void => {
+      const p = phaseOf(t);
+      if (p !== null && p !== 'idle') phaseSeconds[p] = (phaseSeconds[p] ?? 0) + (at - t.at);
+    };
+    for (const t of r.transitions) {
+      const before = open.get(t.worker);
+      if (before) close(before, t.at);
+      open.set(t.worker, t);
+    }
+    if (args.timeline !== undefined) {
+      const html = renderTimeline({ title: `ExCamera[${spec.framesPerChunk},${spec.chunksPerBatch}] on ${workers} local workers: ${i420.length} frames in ${chunkCount} chunks`, summary: `latency ${r.latencySeconds.toFixed(2)} s`, latencySeconds: r.latencySeconds, workers: r.coordinator.workers.size, transitions: r.transitions });
+      await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
+    }
+    const order = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'backoff'];
+    const sorted = Object.fromEntries(order.filter((p) => p in phaseSeconds).map((p) => [p, phaseSeconds[p]!]));
+    return { frames: r.frames, phaseSeconds: sorted, workers: r.coordinator.workers.size, latencySeconds: r.latencySeconds, failedWorkers: r.transitions.filter((t) => t.status.kind === 'failed').length };
+  } finally {
+    if (temporary) await rm(dir, { recursive: true, force: true });
+  }
 }

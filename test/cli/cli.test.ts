@@ -177,7 +177,7 @@ describe('excamera (built CLI)', () => {
     let summary: Record<string, any> = {};
     beforeAll(() => {
       keep = join(dir, 'keep');
-      const r = excamera('xc', clip, '-o', join(dir, 'xc.ivf'), '-n', '4', '-x', '3', '--limit', '16', '--keep', keep, '--json', '-q');
+      const r = excamera('xc', clip, '-o', join(dir, 'xc.ivf'), '-n', '4', '-x', '3', '--limit', '16', '--keep', keep, '--json', '-q', '--backend', 'inprocess');
       expect(r.status, r.stderr).toBe(0);
       summary = JSON.parse(r.stdout);
     });
@@ -193,7 +193,23 @@ describe('excamera (built CLI)', () => {
       const text = excamera('xc', clip, '-o', join(dir, 'xc.webm'), '-n', '4', '-x', '2', '--limit', '8', '-q');
       expect(text.status, text.stderr).toBe(0);
       expect(text.stdout).toMatch(/ExCamera\[4,2\].*\n8 frames \(1 key\)/);
-      expect(text.stdout).toMatch(/rebase +[\d.]+ s/);
+      expect(text.stdout).toMatch(/given-state +[\d.]+ s/);
+    });
+
+    it('xc on the local backend (the default) writes the very bytes of the in-process run', () => {
+      const out = join(dir, 'xc-local.ivf');
+      const timeline = join(dir, 'xc.html');
+      const r = excamera('xc', clip, '-o', out, '-n', '4', '-x', '3', '--limit', '16', '--workers', '3', '--json', '-q', '--timeline', timeline);
+      expect(r.status, r.stderr).toBe(0);
+      const s = JSON.parse(r.stdout) as Record<string, any>;
+      expect(s).toMatchObject({ backend: 'local', workers: 3, failedWorkers: 0, frames: 16, bytes: summary.bytes });
+      expect(s.latencySeconds).toBeGreaterThan(0);
+      for (const phase of ['start', 'fetch', 'encode', 'given-state', 'rebase', 'upload']) expect(s.phases[phase].seconds).toBeGreaterThan(0);
+      expect(readFileSync(out)).toEqual(readFileSync(join(dir, 'xc.ivf')));
+      expect(readFileSync(timeline, 'utf8')).toMatch(/^<!DOCTYPE html>[\s\S]*on 3 local workers/);
+      const refused = excamera('xc', clip, '-o', out, '--limit', '8', '--keep', join(dir, 'k2'));
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/--keep needs --backend inprocess/);
     });
 
     it('the single-chunk tools reproduce the pipeline\'s chunks byte for byte', () => {
