@@ -15,7 +15,8 @@ import type { Transition } from '../excamera/coordinator/types.js';
 import { type ChunkStages, checkConfig, runInProcess } from '../excamera/pipeline.js';
 import { LocalLauncher } from '../excamera/runtime/local.js';
 import { runDistributed } from '../excamera/runtime/shell.js';
-import { LocalStorage } from '../excamera/runtime/storage.js';
+import { parseS3Url } from '../excamera/runtime/s3-storage.js';
+import { type StorageSpec, storageOf } from '../excamera/runtime/worker-process.js';
 import type { JobSpec } from '../excamera/runtime/worker.js';
 import { phaseOf } from '../sim/engine.js';
 import { jobConfig } from '../sim/job.js';
@@ -41,6 +42,7 @@ interface XcArgs {
   workers?: number;
   spares: number;
   storage?: string;
+  's3-endpoint'?: string;
   'phase-timeout': number;
   timeline?: string;
   limit?: number;
@@ -80,7 +82,8 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], default: 'local', describe: 'Where the workers run: local (worker processes on this machine, over TLS) or inprocess (every phase in this process, the reference)' })
       .option('workers', { alias: 'w', type: 'number', describe: 'Worker processes (local backend; default: the CPU count)' })
       .option('spares', { alias: 's', type: 'number', default: 0, describe: 'Extra worker processes, to replace failed ones (local backend)' })
-      .option('storage', { type: 'string', describe: 'Directory for the job\'s raw and output chunks (local backend; default: a temporary one, removed after)' })
+      .option('storage', { type: 'string', describe: 'Where the job\'s raw and output chunks go: a directory, or s3://bucket/prefix (local backend; default: a temporary directory, removed after)' })
+      .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint URL, for a server other than AWS (path-style addressing)' })
       .option('phase-timeout', { type: 'number', default: 600, describe: 'Seconds a worker may spend in one phase before it is replaced (local backend)' })
       .option('timeline', { type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML; local backend)' })
       .option('limit', { type: 'number', describe: 'Encode at most N frames' })
@@ -229,7 +232,9 @@ async function runLocal(
   if (!Number.isInteger(args.spares) || args.spares < 0 || args.spares > 1024) throw new CliError('--spares must be an integer 0..1024');
   if (!(args.phaseTimeout > 0)) throw new CliError('--phase-timeout must be positive');
   const temporary = args.storage === undefined;
-  const dir = args.storage ?? (await mkdtemp(join(tmpdir(), 'excamera-job-')));
+  const s3 = args.storage?.startsWith('s3://') === true ? parseS3Url(args.storage) : null;
+  const dir = s3 !== null ? '' : args.storage ?? (await mkdtemp(join(tmpdir(), 'excamera-job-')));
+  const storageSpec: StorageSpec = s3 !== null ? { kind: 's3', ...s3, ...(args.s3Endpoint !== undefined ? { endpoint: args.s3Endpoint } : {}) } : { kind: 'local', dir };
   const config = jobConfig({ frames: i420.length, framesPerChunk: spec.framesPerChunk, chunksPerBatch: spec.chunksPerBatch, workers, spares: args.spares, standby: args.spares, phaseTimeoutSeconds: args.phaseTimeout });
   // Progress: every phase a worker starts is a step.
   let total = 0;
@@ -245,7 +250,7 @@ async function runLocal(
   };
   try {
     const r = await runDistributed({
-      frames: i420, spec, config, storage: new LocalStorage(dir), storageSpec: { kind: 'local', dir }, launcher: new LocalLauncher(), onTransition,
+      frames: i420, spec, config, storage: storageOf(storageSpec), storageSpec, launcher: new LocalLauncher(), onTransition,
       log: (line) => process.stderr.write(`excamera: ${line}\n`),
     }).finally(() => bar.stop());
     const phaseSeconds: Record<string, number> = {};

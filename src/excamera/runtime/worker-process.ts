@@ -10,10 +10,13 @@ import type { TLSSocket } from 'node:tls';
 import { ExcameraError } from '../errors.js';
 import { encodeMessage, type Message, MessageReader } from '../protocol.js';
 import { connectPinned } from './security.js';
+import { S3Storage } from './s3-storage.js';
 import { LocalStorage } from './storage.js';
 import { type JobSpec, type Storage, WorkerRuntime } from './worker.js';
 
-export type StorageSpec = { readonly kind: 'local'; readonly dir: string };
+export type StorageSpec =
+  | { readonly kind: 'local'; readonly dir: string }
+  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string; readonly region?: string; readonly endpoint?: string };
 
 export interface Invocation {
   readonly version: 1;
@@ -45,14 +48,16 @@ export function parseInvocation(json: unknown): Invocation {
     if (typeof a?.host !== 'string' || !Number.isInteger(a.port) || (a.port as number) < 1 || (a.port as number) > 65535) bad(`${k} must be {host, port}`);
   }
   const st = o.storage as Record<string, unknown> | undefined;
-  if (st?.kind !== 'local' || typeof st.dir !== 'string') bad('storage must be {kind: "local", dir}');
+  const localOk = st?.kind === 'local' && typeof st.dir === 'string';
+  const s3Ok = st?.kind === 's3' && typeof st.bucket === 'string' && typeof st.prefix === 'string' && (st.region === undefined || typeof st.region === 'string') && (st.endpoint === undefined || typeof st.endpoint === 'string');
+  if (!localOk && !s3Ok) bad('storage must be {kind: "local", dir} or {kind: "s3", bucket, prefix}');
   const spec = o.spec as Record<string, unknown> | undefined;
   if (typeof spec !== 'object' || spec === null || !Number.isInteger(spec.width) || !Number.isInteger(spec.height) || !Number.isInteger(spec.framesPerChunk) || !Number.isInteger(spec.chunksPerBatch)) bad('spec is incomplete');
   return json as Invocation;
 }
 
-function storageOf(spec: StorageSpec): Storage {
-  return new LocalStorage(spec.dir);
+export function storageOf(spec: StorageSpec): Storage {
+  return spec.kind === 'local' ? new LocalStorage(spec.dir) : new S3Storage(spec);
 }
 
 /** A pinned TLS connection that speaks messages. */
