@@ -14,7 +14,8 @@ import { writeChunkFile, writeStateFile, writeStream } from '../excamera/files.j
 import type { Transition } from '../excamera/coordinator/types.js';
 import { type ChunkStages, checkConfig, runInProcess } from '../excamera/pipeline.js';
 import { LocalLauncher } from '../excamera/runtime/local.js';
-import { runDistributed } from '../excamera/runtime/shell.js';
+import { LambdaLauncher } from '../excamera/runtime/lambda.js';
+import { type Launcher, runDistributed } from '../excamera/runtime/shell.js';
 import { parseS3Url } from '../excamera/runtime/s3-storage.js';
 import { type StorageSpec, storageOf } from '../excamera/runtime/worker-process.js';
 import type { JobSpec } from '../excamera/runtime/worker.js';
@@ -43,6 +44,11 @@ interface XcArgs {
   spares: number;
   storage?: string;
   's3-endpoint'?: string;
+  'function-name'?: string;
+  region?: string;
+  'lambda-endpoint'?: string;
+  listen?: string;
+  'public-host'?: string;
   'phase-timeout': number;
   timeline?: string;
   limit?: number;
@@ -52,7 +58,7 @@ interface XcArgs {
   quiet: boolean;
 }
 
-export const BACKENDS = ['local', 'inprocess'] as const;
+export const BACKENDS = ['local', 'lambda', 'inprocess'] as const;
 
 /** The chunk quality the flags ask for (0..63, vpxenc's scale). */
 export function chunkQualityFrom(quantizer: number | undefined, cqLevel: number | undefined): ChunkQuality {
@@ -85,7 +91,12 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       .option('storage', { type: 'string', describe: 'Where the job\'s raw and output chunks go: a directory, or s3://bucket/prefix (local backend; default: a temporary directory, removed after)' })
       .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint URL, for a server other than AWS (path-style addressing)' })
       .option('phase-timeout', { type: 'number', default: 600, describe: 'Seconds a worker may spend in one phase before it is replaced (local backend)' })
-      .option('timeline', { type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML; local backend)' })
+      .option('timeline', { type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML; local and lambda backends)' })
+      .option('function-name', { type: 'string', describe: 'Lambda function of the workers (lambda backend; default $EXCAMERA_LAMBDA_FUNCTION)' })
+      .option('region', { type: 'string', describe: 'AWS region (default $AWS_REGION)' })
+      .option('lambda-endpoint', { type: 'string', describe: 'Lambda API endpoint URL, for a server other than AWS' })
+      .option('listen', { type: 'string', describe: 'Address the coordinator and rendezvous listen on (default 127.0.0.1; 0.0.0.0 for lambda)' })
+      .option('public-host', { type: 'string', describe: 'Address workers reach the coordinator at (lambda backend: this machine\'s public address)' })
       .option('limit', { type: 'number', describe: 'Encode at most N frames' })
       .option('key-quantizer-weight', { type: 'number', default: DEFAULT_KEY_QUANTIZER_WEIGHT, describe: 'Encode-given-state quantizer: w·(key frame\'s) + (1−w)·(next frame\'s)' })
       .option('keep', { type: 'string', describe: 'Write every chunk and state of every phase into this directory (for the single-chunk tools)' })
@@ -135,7 +146,7 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
     } else {
       if (args.keep !== undefined) throw new CliError('--keep needs --backend inprocess (workers keep their intermediate chunks to themselves)');
-      const r = await runLocal(args, raw.i420.slice(0, count), { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight }, chunkCount);
+      const r = await runWorkers(args, raw.i420.slice(0, count), { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight }, chunkCount);
       frames = r.frames;
       phaseSeconds = r.phaseSeconds;
       runtime = { workers: r.workers, latencySeconds: r.latencySeconds, failedWorkers: r.failedWorkers };
@@ -194,7 +205,7 @@ export const xcCommand: CommandModule<object, XcArgs> = {
       `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] with the ${args.chunkEncoder} chunk encoder, ${result.chunks.length} chunks, backend ${args.backend}`,
       `${shown} frames (${keyFrames} key), ${bytes} bytes, ${report.kbitPerSecond} kbit/s at ${round(fps, 3)} fps`,
       `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
-      ...(runtime !== null ? [`${runtime.workers} worker processes${runtime.failedWorkers > 0 ? ` (${runtime.failedWorkers} failed and replaced)` : ''}, latency ${round(runtime.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
+      ...(runtime !== null ? [`${runtime.workers} ${args.backend === 'lambda' ? 'Lambda workers' : 'worker processes'}${runtime.failedWorkers > 0 ? ` (${runtime.failedWorkers} failed and replaced)` : ''}, latency ${round(runtime.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
       ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
       `wall ${report.wallSeconds} s; decoded and measured in ${report.verifySeconds} s`,
     ];
@@ -223,18 +234,27 @@ function round(v: number, digits = 2): number {
   return Number(v.toFixed(digits));
 }
 
-/** Runs the job on worker processes of this machine (see src/excamera/runtime). */
-async function runLocal(
+/** Runs the job on worker processes of this machine or on Lambda (see src/excamera/runtime). */
+async function runWorkers(
   args: ArgumentsCamelCase<XcArgs>, i420: readonly Uint8Array[], spec: JobSpec, chunkCount: number,
 ): Promise<{ frames: Uint8Array[]; phaseSeconds: Record<string, number>; workers: number; latencySeconds: number; failedWorkers: number }> {
-  const workers = args.workers ?? Math.min(availableParallelism(), chunkCount);
+  const lambda = args.backend === 'lambda';
+  const workers = args.workers ?? (lambda ? chunkCount : Math.min(availableParallelism(), chunkCount));
   if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new CliError('--workers must be an integer 1..1024');
   if (!Number.isInteger(args.spares) || args.spares < 0 || args.spares > 1024) throw new CliError('--spares must be an integer 0..1024');
   if (!(args.phaseTimeout > 0)) throw new CliError('--phase-timeout must be positive');
   const temporary = args.storage === undefined;
   const s3 = args.storage?.startsWith('s3://') === true ? parseS3Url(args.storage) : null;
   const dir = s3 !== null ? '' : args.storage ?? (await mkdtemp(join(tmpdir(), 'excamera-job-')));
-  const storageSpec: StorageSpec = s3 !== null ? { kind: 's3', ...s3, ...(args.s3Endpoint !== undefined ? { endpoint: args.s3Endpoint } : {}) } : { kind: 'local', dir };
+  const storageSpec: StorageSpec = s3 !== null ? { kind: 's3', ...s3, ...(args.s3Endpoint !== undefined ? { endpoint: args.s3Endpoint } : {}), ...(args.region !== undefined ? { region: args.region } : {}) } : { kind: 'local', dir };
+  let launcher: Launcher = new LocalLauncher();
+  if (lambda) {
+    const functionName = args.functionName ?? process.env.EXCAMERA_LAMBDA_FUNCTION;
+    if (functionName === undefined) throw new CliError('--backend lambda needs --function-name (or $EXCAMERA_LAMBDA_FUNCTION)');
+    if (s3 === null) throw new CliError('--backend lambda needs --storage s3://bucket/prefix: Lambda workers cannot read this machine\'s disk');
+    if (args.publicHost === undefined && args.lambdaEndpoint === undefined) throw new CliError('--backend lambda needs --public-host: the address Lambda workers reach this machine at');
+    launcher = new LambdaLauncher({ functionName, region: args.region, endpoint: args.lambdaEndpoint });
+  }
   const config = jobConfig({ frames: i420.length, framesPerChunk: spec.framesPerChunk, chunksPerBatch: spec.chunksPerBatch, workers, spares: args.spares, standby: args.spares, phaseTimeoutSeconds: args.phaseTimeout });
   // Progress: every phase a worker starts is a step.
   let total = 0;
@@ -250,7 +270,8 @@ async function runLocal(
   };
   try {
     const r = await runDistributed({
-      frames: i420, spec, config, storage: storageOf(storageSpec), storageSpec, launcher: new LocalLauncher(), onTransition,
+      frames: i420, spec, config, storage: storageOf(storageSpec), storageSpec, launcher, onTransition,
+      host: args.listen ?? (lambda && args.lambdaEndpoint === undefined ? '0.0.0.0' : '127.0.0.1'), advertiseHost: args.publicHost,
       log: (line) => process.stderr.write(`excamera: ${line}\n`),
     }).finally(() => bar.stop());
     const phaseSeconds: Record<string, number> = {};
@@ -265,7 +286,7 @@ async function runLocal(
       open.set(t.worker, t);
     }
     if (args.timeline !== undefined) {
-      const html = renderTimeline({ title: `ExCamera[${spec.framesPerChunk},${spec.chunksPerBatch}] on ${workers} local workers: ${i420.length} frames in ${chunkCount} chunks`, summary: `latency ${r.latencySeconds.toFixed(2)} s`, latencySeconds: r.latencySeconds, workers: r.coordinator.workers.size, transitions: r.transitions });
+      const html = renderTimeline({ title: `ExCamera[${spec.framesPerChunk},${spec.chunksPerBatch}] on ${workers} ${lambda ? 'Lambda' : 'local'} workers: ${i420.length} frames in ${chunkCount} chunks`, summary: `latency ${r.latencySeconds.toFixed(2)} s`, latencySeconds: r.latencySeconds, workers: r.coordinator.workers.size, transitions: r.transitions });
       await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
     }
     const order = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'backoff'];

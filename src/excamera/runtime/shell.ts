@@ -36,8 +36,10 @@ export interface DistributedJob {
   readonly storage: Storage;
   readonly storageSpec: StorageSpec;
   readonly launcher: Launcher;
-  /** The address workers reach the coordinator and the rendezvous at. */
+  /** The address the coordinator and the rendezvous listen on (default 127.0.0.1). */
   readonly host?: string;
+  /** The address workers are told to reach them at (default: `host`; a public one for Lambda). */
+  readonly advertiseHost?: string;
   readonly log?: (line: string) => void;
   /** Told of every transition, as it happens (progress bars). */
   readonly onTransition?: (t: Transition) => void;
@@ -144,8 +146,8 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
     jobId: Buffer.from(credentials.jobId).toString('hex'),
     token: Buffer.from(workerToken(credentials.secret, credentials.jobId, worker)).toString('hex'),
     fingerprint: credentials.fingerprint,
-    coordinator: { host, port },
-    rendezvous: { host, port: rendezvous.port },
+    coordinator: { host: job.advertiseHost ?? host, port },
+    rendezvous: { host: job.advertiseHost ?? host, port: rendezvous.port },
     storage: job.storageSpec,
     spec,
   });

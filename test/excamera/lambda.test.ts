@@ -1,0 +1,101 @@
+// The Lambda backend against a small stand-in of the Lambda Invoke API: it
+// refuses the first invocations with HTTP 429 (TooManyRequestsException),
+// then accepts (202) and runs the worker's Lambda handler in a process of its
+// own. With S3 storage on s3rver, xc --backend lambda must write the bytes of
+// the in-process run, having retried every throttled invocation.
+
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LambdaLauncher } from '../../src/excamera/runtime/lambda.js';
+import { EMULATOR_ENV, startS3 } from '../helpers/emulators.js';
+import { ROOT } from '../helpers/fixtures.js';
+
+const HANDLER = join(ROOT, 'dist', 'src', 'excamera', 'runtime', 'lambda-handler.js');
+let s3: { endpoint: string; close: () => Promise<void> };
+let lambda: Server;
+let lambdaEndpoint = '';
+let dir = '';
+const seen = { invocations: 0, throttled: 0, functions: new Set<string>(), types: new Set<string>() };
+const THROTTLE_FIRST = 5;
+
+beforeAll(async () => {
+  s3 = await startS3(['excamera-lambda']);
+  dir = mkdtempSync(join(tmpdir(), 'excamera-lambda-'));
+  lambda = createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (d: Buffer) => body.push(d));
+    req.on('end', () => {
+      const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '');
+      if (req.method !== 'POST' || m === null) {
+        res.writeHead(404).end();
+        return;
+      }
+      seen.invocations++;
+      seen.functions.add(decodeURIComponent(m[1]!));
+      seen.types.add(String(req.headers['x-amz-invocation-type']));
+      if (seen.throttled < THROTTLE_FIRST) {
+        seen.throttled++;
+        res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' }).end(JSON.stringify({ Type: 'User', message: 'Rate Exceeded.' }));
+        return;
+      }
+      res.writeHead(202).end();
+      // The "Lambda runtime": the handler, in a process of its own, with the payload as its event.
+      const child = spawn(process.execPath, ['--input-type=module', '-e', `const { handler } = await import(${JSON.stringify(HANDLER)}); await handler(JSON.parse(process.env.EVENT)); process.exit(0);`], {
+        env: { ...process.env, ...EMULATOR_ENV, EVENT: Buffer.concat(body).toString('utf8') },
+        stdio: 'ignore',
+      });
+      child.on('error', () => undefined);
+    });
+  });
+  await new Promise<void>((resolve) => lambda.listen(0, '127.0.0.1', () => resolve()));
+  lambdaEndpoint = `http://127.0.0.1:${(lambda.address() as AddressInfo).port}`;
+}, 300_000);
+
+afterAll(async () => {
+  await s3?.close();
+  await new Promise<void>((resolve) => lambda?.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Lambda backend', () => {
+  it('reports a throttled invocation as throttled, without retrying it itself', async () => {
+    const before = seen.invocations;
+    const throttledBefore = seen.throttled;
+    const launcher = new LambdaLauncher({ functionName: 'probe', endpoint: lambdaEndpoint });
+    Object.assign(process.env, EMULATOR_ENV);
+    if (seen.throttled < THROTTLE_FIRST) {
+      await expect(launcher.invoke(0, {} as never)).rejects.toMatchObject({ throttled: true, message: expect.stringMatching(/throttled the invocation of worker 0 \(HTTP 429\)/) });
+      expect(seen.invocations - before).toBe(1);
+      expect(seen.throttled - throttledBefore).toBe(1);
+    }
+    await launcher.close();
+  });
+
+  it('xc --backend lambda writes the bytes of the in-process run, retrying throttled invocations', async () => {
+    const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+    const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: { ...process.env, ...EMULATOR_ENV } });
+    const r = await run('-o', join(dir, 'lambda.ivf'), '--backend', 'lambda', '--function-name', 'excamera-worker', '--lambda-endpoint', lambdaEndpoint, '--storage', 's3://excamera-lambda/job', '--s3-endpoint', s3.endpoint, '--json');
+    const summary = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ backend: 'lambda', workers: 4, failedWorkers: 0 });
+    await run('-o', join(dir, 'ref.ivf'), '--backend', 'inprocess');
+    expect(readFileSync(join(dir, 'lambda.ivf'))).toEqual(readFileSync(join(dir, 'ref.ivf')));
+    expect(seen.throttled).toBe(THROTTLE_FIRST);
+    expect(seen.functions.has('excamera-worker')).toBe(true);
+    expect([...seen.types]).toEqual(['Event']);
+  }, 120_000);
+
+  it('refuses a lambda job without S3 storage or a function name', async () => {
+    const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+    const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '8', '-o', join(dir, 'x.ivf'), '--backend', 'lambda', ...args]).then(() => '', (e: { stderr: string }) => e.stderr);
+    expect(await run('--lambda-endpoint', lambdaEndpoint)).toMatch(/--backend lambda needs --function-name/);
+    expect(await run('--function-name', 'f', '--lambda-endpoint', lambdaEndpoint)).toMatch(/needs --storage s3:\/\/bucket\/prefix/);
+  });
+});
