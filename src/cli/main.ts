@@ -11,6 +11,7 @@ import { infoCommand } from './info.js';
 import { xcCommand } from './xc.js';
 import { simulateCommand } from './simulate.js';
 import { calibrateCommand } from './calibrate.js';
+import { lambdaCommand } from './lambda.js';
 import { stateCommand } from './state.js';
 import { encodeGivenStateCommand, rebaseCommand } from './chunk-tools.js';
 import { ExcameraError } from '../excamera/errors.js';
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       .command(xcCommand)
       .command(simulateCommand)
       .command(calibrateCommand)
+      .command(lambdaCommand)
       .command(encodeGivenStateCommand)
       .command(rebaseCommand)
       .command(stateCommand)

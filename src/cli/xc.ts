@@ -272,6 +272,8 @@ async function runWorkers(
     const r = await runDistributed({
       frames: i420, spec, config, storage: storageOf(storageSpec), storageSpec, launcher, onTransition,
       host: args.listen ?? (lambda && args.lambdaEndpoint === undefined ? '0.0.0.0' : '127.0.0.1'), advertiseHost: args.publicHost,
+      // Lambda workers must reach these ports from outside: say which they are.
+      onListening: lambda ? ({ coordinatorPort, rendezvousPort }) => process.stderr.write(`excamera: coordinator on port ${coordinatorPort}, rendezvous on port ${rendezvousPort} (TCP, TLS)\n`) : undefined,
       log: (line) => process.stderr.write(`excamera: ${line}\n`),
     }).finally(() => bar.stop());
     const phaseSeconds: Record<string, number> = {};

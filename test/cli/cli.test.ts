@@ -26,7 +26,7 @@ describe('excamera (built CLI)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has --help for every command', () => {
-    for (const args of [['--help'], ['decode', '--help'], ['info', '--help'], ['encode', '--help'], ['compare', '--help'], ['xc', '--help'], ['encode-given-state', '--help'], ['rebase', '--help'], ['state', '--help'], ['state', 'dump', '--help'], ['state', 'diff', '--help'], ['state', 'final', '--help'], ['simulate', '--help'], ['simulate', 'sweep', '--help'], ['calibrate', '--help']]) {
+    for (const args of [['--help'], ['decode', '--help'], ['info', '--help'], ['encode', '--help'], ['compare', '--help'], ['xc', '--help'], ['encode-given-state', '--help'], ['rebase', '--help'], ['state', '--help'], ['state', 'dump', '--help'], ['state', 'diff', '--help'], ['state', 'final', '--help'], ['simulate', '--help'], ['simulate', 'sweep', '--help'], ['calibrate', '--help'], ['lambda', '--help'], ['lambda', 'package', '--help']]) {
       const r = excamera(...args);
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/excamera/);

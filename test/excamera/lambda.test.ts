@@ -1,6 +1,7 @@
 // The Lambda backend against a small stand-in of the Lambda Invoke API: it
 // refuses the first invocations with HTTP 429 (TooManyRequestsException),
-// then accepts (202) and runs the worker's Lambda handler in a process of its
+// then accepts (202) and runs the worker's Lambda handler — taken from the
+// package `excamera lambda package` builds, unzipped — in a process of its
 // own. With S3 storage on s3rver, xc --backend lambda must write the bytes of
 // the in-process run, having retried every throttled invocation.
 
@@ -15,8 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaLauncher } from '../../src/excamera/runtime/lambda.js';
 import { EMULATOR_ENV, startS3 } from '../helpers/emulators.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { unzipTo } from '../helpers/unzip.js';
 
-const HANDLER = join(ROOT, 'dist', 'src', 'excamera', 'runtime', 'lambda-handler.js');
+/** The handler as deployed: from the package `excamera lambda package` writes, unzipped. */
+let HANDLER = '';
 let s3: { endpoint: string; close: () => Promise<void> };
 let lambda: Server;
 let lambdaEndpoint = '';
@@ -27,6 +30,11 @@ const THROTTLE_FIRST = 5;
 beforeAll(async () => {
   s3 = await startS3(['excamera-lambda']);
   dir = mkdtempSync(join(tmpdir(), 'excamera-lambda-'));
+  const zipPath = join(dir, 'worker.zip');
+  await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'lambda', 'package', '-o', zipPath]);
+  const files = unzipTo(readFileSync(zipPath), join(dir, 'lambda'));
+  expect(files).toBeGreaterThan(100);
+  HANDLER = join(dir, 'lambda', 'dist', 'src', 'excamera', 'runtime', 'lambda-handler.js');
   lambda = createServer((req, res) => {
     const body: Buffer[] = [];
     req.on('data', (d: Buffer) => body.push(d));
