@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaLauncher } from '../../src/excamera/runtime/lambda.js';
-import { EMULATOR_ENV, startS3 } from '../helpers/emulators.js';
+import { EMULATOR_ENV, startS3, startServerlessOffline } from '../helpers/emulators.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { unzipTo } from '../helpers/unzip.js';
 
@@ -106,4 +106,25 @@ describe('Lambda backend', () => {
     expect(await run('--lambda-endpoint', lambdaEndpoint)).toMatch(/--backend lambda needs --function-name/);
     expect(await run('--function-name', 'f', '--lambda-endpoint', lambdaEndpoint)).toMatch(/needs --storage s3:\/\/bucket\/prefix/);
   });
+});
+
+describe('Lambda backend on serverless-offline', () => {
+  it('4 Lambda workers (the packaged handler) write the bytes of the in-process run', async () => {
+    const service = join(dir, 'service');
+    const { mkdirSync, renameSync } = await import('node:fs');
+    mkdirSync(service);
+    renameSync(join(dir, 'lambda'), join(service, 'lambda'));
+    const offline = await startServerlessOffline(service);
+    try {
+      const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
+      const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+      const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: { ...process.env, ...EMULATOR_ENV } });
+      const r = await run('-o', join(dir, 'offline.ivf'), '--backend', 'lambda', '--function-name', offline.functionName, '--lambda-endpoint', offline.endpoint, '--storage', 's3://excamera-lambda/offline', '--s3-endpoint', s3.endpoint, '--json');
+      expect(JSON.parse(r.stdout)).toMatchObject({ backend: 'lambda', workers: 4, failedWorkers: 0 });
+      await run('-o', join(dir, 'ref2.ivf'), '--backend', 'inprocess');
+      expect(readFileSync(join(dir, 'offline.ivf'))).toEqual(readFileSync(join(dir, 'ref2.ivf')));
+    } finally {
+      offline.close();
+    }
+  }, 180_000);
 });

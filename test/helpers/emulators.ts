@@ -13,7 +13,7 @@ const DIR = join(ROOT, 'test', 'emulators');
 
 /** Installs the emulators' package if it is not there yet (npm ci, from its lock file). */
 export function ensureEmulators(): void {
-  if (existsSync(join(DIR, 'node_modules', 's3rver', 'package.json'))) return;
+  if (['s3rver', 'serverless', 'serverless-offline'].every((p) => existsSync(join(DIR, 'node_modules', p, 'package.json')))) return;
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', DIR], { stdio: 'ignore', timeout: 300_000 });
 }
 
@@ -34,3 +34,48 @@ export async function startS3(buckets: string[]): Promise<{ endpoint: string; cl
 
 /** Credentials the stand-ins accept. */
 export const EMULATOR_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+
+/** A free loopback port (bound, then let go). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * serverless-offline serving the Lambda Invoke API on a loopback port, for a
+ * service directory holding serverless.yml and the unzipped package.
+ */
+export async function startServerlessOffline(serviceDir: string): Promise<{ endpoint: string; functionName: string; close: () => void }> {
+  ensureEmulators();
+  const { spawn } = await import('node:child_process');
+  const { symlinkSync, copyFileSync } = await import('node:fs');
+  copyFileSync(join(DIR, 'lambda', 'serverless.yml'), join(serviceDir, 'serverless.yml'));
+  symlinkSync(join(DIR, 'node_modules'), join(serviceDir, 'node_modules'), 'dir');
+  const [lambdaPort, httpPort, websocketPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(process.execPath, [join(DIR, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort), '--websocketPort', String(websocketPort)], {
+    cwd: serviceDir,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serverless-offline did not start within 60 s:\n${output}`)), 60_000);
+    const seen = (d: Buffer): void => {
+      output += d.toString();
+      if (/listening on http:\/\/localhost:\d+/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.once('exit', (code) => reject(new Error(`serverless-offline exited (${code}):\n${output}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${lambdaPort}`, functionName: 'excamera-test-dev-worker', close: () => child.kill('SIGKILL') };
+}
