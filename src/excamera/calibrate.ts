@@ -17,13 +17,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Rational } from '../container/index.js';
 import type { Distribution, Profile } from '../sim/profile-types.js';
 import type { Image } from '../vp8/index.js';
 import type { ChunkEncoderName } from './chunk-encoder.js';
 import { ExcameraError } from './errors.js';
 import { runInProcess } from './pipeline.js';
+import { workerMainPath } from './runtime/local.js';
 import { serializeState } from './state-file.js';
 import type { ChunkQuality } from './vpxenc.js';
 
@@ -179,10 +181,12 @@ export async function calibrate(pictures: readonly Image[], options: CalibrateOp
   const rawChunkBytes = Math.round(n * 1.5 * width * height);
   const disk = measureDisk(rawChunkBytes, 5, now);
   const loop = await measureLoopback(median(stateBytes), 5, now);
+  // A worker's start: a Node.js process that loads the worker's code.
+  const workerCode = join(dirname(workerMainPath()), 'worker-process.js');
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = now();
-    spawnSync(process.execPath, ['-e', '0']);
+    spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(workerCode).href)})`]);
     starts.push((now() - t0) / 1000);
   }
 
@@ -199,7 +203,7 @@ export async function calibrate(pictures: readonly Image[], options: CalibrateOp
       'compute.decode': 'decoding the independent chunk plus serializing the state it ends in',
       storage: `a local disk: a 64-byte file written and read for the latency, a raw chunk (${rawChunkBytes} bytes) for the bandwidth`,
       rendezvous: `loopback TCP on this machine: a 1-byte message for the latency, one serialized state (${median(stateBytes)} bytes) for the bandwidth`,
-      platform: `workers are local processes: start = spawning node; concurrency = the ${cores} cores; nothing is billed`,
+      platform: `workers are local processes: start = spawning node and loading the worker's code; concurrency = the ${cores} cores; nothing is billed`,
       workers: 'one machine: no per-worker speed variation is modelled',
     },
     video: { width, height, frameRate: r4(options.frameRate.numerator / options.frameRate.denominator), frames: options.clipFrames, ...(options.quality.mode === 'cq' ? { cqLevel } : {}) },
