@@ -29,3 +29,24 @@ export function progressBar(label: string, total: number, quiet = false): Progre
     stop: () => bar.stop(),
   };
 }
+
+export interface PhaseProgress {
+  /** One more step of `phase` done. */
+  tick(phase: string): void;
+  stop(): void;
+}
+
+/** One progress bar per phase (e.g. encode, rebase), each with its own total; silent off a terminal. */
+export function phaseBars(totals: Readonly<Record<string, number>>, quiet = false): PhaseProgress {
+  if (quiet || !process.stderr.isTTY) return { tick: () => undefined, stop: () => undefined };
+  const width = Math.max(...Object.keys(totals).map((k) => k.length));
+  const multi = new cliProgress.MultiBar(
+    { format: '{phase} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map(Object.entries(totals).filter(([, t]) => t > 0).map(([p, t]) => [p, multi.create(t, 0, { phase: p.padEnd(width) })]));
+  return {
+    tick: (phase) => bars.get(phase)?.increment(),
+    stop: () => multi.stop(),
+  };
+}

@@ -27,7 +27,7 @@ import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
 import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
 import { frameQuality, QualityTotals } from '../vp8/metrics.js';
 import { CliError } from './errors.js';
-import { type Progress, progressBar } from './progress.js';
+import { type Progress, phaseBars, progressBar } from './progress.js';
 import { readRawVideo } from './raw.js';
 
 interface XcArgs {
@@ -256,17 +256,19 @@ async function runWorkers(
     launcher = new LambdaLauncher({ functionName, region: args.region, endpoint: args.lambdaEndpoint });
   }
   const config = jobConfig({ frames: i420.length, framesPerChunk: spec.framesPerChunk, chunksPerBatch: spec.chunksPerBatch, workers, spares: args.spares, standby: args.spares, phaseTimeoutSeconds: args.phaseTimeout });
-  // Progress: every phase a worker starts is a step.
-  let total = 0;
+  // Progress: a bar per phase, a step each time a worker finishes one.
+  const totals: Record<string, number> = { fetch: chunkCount, encode: chunkCount, 'given-state': 0, rebase: 0, upload: chunkCount };
   for (let c = 0; c < chunkCount; c++) {
-    const e = c % spec.chunksPerBatch;
-    const next = c + 1 < chunkCount && (c + 1) % spec.chunksPerBatch !== 0;
-    total += 3 + (next ? 1 : 0) + (e >= 1 ? 1 : 0) + (e >= 2 ? 1 : 0) + (e >= 1 && next ? 1 : 0);
+    if (c % spec.chunksPerBatch >= 1) totals['given-state']!++;
+    if (c % spec.chunksPerBatch >= 2) totals.rebase!++;
   }
-  const bar = progressBar('xc', total, args.quiet);
-  let done = 0;
+  const bars = phaseBars(totals, args.quiet);
+  const working = new Map<number, string>();
   const onTransition = (t: Transition): void => {
-    if (t.status.kind === 'working') bar.update(++done);
+    const before = working.get(t.worker);
+    if (before !== undefined && t.status.kind !== 'failed') bars.tick(before);
+    if (t.status.kind === 'working') working.set(t.worker, t.status.phase);
+    else working.delete(t.worker);
   };
   try {
     const r = await runDistributed({
@@ -275,7 +277,7 @@ async function runWorkers(
       // Lambda workers must reach these ports from outside: say which they are.
       onListening: lambda ? ({ coordinatorPort, rendezvousPort }) => process.stderr.write(`excamera: coordinator on port ${coordinatorPort}, rendezvous on port ${rendezvousPort} (TCP, TLS)\n`) : undefined,
       log: (line) => process.stderr.write(`excamera: ${line}\n`),
-    }).finally(() => bar.stop());
+    }).finally(() => bars.stop());
     const phaseSeconds: Record<string, number> = {};
     const open = new Map<number, Transition>();
     const close = (t: Transition, at: number): void => {
