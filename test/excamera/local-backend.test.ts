@@ -85,4 +85,25 @@ describe('local backend', () => {
     expect(logs.join('\n')).toMatch(/dropped an unauthenticated client .*wrong job or token/);
     expect(logs.join('\n')).toMatch(/protocol version 7/);
   }, 120_000);
+
+  it('replaces a worker process that hangs (stopped with SIGSTOP) after the phase time limit', async () => {
+    const storageDir = join(dir, 'c');
+    const launcher = new LocalLauncher({ stderr: 'ignore' });
+    let stopped = -1;
+    const onTransition = (t: Transition): void => {
+      if (stopped < 0 && t.status.kind === 'working' && t.status.phase === 'encode' && t.status.chunk === 1) {
+        stopped = t.worker;
+        process.kill(launcher.pids.get(t.worker)!, 'SIGSTOP');
+      }
+    };
+    const r = await runDistributed({
+      frames: raw, spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 3, spares: 1, standby: 1, phaseTimeoutSeconds: 4 }),
+      storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher, onTransition,
+    });
+    expect(stopped).toBeGreaterThanOrEqual(0);
+    expect(r.frames).toEqual(reference);
+    const failed = r.transitions.filter((t) => t.status.kind === 'failed');
+    expect(failed.map((t) => t.worker)).toEqual([stopped]);
+    expect(failed[0]!.status).toEqual({ kind: 'failed', reason: 'no answer in encode of chunk 1 within 4 s' });
+  }, 120_000);
 });
