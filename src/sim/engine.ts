@@ -20,7 +20,7 @@
 // The rendezvous delivers a state to the worker that has claimed the chunk it
 // is addressed to (by fetching it), and holds it until one has.
 
-import { createCoordinator, type CoordinatorState, type LogPosition, logPosition, step, transitions } from '../excamera/coordinator/coordinator.js';
+import { createCoordinator, type CoordinatorState, type LogPosition, logPosition, phaseOf, step, transitions } from '../excamera/coordinator/coordinator.js';
 import type { Command, Effect, Event, JobConfig, StateKind, Transition } from '../excamera/coordinator/types.js';
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
@@ -442,21 +442,6 @@ class World {
       transitions: this.keep ? transitions(this.coordinator) : [],
       coordinator: this.coordinator,
     };
-  }
-}
-
-/** The name a worker status is reported under. */
-export function phaseOf(t: Transition): string | null {
-  switch (t.status.kind) {
-    case 'invoking':
-      return 'start';
-    case 'working':
-      return t.status.phase;
-    case 'released':
-    case 'failed':
-      return null;
-    default:
-      return t.status.kind;
   }
 }
 

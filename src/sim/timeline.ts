@@ -7,6 +7,7 @@
 // the same phase merge into one bar, and per-bar tooltips are kept only for
 // charts small enough to hover over.
 
+import { phaseOf } from '../excamera/coordinator/coordinator.js';
 import type { Transition } from '../excamera/coordinator/types.js';
 
 export interface TimelineInput {
@@ -37,20 +38,6 @@ function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function phaseName(t: Transition): string | null {
-  switch (t.status.kind) {
-    case 'invoking':
-      return 'start';
-    case 'working':
-      return t.status.phase;
-    case 'released':
-    case 'failed':
-      return null;
-    default:
-      return t.status.kind;
-  }
-}
-
 interface Bar {
   readonly phase: string;
   readonly from: number;
@@ -70,7 +57,7 @@ export function renderTimeline(input: TimelineInput): string {
     const open = list[list.length - 1];
     if (open !== undefined && open.to < 0) open.to = t.at;
     if (t.status.kind === 'failed') failed.set(t.worker, t.at);
-    const phase = phaseName(t);
+    const phase = phaseOf(t);
     if (phase === null) continue;
     const chunk = 'chunk' in t.status ? t.status.chunk : -1;
     if (open !== undefined && open.phase === phase && open.chunk === chunk && open.to === t.at) {

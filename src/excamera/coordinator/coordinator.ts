@@ -173,6 +173,25 @@ export function transitions(s: CoordinatorState, since: LogPosition = null): Tra
   return out.reverse();
 }
 
+/**
+ * The phase a transition starts, as reports and timelines name it: `start`
+ * (invoked, not yet connected), a chunk phase, `waiting`, `idle` or
+ * `backoff`; null for the ends (released, failed).
+ */
+export function phaseOf(t: Transition): string | null {
+  switch (t.status.kind) {
+    case 'invoking':
+      return 'start';
+    case 'working':
+      return t.status.phase;
+    case 'released':
+    case 'failed':
+      return null;
+    default:
+      return t.status.kind;
+  }
+}
+
 /** A place in the log, to ask later for the transitions that came after it. */
 export type LogPosition = object | null;
 
