@@ -3,7 +3,7 @@
 // of the product stays small.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +11,32 @@ import { ROOT } from './fixtures.js';
 
 const DIR = join(ROOT, 'test', 'emulators');
 
-/** Installs the emulators' package if it is not there yet (npm ci, from its lock file). */
+const installed = (): boolean => ['s3rver', 'serverless', 'serverless-offline'].every((p) => existsSync(join(DIR, 'node_modules', p, 'package.json')));
+
+/**
+ * Installs the emulators' package if it is not there yet (npm ci, from its
+ * lock file). Test files run in parallel processes, so one installs while
+ * the others wait on a lock directory.
+ */
 export function ensureEmulators(): void {
-  if (['s3rver', 'serverless', 'serverless-offline'].every((p) => existsSync(join(DIR, 'node_modules', p, 'package.json')))) return;
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', DIR], { stdio: 'ignore', timeout: 300_000 });
+  const lock = join(DIR, '.installing');
+  const deadline = Date.now() + 600_000;
+  while (!installed()) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      // A lock left by a killed run is stale after the install's own time limit.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`the emulators' install (${lock}) did not finish within 10 minutes`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      continue;
+    }
+    try {
+      if (!installed()) execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', DIR], { stdio: 'ignore', timeout: 300_000 });
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
 }
 
 interface S3rverInstance {
