@@ -112,9 +112,9 @@ export function parseProfile(json: unknown, source: string): Profile {
   if (p.version !== 1) fail('version', `this build reads profile version 1, got ${JSON.stringify(p.version)}`);
   for (const f of ['name', 'source'] as const) if (typeof p[f] !== 'string' || (p[f] as string).length === 0 || (p[f] as string).length > 10_000) fail(f, 'must be a non-empty string');
   if (p.notes !== undefined) {
-    const notes = object(p.notes, 'notes', []
-      , Object.keys(typeof p.notes === 'object' && p.notes !== null ? p.notes : {}));
-    for (const [k, v] of Object.entries(notes)) if (typeof v !== 'string') fail(`notes.${k}`, 'must be a string');
+    // Notes are free-form: any keys, string values.
+    if (typeof p.notes !== 'object' || p.notes === null || Array.isArray(p.notes)) fail('notes', 'must be an object');
+    for (const [k, v] of Object.entries(p.notes as Obj)) if (typeof v !== 'string') fail(`notes.${k}`, 'must be a string');
   }
   const video = object(p.video, 'video', ['width', 'height', 'frameRate'], ['frames', 'cqLevel']);
   number(video, 'width', 'video', 1, 65536, true);
