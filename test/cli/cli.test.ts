@@ -1,19 +1,13 @@
 // The `excamera` command as a user runs it: the built binary in a child process.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf, parseY4m, writeIvf, writeWebmVp8 } from '../../src/container/index.js';
+import { excamera } from '../helpers/cli.js';
 import { md5, ROOT, VECTORS } from '../helpers/fixtures.js';
 
-const BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-function excamera(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 const vector = (n: string): string => join(VECTORS, `vp80-00-comprehensive-${n}.ivf`);
 const md5File = (n: string): string => readFileSync(`${vector(n)}.md5`, 'utf8');

@@ -1,18 +1,12 @@
 // `excamera simulate` and `excamera simulate sweep` as a user runs them.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { excamera } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
 
-const BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-function excamera(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('excamera simulate', () => {
   let dir = '';
