@@ -24,7 +24,7 @@ import { createCoordinator, type CoordinatorState, type LogPosition, logPosition
 import type { Command, Effect, Event, JobConfig, StateKind, Transition } from '../excamera/coordinator/types.js';
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
-import type { ComputeModel, Profile, TransferModel } from './profile-types.js';
+import type { ComputeModel, Distribution, Profile, TransferModel } from './profile-types.js';
 import { type Entry, EventQueue } from './queue.js';
 import { Random } from './random.js';
 
@@ -102,6 +102,8 @@ class World {
   private readonly rawFrameBytes: number;
   private readonly stateBytes: number;
   private readonly outputFrameBytes: number;
+  /** The encode model at the job's quality level, and the factor its draws are scaled by. */
+  private readonly encodeModel: ComputeModel;
   private readonly cqFactor: number;
   private readonly failureProbability: number;
   private readonly maxEvents: number;
@@ -144,7 +146,9 @@ class World {
     this.rawFrameBytes = 1.5 * width * height;
     this.stateBytes = this.profile.sizes.stateBytesPerPixel * width * height;
     this.outputFrameBytes = (this.profile.sizes.outputBitsPerPixel * width * height) / 8;
-    this.cqFactor = cqLevelFactor(this.profile.compute.encode, options.cqLevel ?? this.profile.video.cqLevel);
+    const encode = encodeAtCqLevel(this.profile.compute.encode, options.cqLevel ?? this.profile.video.cqLevel, this.profile.video.cqLevel);
+    this.encodeModel = encode.model;
+    this.cqFactor = encode.factor;
     this.failureProbability = options.failureProbability ?? this.profile.failures.probabilityPerPhase;
     if (!(this.failureProbability >= 0 && this.failureProbability <= 1)) throw new SimError('invalid-argument', `failure probability must be in [0, 1], got ${this.failureProbability}`);
     this.maxEvents = options.maxEvents ?? 50_000_000;
@@ -357,7 +361,7 @@ class World {
         }
         break;
       case 'encode':
-        seconds = this.compute(this.profile.compute.encode, frames, r) * this.cqFactor * speed;
+        seconds = this.compute(this.encodeModel, frames, r) * this.cqFactor * speed;
         break;
       case 'send-state':
         seconds = this.compute(this.profile.compute.decode, frames, r) * speed + this.transfer(this.profile.rendezvous, this.stateBytes, r);
@@ -470,4 +474,25 @@ export function cqLevelFactor(model: ComputeModel, cqLevel: number | undefined):
     if (cqLevel <= x1) return y0 + ((y1 - y0) * (cqLevel - x0)) / (x1 - x0);
   }
   return sorted[sorted.length - 1]![1];
+}
+
+/**
+ * The encode model a job at `cqLevel` draws from: the measurement nearest to
+ * that level (the base distribution counts as measured at `profileCqLevel`),
+ * and the cqLevelFactor ratio that carries it from there to `cqLevel` (1 at
+ * a measured level).
+ */
+export function encodeAtCqLevel(model: ComputeModel, cqLevel: number | undefined, profileCqLevel: number | undefined): { model: ComputeModel; factor: number } {
+  if (cqLevel === undefined || model.measuredAt === undefined || model.measuredAt.length === 0) return { model, factor: cqLevelFactor(model, cqLevel) };
+  let best: { cqLevel: number | undefined; perFrameMegapixel: Distribution } = { cqLevel: profileCqLevel, perFrameMegapixel: model.perFrameMegapixel };
+  let distance = profileCqLevel === undefined ? Infinity : Math.abs(profileCqLevel - cqLevel);
+  for (const m of model.measuredAt) {
+    const d = Math.abs(m.cqLevel - cqLevel);
+    if (d < distance) {
+      best = m;
+      distance = d;
+    }
+  }
+  const factor = cqLevelFactor(model, cqLevel) / cqLevelFactor(model, best.cqLevel);
+  return { model: { ...model, perFrameMegapixel: best.perFrameMegapixel }, factor };
 }

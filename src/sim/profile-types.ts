@@ -33,6 +33,14 @@ export interface ComputeModel {
   readonly perFrameMegapixel: Distribution;
   readonly fixed?: Distribution;
   readonly cqLevelFactor?: readonly (readonly [number, number])[];
+  /**
+   * The same phase measured at other quality levels, for a phase whose
+   * spread, not only its median, changes with the level. A simulation at
+   * level L draws from the measurement nearest to L (`perFrameMegapixel`
+   * counts as measured at the profile's `video.cqLevel`), scaled by
+   * cqLevelFactor(L) / cqLevelFactor(that level): exact at a measured level.
+   */
+  readonly measuredAt?: readonly { readonly cqLevel: number; readonly perFrameMegapixel: Distribution }[];
 }
 
 /** A transfer: `latency` seconds plus bytes / `bytesPerSecond`. */

@@ -94,7 +94,7 @@ export function parseProfile(json: unknown, source: string): Profile {
     number(o, 'bytesPerSecond', path, 1);
   };
   const compute = (v: unknown, path: string): void => {
-    const o = object(v, path, ['perFrameMegapixel'], ['fixed', 'cqLevelFactor']);
+    const o = object(v, path, ['perFrameMegapixel'], ['fixed', 'cqLevelFactor', 'measuredAt']);
     dist(o, 'perFrameMegapixel', path);
     if (o.fixed !== undefined) dist(o, 'fixed', path);
     if (o.cqLevelFactor !== undefined) {
@@ -104,6 +104,18 @@ export function parseProfile(json: unknown, source: string): Profile {
         if (!Array.isArray(pair) || pair.length !== 2 || pair.some((x) => typeof x !== 'number' || !Number.isFinite(x)) || pair[0] < 0 || pair[0] > 63 || !(pair[1] > 0)) {
           fail(`${path}.cqLevelFactor[${i}]`, `must be [cqLevel 0..63, factor > 0], got ${JSON.stringify(pair)}`);
         }
+      }
+    }
+    if (o.measuredAt !== undefined) {
+      const m = o.measuredAt;
+      if (!Array.isArray(m) || m.length === 0 || m.length > 64) fail(`${path}.measuredAt`, 'must be a list of 1 to 64 {cqLevel, perFrameMegapixel} measurements');
+      const seen = new Set<number>();
+      for (const [i, entry] of (m as unknown[]).entries()) {
+        const e = object(entry, `${path}.measuredAt[${i}]`, ['cqLevel', 'perFrameMegapixel']);
+        number(e, 'cqLevel', `${path}.measuredAt[${i}]`, 0, 63, true);
+        if (seen.has(e.cqLevel as number)) fail(`${path}.measuredAt[${i}].cqLevel`, `level ${String(e.cqLevel)} is measured twice`);
+        seen.add(e.cqLevel as number);
+        dist(e, 'perFrameMegapixel', `${path}.measuredAt[${i}]`);
       }
     }
   };

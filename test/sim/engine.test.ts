@@ -114,35 +114,46 @@ describe('simulator', () => {
     expect(lean.phases).toEqual(kept.phases);
   });
 
-  it('reproduces the paper\'s Sintel 4K ExCamera[6,16] latency within 15% from per-phase models ([6,1]: see below)', () => {
-    // The paper reports the slowest of 4 parts (~888 chunks each, 50% spares),
-    // each part's latency the median of 5 runs.
+  it('reproduces the paper\'s Sintel 4K latencies for ExCamera[6,16] and [6,1] within 15% from per-phase models', () => {
+    // The paper reports the slowest of its 4 parts (880, 880, 896 and 896
+    // chunks, 50% spares), each part's latency the median of 5 runs.
+    const parts = [880, 880, 896, 896];
     const latency = (x: number, cqLevel: number): number => {
-      const parts: number[] = [];
-      for (let part = 0; part < 4; part++) {
+      const medians = parts.map((chunks, part) => {
         const runs: number[] = [];
         for (let rep = 0; rep < 5; rep++) {
           const seed = 1000 * part + rep + 1;
-          const r = simulate({ profile: paper, job: jobConfig({ frames: 21_312 / 4, framesPerChunk: 6, chunksPerBatch: x, seed }), seed, cqLevel });
+          const r = simulate({ profile: paper, job: jobConfig({ frames: chunks * 6, framesPerChunk: 6, chunksPerBatch: x, seed }), seed, cqLevel, keepTransitions: false });
           expect(r.outcome).toBe('finished');
           runs.push(r.latencySeconds!);
         }
-        runs.sort((a, b) => a - b);
-        parts.push(runs[2]!);
-      }
-      return Math.max(...parts);
+        return runs.sort((a, b) => a - b)[2]!;
+      });
+      return Math.max(...medians);
     };
-    const l616 = latency(16, 11);
-    expect(Math.abs(l616 / 156.6 - 1)).toBeLessThanOrEqual(0.15);
-    // ExCamera[6,1]'s latency is the slowest of ~888 encodes. The paper gives
-    // only the median of its vpxenc time (8.4 s at cq-level 30), so the model
-    // borrows [6,16]'s spread (p90/median 1.68), and predicts ~37 s against
-    // the measured 28.8 s: the 15% target is not met. This bound pins the
-    // present prediction so that a change to the model shows up here.
-    const l61 = latency(1, 30);
-    expect(l61 / 28.8 - 1).toBeGreaterThan(0.15);
-    expect(l61 / 28.8 - 1).toBeLessThanOrEqual(0.35);
+    expect(Math.abs(latency(16, 11) / 156.6 - 1)).toBeLessThanOrEqual(0.15);
+    // [6,1] is the slowest of ~888 independent encodes at cq-level 30, so it
+    // rests on that encode's own spread (measuredAt), not [6,16]'s.
+    expect(Math.abs(latency(1, 30) / 28.8 - 1)).toBeLessThanOrEqual(0.15);
   }, 120_000);
+
+  it('connects the workers given a chunk as the paper\'s logs show: median 2.3 s, p90 3.2 s, the last by ~3.5 s', () => {
+    // With 50% spares the chunks go to the earliest 2/3 of the invocations to
+    // connect; only those appear in the paper's logs. The last of them
+    // connected at 3.2-3.9 s in the 30 of 39 logged runs without a late
+    // burst, a figure the profile is not derived from.
+    const r = simulate({ profile: paper, job: jobConfig({ frames: 880 * 6, framesPerChunk: 6, chunksPerBatch: 1, seed: 5 }), seed: 5, cqLevel: 30 });
+    const connected = new Map<number, number>();
+    for (const t of r.transitions) if (t.status.kind === 'working' && !connected.has(t.worker)) connected.set(t.worker, t.at);
+    const times = [...connected.values()].sort((a, b) => a - b);
+    expect(times).toHaveLength(880);
+    expect(times[440]!).toBeGreaterThan(2.1);
+    expect(times[440]!).toBeLessThan(2.5);
+    expect(times[792]!).toBeGreaterThan(2.95);
+    expect(times[792]!).toBeLessThan(3.45);
+    expect(times[879]!).toBeGreaterThan(3.2);
+    expect(times[879]!).toBeLessThan(3.9);
+  });
 
   it('keeps every guarantee under random faults and delays (property)', () => {
     let failedWorkers = 0;

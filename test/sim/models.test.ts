@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Transition } from '../../src/excamera/coordinator/types.js';
 import { fitHeavyTail, normalQuantile, quantile, sample, validateDistribution } from '../../src/sim/distribution.js';
+import { encodeAtCqLevel } from '../../src/sim/engine.js';
 import { SimError } from '../../src/sim/errors.js';
 import { paperSintelProfile } from '../../src/sim/paper-profile.js';
 import { BUILTIN_PROFILES, loadProfile, parseProfile, serializeProfile } from '../../src/sim/profile.js';
@@ -177,6 +178,47 @@ describe('profiles', () => {
     expect(serializeProfile(loadProfile('paper-sintel-4k'))).toBe(serializeProfile(paperSintelProfile()));
   });
 
+  it('draws encode times from the measurement nearest the quality level, scaled by the CQ factors between', () => {
+    const base: Distribution = { kind: 'constant', value: 10 };
+    const at30: Distribution = { kind: 'constant', value: 7 };
+    const model = { perFrameMegapixel: base, cqLevelFactor: [[10, 1], [30, 0.8]] as [number, number][], measuredAt: [{ cqLevel: 30, perFrameMegapixel: at30 }] };
+    const at = (cq: number | undefined, profileCq: number | null = 10): [number, number] => {
+      const r = encodeAtCqLevel(model, cq, profileCq ?? undefined);
+      return [sample(r.model.perFrameMegapixel, new Random(1)), r.factor];
+    };
+    expect(at(10)).toEqual([10, 1]);
+    expect(at(undefined)).toEqual([10, 1]);
+    expect(at(30)).toEqual([7, 1]);
+    // Level 25 is nearer 30: the level-30 measurement, carried back by 0.85 / 0.8.
+    const [v25, f25] = at(25);
+    expect(v25).toBe(7);
+    expect(f25).toBeCloseTo(0.85 / 0.8, 12);
+    // Level 15 is nearer the base (level 10): the base scaled to 0.95.
+    const [v15, f15] = at(15);
+    expect(v15).toBe(10);
+    expect(f15).toBeCloseTo(0.95, 12);
+    // A profile without a level of its own: the measurement is all there is.
+    expect(at(12, null)[0]).toBe(7);
+    // Without measurements, the factor alone (as before).
+    expect(encodeAtCqLevel({ perFrameMegapixel: base, cqLevelFactor: model.cqLevelFactor }, 30, 10).factor).toBeCloseTo(0.8, 12);
+  });
+
+  it('gives the paper profile [6,1]\'s own encode spread at cq-level 30, narrower than [6,16]\'s', () => {
+    const encode = paperSintelProfile().compute.encode;
+    const fmp = (6 * 4096 * 1744) / 1e6;
+    const at11 = encodeAtCqLevel(encode, 11, 11);
+    const at30 = encodeAtCqLevel(encode, 30, 11);
+    // The lognormal body of each (a straggler component of weight 1/samples aside).
+    const body = (d: Distribution): Distribution => (d.kind === 'mixture' ? d.components[0]!.distribution : d);
+    const q = (m: typeof at11, p: number): number => quantile(body(m.model.perFrameMegapixel), p) * m.factor * fmp;
+    // The figures the profile is derived from (seconds per 6 frames of 4K).
+    expect(q(at11, 0.5)).toBeCloseTo(10.3, 1);
+    expect(q(at11, 0.9)).toBeCloseTo(17.3, 1);
+    expect(q(at30, 0.5)).toBeCloseTo(8.4, 1);
+    expect(q(at30, 0.9)).toBeCloseTo(11.9, 1);
+    expect(q(at30, 0.9) / q(at30, 0.5)).toBeLessThan(q(at11, 0.9) / q(at11, 0.5) - 0.2);
+  });
+
   it('refuses malformed profiles, naming the file and the field', () => {
     const good = JSON.parse(JSON.stringify(paperSintelProfile())) as Record<string, any>;
     const variant = (change: (p: Record<string, any>) => void): unknown => {
@@ -196,6 +238,10 @@ describe('profiles', () => {
       [variant((p) => (p.platform.concurrencyLimit = 1.5)), /platform\.concurrencyLimit: must be an integer/],
       [variant((p) => (p.failures.probabilityPerPhase = 2)), /failures\.probabilityPerPhase: must be a number in \[0, 1\]/],
       [variant((p) => (p.compute.encode.cqLevelFactor = [[99, 1]])), /compute\.encode\.cqLevelFactor\[0\]: must be \[cqLevel 0\.\.63/],
+      [variant((p) => (p.compute.encode.measuredAt = [])), /compute\.encode\.measuredAt: must be a list of 1 to 64/],
+      [variant((p) => (p.compute.encode.measuredAt[0].cqLevel = 64)), /compute\.encode\.measuredAt\[0\]\.cqLevel: must be an integer in \[0, 63\]/],
+      [variant((p) => p.compute.encode.measuredAt.push(p.compute.encode.measuredAt[0])), /compute\.encode\.measuredAt\[1\]\.cqLevel: level 30 is measured twice/],
+      [variant((p) => (p.compute.encode.measuredAt[0].perFrameMegapixel = { kind: 'lognormal', median: 1 })), /compute\.encode\.measuredAt\[0\]\.perFrameMegapixel\.p90/],
       [variant((p) => (p.surprise = 1)), /^f\.json: surprise: is not a profile field/],
     ];
     for (const [json, message] of cases) {
