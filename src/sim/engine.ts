@@ -21,11 +21,11 @@
 // is addressed to (by fetching it), and holds it until one has.
 
 import { createCoordinator, type CoordinatorState, type LogPosition, logPosition, phaseOf, step, transitions } from '../excamera/coordinator/coordinator.js';
-import type { Command, Effect, Event, JobConfig, StateKind, Transition } from '../excamera/coordinator/types.js';
+import { type ChunkPhase, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, type Transition } from '../excamera/coordinator/types.js';
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
 import type { ComputeModel, Distribution, Profile, TransferModel } from './profile-types.js';
-import { type Entry, EventQueue } from './queue.js';
+import { EventQueue, FifoLane, grown, Sequence } from './queue.js';
 import { Random } from './random.js';
 
 export interface SimulationOptions {
@@ -80,24 +80,113 @@ export interface SimulationResult {
   readonly coordinator: CoordinatorState;
 }
 
-type WorldEvent =
-  | { readonly kind: 'coordinator'; readonly event: Event }
-  /** A worker's activity ended (ignored if the worker has since died). */
-  | { readonly kind: 'done'; readonly worker: number; readonly life: number; readonly event: Event }
-  | { readonly kind: 'deliver'; readonly chunk: number; readonly state: StateKind; readonly life: number; readonly worker: number }
-  | { readonly kind: 'crash'; readonly worker: number; readonly life: number; readonly reason: string }
-  | { readonly kind: 'timer'; readonly timer: number; readonly worker: number };
-
 /** Runs one job to its end and reports it. */
 export function simulate(options: SimulationOptions): SimulationResult {
   return new World(options).run();
 }
 
+/**
+ * Pending world events are integers: slots of a pool of typed arrays that say
+ * what each one is (`EventPool`). With 100,000 workers as many events wait at
+ * once; as objects they would outlive the young generation and every garbage
+ * collection would copy them.
+ */
+const enum Ev {
+  /** The invocation was refused (throttled). */
+  InvokeFailed,
+  /** A worker's activity ended: it connected, finished a phase, or received a held state. */
+  Connected,
+  PhaseDone,
+  StateReceived,
+  /** A state reaches the rendezvous, addressed to a chunk. */
+  Deliver,
+  /** The platform stops a worker at its time limit. */
+  TimeLimit,
+  /** A worker crashes part-way through a phase. */
+  Crash,
+  Timer,
+}
+
+const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
+const stateCode = (s: StateKind): number => (s === 'independent' ? 0 : 1);
+const PHASE_CODE = new Map<ChunkPhase, number>(CHUNK_PHASES.map((p, i) => [p, i]));
+
+/** Four integers per pending event: its kind (and a phase or state code), worker, life or timer, chunk. */
+class EventPool {
+  private fields = new Int32Array(4 * 1024);
+  private free = new Int32Array(1024);
+  private freeCount = 0;
+  private used = 0;
+
+  add(kind: Ev, aux: number, worker: number, lifeOrTimer: number, chunk: number): number {
+    let id: number;
+    if (this.freeCount > 0) id = this.free[--this.freeCount]!;
+    else {
+      id = this.used++;
+      if (4 * id >= this.fields.length) this.fields = grown(this.fields, this.fields.length * 2);
+    }
+    const f = this.fields;
+    f[4 * id] = kind | (aux << 4);
+    f[4 * id + 1] = worker;
+    f[4 * id + 2] = lifeOrTimer;
+    f[4 * id + 3] = chunk;
+    return id;
+  }
+
+  kind(id: number): Ev {
+    return this.fields[4 * id]! & 15;
+  }
+  aux(id: number): number {
+    return this.fields[4 * id]! >> 4;
+  }
+  worker(id: number): number {
+    return this.fields[4 * id + 1]!;
+  }
+  life(id: number): number {
+    return this.fields[4 * id + 2]!;
+  }
+  chunk(id: number): number {
+    return this.fields[4 * id + 3]!;
+  }
+
+  release(id: number): void {
+    if (this.freeCount === this.free.length) this.free = grown(this.free, this.free.length * 2);
+    this.free[this.freeCount++] = id;
+  }
+}
+
+/**
+ * What the engine keeps per worker, packed 64 bytes to a worker so that an
+ * event touches one cache line of it: three doubles (speed factor, start of
+ * its open phase, its random stream's kept normal) and eight 32-bit words
+ * (life, alive, live timer, open phase, the stream's four state words).
+ */
+const STRIDE_BYTES = 64;
+const F_SPEED = 0;
+const F_OPEN_SINCE = 1;
+const F_SPARE = 2;
+const F_STRIDE = STRIDE_BYTES / 8;
+const I_LIFE = 6;
+const I_ALIVE = 7;
+const I_TIMER = 8;
+const I_OPEN = 9;
+const I_RNG = 10;
+const I_STRIDE = STRIDE_BYTES / 4;
+/** `open phase` codes: 0 none, else 1 + index in `phaseNames`. */
+const NO_PHASE = 0;
+
 class World {
-  private readonly queue = new EventQueue<WorldEvent>();
+  private readonly queue: EventQueue;
+  /** Events at a fixed delay (phase time limits, the platform's time limit), in time order. */
+  private readonly lanes = new Map<number, FifoLane>();
+  private readonly sequence = new Sequence();
+  private readonly pool = new EventPool();
   private coordinator: CoordinatorState;
   private readonly profile: Profile;
   private readonly rng: Random;
+  /** One Random object that takes each worker's stream in turn (see `streamOf`). */
+  private readonly stream = new Random(0);
+  private streamOwner = -1;
   private readonly megapixels: number;
   private readonly rawFrameBytes: number;
   private readonly stateBytes: number;
@@ -109,23 +198,20 @@ class World {
   private readonly maxEvents: number;
 
   // Per worker, grown as workers are invoked.
-  private readonly workerRng: Random[] = [];
-  private readonly speed: number[] = [];
-  /** Incremented when the worker dies, so its scheduled activity is void. */
-  private readonly life: number[] = [];
-  private readonly alive: boolean[] = [];
-  private readonly startedAt: number[] = [];
-  private readonly endedAt: number[] = [];
-  /** Chunks each worker has claimed at the rendezvous. */
-  private readonly claims: number[][] = [];
+  private workerCount = 0;
+  private buffer = new ArrayBuffer(0);
+  private f = new Float64Array(this.buffer);
+  private i = new Int32Array(this.buffer);
+  private u = new Uint32Array(this.buffer);
+  private startedAt = new Float64Array(0);
+  private endedAt = new Float64Array(0);
   private running = 0;
   private requests = 0;
 
-  /** Chunk -> the worker that has claimed it, or -1; and states held for it. */
-  private readonly route: number[];
-  private readonly held: StateKind[][];
-  /** Each worker's running timer (the coordinator keeps at most one per worker), or -1. */
-  private readonly liveTimer: number[] = [];
+  /** Chunk -> the worker that has claimed it (by fetching it), or -1. */
+  private readonly route: Int32Array;
+  /** States held for each chunk, in arrival order: up to two codes (1 + state code), two bits each. */
+  private readonly held: Uint8Array;
   private readonly uploads: number[];
   private now = 0;
   private events = 0;
@@ -134,6 +220,7 @@ class World {
   constructor(private readonly options: SimulationOptions) {
     this.profile = options.profile;
     this.keep = options.keepTransitions !== false;
+    this.queue = new EventQueue(this.sequence);
     this.coordinator = createCoordinator({ ...options.job, keepLog: this.keep });
     this.logSeen = logPosition(this.coordinator);
     this.rng = new Random(options.seed);
@@ -153,80 +240,91 @@ class World {
     if (!(this.failureProbability >= 0 && this.failureProbability <= 1)) throw new SimError('invalid-argument', `failure probability must be in [0, 1], got ${this.failureProbability}`);
     this.maxEvents = options.maxEvents ?? 50_000_000;
     const chunks = this.coordinator.chunkCount;
-    this.route = new Array<number>(chunks).fill(-1);
-    this.held = Array.from({ length: chunks }, () => []);
+    this.route = new Int32Array(chunks).fill(-1);
+    this.held = new Uint8Array(chunks);
     this.uploads = new Array<number>(chunks).fill(0);
+    this.reserve(options.job.workers + options.job.spares);
   }
 
   run(): SimulationResult {
     this.toCoordinator({ kind: 'start', at: 0 });
-    for (let next = this.next(); next !== undefined; next = this.next()) {
-      if (++this.events > this.maxEvents) throw new SimError('internal', `the simulation did not end within ${this.maxEvents} events (at ${next.time.toFixed(1)} s)`);
-      this.now = next.time;
-      this.handle(next.item);
+    for (;;) {
+      // The next event by (time, sequence) of the heap and the lanes.
+      let from: EventQueue | FifoLane = this.queue;
+      let time = this.queue.peekTime();
+      let seq = this.queue.peekSeq();
+      for (const lane of this.lanes.values()) {
+        const t = lane.peekTime();
+        if (t < time || (t === time && lane.peekSeq() < seq)) {
+          from = lane;
+          time = t;
+          seq = lane.peekSeq();
+        }
+      }
+      const id = from.pop();
+      if (id < 0) break;
+      if (++this.events > this.maxEvents) throw new SimError('internal', `the simulation did not end within ${this.maxEvents} events (at ${time.toFixed(1)} s)`);
+      this.now = time;
+      this.handle(id);
     }
     return this.report();
   }
 
-  /**
-   * Events at a fixed delay — phase time limits, the platform's time limit —
-   * are started in time order, so they come due in the order they were
-   * started: one FIFO lane per delay holds them at O(1) an event, instead of
-   * the heap (most timers are cancelled before they fire, and a heap of
-   * thousands of far-off events makes every other event slower).
-   */
-  private readonly lanes = new Map<number, { readonly entries: Entry<WorldEvent>[]; head: number }>();
-
-  private pushDelayed(delay: number, item: WorldEvent): void {
+  private pushDelayed(delay: number, id: number): void {
     let lane = this.lanes.get(delay);
-    if (lane === undefined) this.lanes.set(delay, (lane = { entries: [], head: 0 }));
-    lane.entries.push({ time: this.now + delay, seq: this.queue.takeSequence(), item });
+    if (lane === undefined) this.lanes.set(delay, (lane = new FifoLane(this.sequence)));
+    lane.push(this.now + delay, id);
   }
 
-  /** The next event by (time, sequence) from the heap and the lanes. */
-  private next(): Entry<WorldEvent> | undefined {
-    let best = this.queue.peek();
-    let from: { entries: Entry<WorldEvent>[]; head: number } | null = null;
-    for (const lane of this.lanes.values()) {
-      const e = lane.entries[lane.head];
-      if (e !== undefined && (best === undefined || e.time < best.time || (e.time === best.time && e.seq < best.seq))) {
-        best = e;
-        from = lane;
+  private handle(id: number): void {
+    const pool = this.pool;
+    const kind = pool.kind(id);
+    const aux = pool.aux(id);
+    const w = pool.worker(id);
+    const life = pool.life(id);
+    const chunk = pool.chunk(id);
+    pool.release(id);
+    const at = this.now;
+    switch (kind) {
+      case Ev.InvokeFailed: {
+        const limit = this.profile.platform.concurrencyLimit;
+        this.toCoordinator({ kind: 'invoke-failed', at, worker: w, throttled: true, reason: `account concurrency limit of ${limit} reached (HTTP 429)` });
+        return;
       }
-    }
-    if (from === null) return this.queue.pop();
-    from.head++;
-    // Drop the consumed prefix now and then, so a lane does not grow without bound.
-    if (from.head > 4096 && from.head * 2 > from.entries.length) {
-      from.entries.splice(0, from.head);
-      from.head = 0;
-    }
-    return best;
-  }
-
-  private handle(e: WorldEvent): void {
-    switch (e.kind) {
-      case 'coordinator':
-        this.toCoordinator(e.event);
+      case Ev.Connected:
+        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        this.toCoordinator({ kind: 'connected', at, worker: w });
         return;
-      case 'done':
-        if (this.life[e.worker] !== e.life) return;
-        if (e.event.kind === 'phase-done' && e.event.phase === 'upload') this.uploads[e.event.chunk]!++;
-        this.toCoordinator({ ...e.event, at: this.now });
+      case Ev.PhaseDone: {
+        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        const phase = CHUNK_PHASES[aux]!;
+        if (phase === 'upload') this.uploads[chunk]!++;
+        this.toCoordinator({ kind: 'phase-done', at, worker: w, chunk, phase });
         return;
-      case 'deliver':
-        this.deliver(e.chunk, e.state, e.worker, e.life);
+      }
+      case Ev.StateReceived:
+        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        this.toCoordinator({ kind: 'state-received', at, worker: w, chunk, state: STATE_KINDS[aux]! });
         return;
-      case 'crash':
-        if (this.life[e.worker] !== e.life) return;
-        this.die(e.worker);
-        this.toCoordinator({ kind: 'worker-failed', at: this.now, worker: e.worker, reason: e.reason });
+      case Ev.Deliver:
+        this.deliver(chunk, aux, w, life);
         return;
-      case 'timer':
-        if (this.liveTimer[e.worker] !== e.timer) return;
-        this.liveTimer[e.worker] = -1;
-        this.toCoordinator({ kind: 'timer', at: this.now, timer: e.timer, worker: e.worker });
+      case Ev.TimeLimit:
+      case Ev.Crash: {
+        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        this.die(w);
+        const limit = this.profile.platform.timeLimitSeconds;
+        const reason = kind === Ev.TimeLimit ? `stopped by the platform at its ${limit} s time limit` : `crashed in ${CHUNK_PHASES[aux]!} of chunk ${chunk}`;
+        this.toCoordinator({ kind: 'worker-failed', at, worker: w, reason });
         return;
+      }
+      case Ev.Timer: {
+        const b = w * I_STRIDE;
+        if (this.i[b + I_TIMER] !== life) return;
+        this.i[b + I_TIMER] = -1;
+        this.toCoordinator({ kind: 'timer', at, timer: life, worker: w });
+        return;
+      }
     }
   }
 
@@ -242,23 +340,29 @@ class World {
 
   private readonly keep: boolean;
   private logSeen: LogPosition;
-  /** Per worker: the phase it is in and since when. */
-  private readonly openPhase: (string | null)[] = [];
-  private readonly openSince: number[] = [];
-  private readonly spans = new Map<string, number[]>();
+  private readonly phaseNames: string[] = [];
+  private readonly phaseCodes = new Map<string, number>();
+  private readonly spans: number[][] = [];
 
   private observe(t: Transition): void {
-    const w = t.worker;
-    const open = this.openPhase[w];
-    if (open !== undefined && open !== null) this.span(open, t.at - this.openSince[w]!);
-    this.openPhase[w] = phaseOf(t);
-    this.openSince[w] = t.at;
+    // A worker's first transition (invoking) comes before the effect that invokes it.
+    while (this.workerCount <= t.worker) this.addWorker();
+    const b = t.worker * I_STRIDE;
+    const open = this.i[b + I_OPEN]!;
+    if (open !== NO_PHASE) this.spans[open - 1]!.push(t.at - this.f[t.worker * F_STRIDE + F_OPEN_SINCE]!);
+    const phase = phaseOf(t);
+    this.i[b + I_OPEN] = phase === null ? NO_PHASE : this.phaseCode(phase);
+    this.f[t.worker * F_STRIDE + F_OPEN_SINCE] = t.at;
   }
 
-  private span(phase: string, seconds: number): void {
-    let list = this.spans.get(phase);
-    if (list === undefined) this.spans.set(phase, (list = []));
-    list.push(seconds);
+  private phaseCode(phase: string): number {
+    let code = this.phaseCodes.get(phase);
+    if (code === undefined) {
+      this.phaseNames.push(phase);
+      this.spans.push([]);
+      this.phaseCodes.set(phase, (code = this.phaseNames.length));
+    }
+    return code;
   }
 
   private apply(effect: Effect): void {
@@ -268,16 +372,18 @@ class World {
       case 'command':
         return this.command(effect.worker, effect.command);
       case 'terminate':
-        if (this.alive[effect.worker] === true) this.die(effect.worker);
+        if (this.i[effect.worker * I_STRIDE + I_ALIVE] === 1) this.die(effect.worker);
         return;
-      case 'start-timer':
+      case 'start-timer': {
         // Phase time limits share one delay (a lane); backoffs vary (the heap).
-        this.liveTimer[effect.worker] = effect.timer;
-        if (effect.seconds === this.options.job.phaseTimeoutSeconds) this.pushDelayed(effect.seconds, { kind: 'timer', timer: effect.timer, worker: effect.worker });
-        else this.queue.push(this.now + effect.seconds, { kind: 'timer', timer: effect.timer, worker: effect.worker });
+        this.i[effect.worker * I_STRIDE + I_TIMER] = effect.timer;
+        const id = this.pool.add(Ev.Timer, 0, effect.worker, effect.timer, -1);
+        if (effect.seconds === this.options.job.phaseTimeoutSeconds) this.pushDelayed(effect.seconds, id);
+        else this.queue.push(this.now + effect.seconds, id);
         return;
+      }
       case 'cancel-timer':
-        if (this.liveTimer[effect.worker] === effect.timer) this.liveTimer[effect.worker] = -1;
+        if (this.i[effect.worker * I_STRIDE + I_TIMER] === effect.timer) this.i[effect.worker * I_STRIDE + I_TIMER] = -1;
         return;
       case 'finish':
         this.latency = this.now;
@@ -289,83 +395,125 @@ class World {
 
   // ---- workers ------------------------------------------------------------
 
-  private invoke(w: number): void {
-    while (this.workerRng.length <= w) {
-      const i = this.workerRng.length;
-      const r = this.rng.fork(i);
-      this.workerRng.push(r);
-      this.speed.push(sample(this.profile.workers.speed, r));
-      this.life.push(0);
-      this.alive.push(false);
-      this.startedAt.push(NaN);
-      this.endedAt.push(NaN);
-      this.claims.push([]);
+  /** Room for `n` workers' records. */
+  private reserve(n: number): void {
+    if (n * STRIDE_BYTES <= this.buffer.byteLength) return;
+    const bytes = Math.max(n, 64) * STRIDE_BYTES;
+    const buffer = new ArrayBuffer(bytes);
+    new Uint8Array(buffer).set(new Uint8Array(this.buffer));
+    this.buffer = buffer;
+    this.f = new Float64Array(buffer);
+    this.i = new Int32Array(buffer);
+    this.u = new Uint32Array(buffer);
+    this.startedAt = grown(this.startedAt, bytes / STRIDE_BYTES);
+    this.endedAt = grown(this.endedAt, bytes / STRIDE_BYTES);
+  }
+
+  /** A worker's first invocation: its random stream (forked by number) and speed. */
+  private addWorker(): void {
+    const w = this.workerCount;
+    if ((w + 1) * STRIDE_BYTES > this.buffer.byteLength) this.reserve(2 * (w + 1));
+    const r = this.rng.fork(w);
+    this.f[w * F_STRIDE + F_SPEED] = sample(this.profile.workers.speed, r);
+    this.f[w * F_STRIDE + F_OPEN_SINCE] = 0;
+    const b = w * I_STRIDE;
+    this.i[b + I_LIFE] = 0;
+    this.i[b + I_ALIVE] = 0;
+    this.i[b + I_TIMER] = -1;
+    this.i[b + I_OPEN] = NO_PHASE;
+    r.saveTo(this.u, b + I_RNG, this.f, w * F_STRIDE + F_SPARE);
+    this.startedAt[w] = NaN;
+    this.endedAt[w] = NaN;
+    this.workerCount++;
+  }
+
+  /**
+   * Worker `w`'s random stream, in the one shared Random object: the stream
+   * that had it before is stored back first. Draws for a worker therefore
+   * continue where its last ones stopped.
+   */
+  private streamOf(w: number): Random {
+    if (this.streamOwner !== w) {
+      if (this.streamOwner >= 0) this.stream.saveTo(this.u, this.streamOwner * I_STRIDE + I_RNG, this.f, this.streamOwner * F_STRIDE + F_SPARE);
+      this.stream.loadFrom(this.u, w * I_STRIDE + I_RNG, this.f, w * F_STRIDE + F_SPARE);
+      this.streamOwner = w;
     }
-    const r = this.workerRng[w]!;
+    return this.stream;
+  }
+
+  private invoke(w: number): void {
+    while (this.workerCount <= w) this.addWorker();
+    const r = this.streamOf(w);
     const platform = this.profile.platform;
     this.requests++;
     if (this.running >= platform.concurrencyLimit) {
       const after = sample(platform.throttleLatency, r);
-      this.queue.push(this.now + after, {
-        kind: 'coordinator',
-        event: { kind: 'invoke-failed', at: this.now + after, worker: w, throttled: true, reason: `account concurrency limit of ${platform.concurrencyLimit} reached (HTTP 429)` },
-      });
+      this.queue.push(this.now + after, this.pool.add(Ev.InvokeFailed, 0, w, 0, -1));
       return;
     }
     this.running++;
-    this.alive[w] = true;
+    const b = w * I_STRIDE;
+    this.i[b + I_ALIVE] = 1;
     this.startedAt[w] = this.now;
     this.endedAt[w] = NaN;
-    const life = ++this.life[w]!;
+    const life = ++this.i[b + I_LIFE]!;
     const start = sample(platform.startLatency, r);
-    this.queue.push(this.now + start, { kind: 'done', worker: w, life, event: { kind: 'connected', at: 0, worker: w } });
+    this.queue.push(this.now + start, this.pool.add(Ev.Connected, 0, w, life, -1));
     // The platform stops a worker at its time limit.
-    this.pushDelayed(platform.timeLimitSeconds, { kind: 'crash', worker: w, life, reason: `stopped by the platform at its ${platform.timeLimitSeconds} s time limit` });
+    this.pushDelayed(platform.timeLimitSeconds, this.pool.add(Ev.TimeLimit, 0, w, life, -1));
   }
 
+  /**
+   * The worker is gone: whatever it had scheduled is void (its life moves
+   * on), and a state addressed to a chunk it had claimed is held for the
+   * chunk's next worker (`deliver` sees it is not alive). Workers are never
+   * brought back, so a dead worker's claims need no clearing.
+   */
   private die(w: number): void {
-    this.alive[w] = false;
-    this.life[w]!++;
+    const b = w * I_STRIDE;
+    this.i[b + I_ALIVE] = 0;
+    this.i[b + I_LIFE]!++;
     this.running--;
     this.endedAt[w] = this.now;
-    for (const c of this.claims[w]!.splice(0)) if (this.route[c] === w) this.route[c] = -1;
   }
 
   private command(w: number, command: Command): void {
-    if (this.alive[w] !== true) return;
-    const r = this.workerRng[w]!;
-    const life = this.life[w]!;
+    const b = w * I_STRIDE;
+    if (this.i[b + I_ALIVE] !== 1) return;
+    const life = this.i[b + I_LIFE]!;
     if (command.kind === 'quit') {
       this.die(w);
       return;
     }
     if (command.kind === 'drop') return;
+    const r = this.streamOf(w);
     if (command.kind === 'resend') {
       const t = this.transfer(this.profile.rendezvous, this.stateBytes, r);
-      for (const state of command.states) this.queue.push(this.now + t, { kind: 'deliver', chunk: command.to, state, life, worker: w });
+      for (const state of command.states) this.queue.push(this.now + t, this.pool.add(Ev.Deliver, stateCode(state), w, life, command.to));
       return;
     }
     const chunk = command.chunk;
     const frames = this.framesOf(chunk);
     let seconds: number;
-    const speed = this.speed[w]!;
+    const speed = this.f[w * F_STRIDE + F_SPEED]!;
     switch (command.kind) {
-      case 'fetch':
+      case 'fetch': {
         this.route[chunk] = w;
-        this.claims[w]!.push(chunk);
         seconds = this.transfer(this.profile.storage.get, frames * this.rawFrameBytes, r);
-        // States held for this chunk go to its new worker.
-        for (const state of this.held[chunk]!.splice(0)) {
+        // States held for this chunk go to its new worker, in the order they came.
+        for (let held = this.held[chunk]!; held !== 0; held >>= 2) {
           const at = this.now + this.transfer(this.profile.rendezvous, this.stateBytes, r);
-          this.queue.push(at, { kind: 'done', worker: w, life, event: { kind: 'state-received', at: 0, worker: w, chunk, state } });
+          this.queue.push(at, this.pool.add(Ev.StateReceived, (held & 3) - 1, w, life, chunk));
         }
+        this.held[chunk] = 0;
         break;
+      }
       case 'encode':
         seconds = this.compute(this.encodeModel, frames, r) * this.cqFactor * speed;
         break;
       case 'send-state':
         seconds = this.compute(this.profile.compute.decode, frames, r) * speed + this.transfer(this.profile.rendezvous, this.stateBytes, r);
-        this.queue.push(this.now + seconds, { kind: 'deliver', chunk: command.to, state: 'independent', life, worker: w });
+        this.queue.push(this.now + seconds, this.pool.add(Ev.Deliver, stateCode('independent'), w, life, command.to));
         break;
       case 'given-state':
         seconds = this.compute(this.profile.compute.givenState, frames, r) * speed;
@@ -375,33 +523,35 @@ class World {
         break;
       case 'send-final':
         seconds = this.transfer(this.profile.rendezvous, this.stateBytes, r);
-        this.queue.push(this.now + seconds, { kind: 'deliver', chunk: command.to, state: 'final', life, worker: w });
+        this.queue.push(this.now + seconds, this.pool.add(Ev.Deliver, stateCode('final'), w, life, command.to));
         break;
       case 'upload':
         seconds = this.transfer(this.profile.storage.put, frames * this.outputFrameBytes, r);
         break;
     }
+    const phase = PHASE_CODE.get(command.kind)!;
     // A fault: the worker crashes part-way through (its connection closes),
     // or hangs and goes quiet (the coordinator's time limit catches it).
     if (this.failureProbability > 0 && r.uniform() < this.failureProbability) {
       const when = this.now + seconds * r.uniform();
-      if (r.uniform() >= this.profile.failures.hangFraction) this.queue.push(when, { kind: 'crash', worker: w, life, reason: `crashed in ${command.kind} of chunk ${chunk}` });
+      if (r.uniform() >= this.profile.failures.hangFraction) this.queue.push(when, this.pool.add(Ev.Crash, phase, w, life, chunk));
       return;
     }
-    this.queue.push(this.now + seconds, { kind: 'done', worker: w, life, event: { kind: 'phase-done', at: 0, worker: w, chunk, phase: command.kind } });
+    this.queue.push(this.now + seconds, this.pool.add(Ev.PhaseDone, phase, w, life, chunk));
   }
 
   /** A state reaches the rendezvous for `chunk`: it goes to the chunk's worker, or waits for one. */
-  private deliver(chunk: number, state: StateKind, sender: number, life: number): void {
+  private deliver(chunk: number, state: number, sender: number, life: number): void {
     // A sender that died before its state was out lost it.
-    if (this.life[sender] !== life) return;
+    if (this.i[sender * I_STRIDE + I_LIFE] !== life) return;
     const w = this.route[chunk]!;
-    if (w >= 0 && this.alive[w] === true) {
-      this.toCoordinator({ kind: 'state-received', at: this.now, worker: w, chunk, state });
+    if (w >= 0 && this.i[w * I_STRIDE + I_ALIVE] === 1) {
+      this.toCoordinator({ kind: 'state-received', at: this.now, worker: w, chunk, state: STATE_KINDS[state]! });
       return;
     }
     const held = this.held[chunk]!;
-    if (!held.includes(state)) held.push(state);
+    const code = state + 1;
+    if ((held & 3) !== code && held >> 2 !== code) this.held[chunk] = held === 0 ? code : held | (code << 2);
   }
 
   private framesOf(chunk: number): number {
@@ -421,11 +571,13 @@ class World {
   // ---- report -------------------------------------------------------------
 
   private report(): SimulationResult {
-    for (const [w, open] of this.openPhase.entries()) if (open !== null && open !== undefined) this.span(open, this.now - this.openSince[w]!);
-    this.openPhase.length = 0;
+    for (let w = 0; w < this.workerCount; w++) {
+      const open = this.i[w * I_STRIDE + I_OPEN]!;
+      if (open !== NO_PHASE) this.spans[open - 1]!.push(this.now - this.f[w * F_STRIDE + F_OPEN_SINCE]!);
+    }
     const platform = this.profile.platform;
     let workerSeconds = 0;
-    for (let w = 0; w < this.startedAt.length; w++) {
+    for (let w = 0; w < this.workerCount; w++) {
       const start = this.startedAt[w]!;
       if (Number.isNaN(start)) continue;
       const end = Number.isNaN(this.endedAt[w]!) ? this.now : this.endedAt[w]!;
@@ -440,13 +592,20 @@ class World {
       workers: this.coordinator.workers.size,
       workerSeconds,
       costUSD,
-      phases: statsOf(this.spans),
+      phases: statsOf(new Map(this.phaseNames.map((name, k) => [name, this.spans[k]!] as const).sort((a, b) => phaseRank(a[0]) - phaseRank(b[0])))),
       uploads: this.uploads,
       events: this.events,
       transitions: this.keep ? transitions(this.coordinator) : [],
       coordinator: this.coordinator,
     };
   }
+}
+
+/** Where a phase goes in a report: the order a worker meets them. */
+const PHASE_ORDER: readonly string[] = ['start', ...CHUNK_PHASES, 'waiting', 'idle', 'backoff'];
+function phaseRank(phase: string): number {
+  const i = PHASE_ORDER.indexOf(phase);
+  return i < 0 ? PHASE_ORDER.length : i;
 }
 
 /** Count, total, median, p90 and max of each phase's spans. */

@@ -85,6 +85,29 @@ export class Random {
     }
   }
 
+  /**
+   * Stores the stream's position: four words at `words[at..at+3]` and the
+   * kept normal at `spares[spareAt]`. With loadFrom, one Random object can
+   * serve many streams whose positions live in typed arrays.
+   */
+  saveTo(words: Uint32Array, at: number, spares: Float64Array, spareAt: number): void {
+    words[at] = this.a;
+    words[at + 1] = this.b;
+    words[at + 2] = this.c;
+    words[at + 3] = this.d;
+    spares[spareAt] = this.spare;
+  }
+
+  /** Continues the stream saveTo stored there. */
+  loadFrom(words: Uint32Array, at: number, spares: Float64Array, spareAt: number): this {
+    this.a = words[at]!;
+    this.b = words[at + 1]!;
+    this.c = words[at + 2]!;
+    this.d = words[at + 3]!;
+    this.spare = spares[spareAt]!;
+    return this;
+  }
+
   /** An independent stream named by `label` (a worker's number, a purpose). */
   fork(label: string | number): Random {
     // FNV-1a of the label, then mixed with this stream's seed through

@@ -14,7 +14,7 @@ import { SimError } from '../../src/sim/errors.js';
 import { paperSintelProfile } from '../../src/sim/paper-profile.js';
 import { BUILTIN_PROFILES, loadProfile, parseProfile, serializeProfile } from '../../src/sim/profile.js';
 import type { Distribution } from '../../src/sim/profile-types.js';
-import { EventQueue } from '../../src/sim/queue.js';
+import { EventQueue, FifoLane, Sequence } from '../../src/sim/queue.js';
 import { Random } from '../../src/sim/random.js';
 import { sweepCsv, sweepSvg } from '../../src/sim/sweep-output.js';
 import { renderTimeline } from '../../src/sim/timeline.js';
@@ -27,6 +27,23 @@ describe('Random', () => {
     expect(first).toEqual([1028872839, 2516511472, 400437680, 853279530]);
     expect(new Random(42).fork(7).next32()).toBe(1427752046);
     expect(new Random(43).next32()).not.toBe(first[0]);
+  });
+
+  it('continues a stream saved to typed arrays and loaded into another object, kept normal included', () => {
+    const whole = new Random(9);
+    const split = new Random(9);
+    const words = new Uint32Array(8);
+    const spares = new Float64Array(2);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      a.push(whole.normal(), whole.uniform());
+      // Saved after an odd number of normals, the pair's second value waits in `spares`.
+      const from = i === 0 ? split : new Random(i).loadFrom(words, 4, spares, 1);
+      b.push(from.normal(), from.uniform());
+      from.saveTo(words, 4, spares, 1);
+    }
+    expect(b).toEqual(a);
   });
 
   it('forks independent streams: by label, and unlike each other across seeds', () => {
@@ -60,9 +77,9 @@ describe('Random', () => {
   });
 });
 
-describe('EventQueue', () => {
+describe('EventQueue and FifoLane', () => {
   it('pops by time, and equal times in push order, against a sorted reference', () => {
-    const q = new EventQueue<number>();
+    const q = new EventQueue();
     const r = new Random(3);
     const ref: { time: number; seq: number }[] = [];
     let seq = 0;
@@ -83,17 +100,59 @@ describe('EventQueue', () => {
         ref.splice(lo, 0, { time, seq });
         seq++;
       } else {
-        out.push(q.pop()!.item);
+        expect(q.peekTime()).toBe(ref[0]!.time);
+        out.push(q.pop());
         expected.push(ref.shift()!.seq);
       }
     }
     expect(out).toEqual(expected);
   });
 
-  it('refuses a time that is not a finite number >= 0', () => {
-    const q = new EventQueue<string>();
-    for (const t of [NaN, -1, Infinity]) expect(() => q.push(t, 'x')).toThrow(SimError);
-    expect(q.pop()).toBeUndefined();
+  it('orders a heap and lanes sharing one sequence as one queue would', () => {
+    const sequence = new Sequence();
+    const heap = new EventQueue(sequence);
+    const lanes = [new FifoLane(sequence), new FifoLane(sequence)];
+    const single = new EventQueue();
+    const r = new Random(8);
+    const laneTime = [0, 0];
+    let now = 0;
+    let id = 0;
+    const merged: number[] = [];
+    const reference: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      if (r.uniform() < 0.55) {
+        // Events at a fixed delay go to their lane, in time order; others to the heap.
+        const which = r.int(3);
+        const time = which < 2 ? Math.max(laneTime[which]!, now + (which + 1) * 5) : now + r.int(40) / 4;
+        if (which < 2) {
+          laneTime[which] = time;
+          lanes[which]!.push(time, id);
+        } else heap.push(time, id);
+        single.push(time, id++);
+      } else {
+        const sources = [heap, ...lanes];
+        let best = sources[0]!;
+        for (const s of sources) if (s.peekTime() < best.peekTime() || (s.peekTime() === best.peekTime() && s.peekSeq() < best.peekSeq())) best = s;
+        if (best.peekTime() === Infinity) continue;
+        now = best.peekTime();
+        merged.push(best.pop());
+        reference.push(single.pop());
+      }
+    }
+    expect(merged.length).toBeGreaterThan(5000);
+    expect(merged).toEqual(reference);
+  });
+
+  it('refuses a time that is not a finite number >= 0, and a lane event out of time order', () => {
+    const q = new EventQueue();
+    for (const t of [NaN, -1, Infinity]) expect(() => q.push(t, 1)).toThrow(SimError);
+    expect(q.pop()).toBe(-1);
+    expect(q.peekTime()).toBe(Infinity);
+    const lane = new FifoLane(new Sequence());
+    lane.push(5, 1);
+    expect(() => lane.push(4, 2)).toThrow(/in time order/);
+    expect(lane.pop()).toBe(1);
+    expect(lane.pop()).toBe(-1);
   });
 });
 

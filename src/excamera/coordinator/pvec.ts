@@ -1,61 +1,65 @@
 // A persistent vector: an immutable array whose `set` and `push` return a new
-// vector that shares all but one path with the old one.
+// vector, while every older vector keeps reading as it did.
 //
 // The coordinator's state holds a record per worker and per chunk, and every
 // step changes one or two of them. Copying whole arrays would make a step
-// cost O(workers), and a job of 100,000 workers take O(workers^2); with a
-// 32-way trie a step copies at most log32(n) nodes of 32 entries (four
-// levels reach a million), while old states stay valid and unchanged.
-
-const BITS = 5;
-const WIDTH = 1 << BITS;
-const MASK = WIDTH - 1;
-
-type Node = unknown[];
+// cost O(workers). Instead all versions share one flat array (Baker's
+// "shallow binding", as in Conchon and Filliâtre's persistent arrays): the
+// newest version owns the array, and each older version is a diff — one
+// slot's old value and a link to the version after it. `set` on the newest
+// version writes the array in place and turns the version it came from into
+// such a diff: O(1) time and one small object, and the array stays flat and
+// cache-friendly however many workers there are.
+//
+// Reading an older version first "reroots": it walks the diffs to the owner,
+// undoes them into the array and leaves the reverse diffs behind, so the old
+// version owns the array and the newer ones read through it. That costs the
+// number of versions between the two; the coordinator's shells only ever go
+// forward, so they never pay it, and tests that keep old states still see
+// them unchanged.
 
 export class PVec<T> {
+  /** The shared array while this version owns it, else null. */
+  private data: T[] | null;
+  /** As a diff: this version is `next` with `data[index]` = `value`. */
+  private index = 0;
+  private value: T | undefined = undefined;
+  private next: PVec<T> | null = null;
+
   private constructor(
     readonly size: number,
-    /** Bits to shift an index by at the root: 0 when the root is a leaf. */
-    private readonly shift: number,
-    private readonly root: Node,
-  ) {}
+    data: T[],
+  ) {
+    this.data = data;
+  }
 
   static empty<T>(): PVec<T> {
-    return new PVec<T>(0, 0, []);
+    return new PVec<T>(0, []);
   }
 
   static from<T>(items: readonly T[]): PVec<T> {
-    let level: Node[] = [];
-    for (let i = 0; i < items.length; i += WIDTH) level.push(items.slice(i, i + WIDTH));
-    if (level.length === 0) return PVec.empty();
-    let shift = 0;
-    while (level.length > 1) {
-      const up: Node[] = [];
-      for (let i = 0; i < level.length; i += WIDTH) up.push(level.slice(i, i + WIDTH));
-      level = up;
-      shift += BITS;
-    }
-    return new PVec<T>(items.length, shift, level[0]!);
+    return new PVec<T>(items.length, items.slice());
   }
 
   get(index: number): T {
     if (!(index >= 0 && index < this.size)) throw new RangeError(`index ${index} outside a vector of ${this.size}`);
-    let node = this.root;
-    for (let level = this.shift; level > 0; level -= BITS) node = node[(index >>> level) & MASK] as Node;
-    return node[index & MASK] as T;
+    return this.own()[index]!;
   }
 
   /** A vector with `value` at `index` (index == size appends). */
   set(index: number, value: T): PVec<T> {
     if (!(index >= 0 && index <= this.size)) throw new RangeError(`index ${index} outside a vector of ${this.size}`);
-    const size = index === this.size ? this.size + 1 : this.size;
-    // Full trie: a new root above the old one.
-    if (index === this.size && index > 0 && index >>> this.shift >= WIDTH) {
-      const root = [this.root, path(this.shift, index, value)];
-      return new PVec<T>(size, this.shift + BITS, root);
-    }
-    return new PVec<T>(size, this.shift, assoc(this.root, this.shift, index, value));
+    const data = this.own();
+    const next = new PVec<T>(index === this.size ? this.size + 1 : this.size, data);
+    // This version becomes a diff against the new one. A slot at or beyond
+    // this version's size is not part of it; its old content is kept anyway
+    // so that undoing restores the array exactly.
+    this.data = null;
+    this.index = index;
+    this.value = data[index];
+    this.next = next;
+    data[index] = value;
+    return next;
   }
 
   push(value: T): PVec<T> {
@@ -64,29 +68,36 @@ export class PVec<T> {
 
   /** A copy of the items, in order. */
   toArray(): T[] {
-    const out: T[] = new Array<T>(this.size);
-    for (let i = 0; i < this.size; i++) out[i] = this.get(i);
-    return out;
+    return this.own().slice(0, this.size);
   }
-}
 
-/** `node` (at `shift`) with `value` at `index`, copying one node per level. */
-function assoc(node: Node, shift: number, index: number, value: unknown): Node {
-  const copy = node.slice();
-  const slot = (index >>> shift) & MASK;
-  if (shift === 0) copy[slot] = value;
-  else {
-    const child = copy[slot] as Node | undefined;
-    copy[slot] = child === undefined ? path(shift - BITS, index, value) : assoc(child, shift - BITS, index, value);
+  /** The shared array, after making this version its owner. */
+  private own(): T[] {
+    if (this.data !== null) return this.data;
+    // The chain of diffs from this version to the owner, walked without
+    // recursion (it can be as long as the number of steps taken since).
+    const chain: PVec<T>[] = [];
+    let v: PVec<T> = this;
+    while (v.data === null) {
+      chain.push(v);
+      v = v.next!;
+    }
+    // Undo from the owner's end: each diff takes the array, and the version
+    // it pointed to becomes the reverse diff.
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const diff = chain[i]!;
+      const owner = diff.next!;
+      const data = owner.data!;
+      const current = data[diff.index];
+      data[diff.index] = diff.value as T;
+      owner.data = null;
+      owner.index = diff.index;
+      owner.value = current;
+      owner.next = diff;
+      diff.data = data;
+      diff.value = undefined;
+      diff.next = null;
+    }
+    return this.data!;
   }
-  return copy;
-}
-
-/** A fresh branch from `shift` down to the leaf holding `value`. */
-function path(shift: number, index: number, value: unknown): Node {
-  // Appends fill leaves in order, so a fresh leaf starts at slot 0.
-  if (shift === 0) return [value];
-  const node: Node = [];
-  node[(index >>> shift) & MASK] = path(shift - BITS, index, value);
-  return node;
 }
