@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createCoordinator, type CoordinatorState, step, transitions } from '../../src/excamera/coordinator/coordinator.js';
+import { PTable } from '../../src/excamera/coordinator/ptable.js';
 import { PVec } from '../../src/excamera/coordinator/pvec.js';
 import type { ChunkPhase, Command, Effect, Event, JobConfig, StateKind } from '../../src/excamera/coordinator/types.js';
 
@@ -286,13 +287,26 @@ describe('coordinator', () => {
     expect(r.state.workers.size).toBe(2);
   });
 
-  it('never changes the state it is given', () => {
-    const s0 = createCoordinator(job({ frames: 24, workers: 4 }));
-    const before = JSON.stringify({ ...s0, workers: s0.workers.toArray(), chunks: s0.chunks.toArray() });
+  it('never changes the state it is given, whichever states are stepped from or read later', () => {
+    const view = (s: CoordinatorState): string => JSON.stringify({ ...s, workers: s.workers.toArray(), chunks: s.chunks.toArray(), reasons: s.reasons.toArray(), idle: s.idle.toArray() });
+    const s0 = createCoordinator(job({ frames: 24, workers: 4, spares: 1, standby: 1 }));
+    const v0 = view(s0);
     const [s1] = step(s0, { kind: 'start', at: 0 });
-    step(s1, { kind: 'connected', at: 1, worker: 0 });
-    expect(JSON.stringify({ ...s0, workers: s0.workers.toArray(), chunks: s0.chunks.toArray() })).toBe(before);
-    expect(s1.workers.size).toBe(4);
+    const v1 = view(s1);
+    const [s2] = step(s1, { kind: 'connected', at: 1, worker: 0 });
+    const [s3] = step(s2, { kind: 'worker-failed', at: 2, worker: 0, reason: 'crashed' });
+    const v3 = view(s3);
+    expect(view(s0)).toBe(v0);
+    // A different future from s1 (a branch), then every state again, in an odd order.
+    const [t2] = step(s1, { kind: 'connected', at: 1, worker: 4 });
+    const [t3] = step(t2, { kind: 'connected', at: 1.5, worker: 0 });
+    expect(view(s3)).toBe(v3);
+    expect(view(s1)).toBe(v1);
+    expect(view(s0)).toBe(v0);
+    expect(s3.workers.get(0).status).toEqual({ kind: 'failed', reason: 'crashed' });
+    expect(t3.workers.get(0).status).toMatchObject({ kind: 'working', phase: 'fetch' });
+    expect(t3.workers.get(4).status).toMatchObject({ kind: 'working', phase: 'fetch' });
+    expect(s1.workers.size).toBe(5);
     expect(transitions(s1).every((t) => t.status.kind === 'invoking')).toBe(true);
   });
 
@@ -311,7 +325,74 @@ describe('coordinator', () => {
   });
 });
 
+describe('PTable', () => {
+  it('behaves as a table under random edits, branches and reads of old versions, across lineages', () => {
+    const stride = 3;
+    let x = 99;
+    const rnd = (n: number): number => {
+      x = (x * 1103515245 + 12345) >>> 0;
+      return x % n;
+    };
+    // Each version with the plain array it should read as.
+    const versions: [PTable, number[][]][] = [[PTable.filled([1, 2, 3], 4), Array.from({ length: 4 }, () => [1, 2, 3])]];
+    for (let i = 0; i < 6000; i++) {
+      // Mostly edit the newest version; sometimes an old one (a branch).
+      const from = rnd(10) === 0 ? versions[rnd(versions.length)]! : versions[versions.length - 1]!;
+      const [table, rows] = from;
+      const expected = rows.map((r) => [...r]);
+      const edit = table.edit();
+      for (let k = rnd(5); k >= 0; k--) {
+        if (rnd(8) === 0) {
+          const row = [i, -i, i / 2];
+          expect(edit.push(row)).toBe(expected.length);
+          expected.push(row);
+        } else {
+          const r = rnd(expected.length);
+          const f = rnd(stride);
+          edit.set(r, f, i);
+          expected[r]![f] = i;
+          expect(edit.get(r, f)).toBe(i);
+        }
+      }
+      const next = edit.commit();
+      expect(() => edit.commit()).toThrow(/once/);
+      versions.push([next, expected]);
+      if (versions.length > 40) versions.splice(1 + rnd(39), 1);
+      // Read a random version in full.
+      const [t, want] = versions[rnd(versions.length)]!;
+      expect(t.size).toBe(want.length);
+      for (let r = 0; r < want.length; r++) for (let f = 0; f < stride; f++) expect(t.get(r, f)).toBe(want[r]![f]);
+    }
+    for (const [t, want] of versions) for (let r = 0; r < want.length; r++) expect([t.get(r, 0), t.get(r, 1), t.get(r, 2)]).toEqual(want[r]);
+  });
+
+  it('leaves the version unchanged when an edit is abandoned, grown or not', () => {
+    const t = PTable.filled([5, 6], 20);
+    const edit = t.edit();
+    edit.set(3, 1, 99);
+    for (let i = 0; i < 100; i++) edit.push([i, i]);
+    edit.set(4, 0, 77);
+    edit.abandon();
+    expect(t.size).toBe(20);
+    for (let r = 0; r < 20; r++) expect([t.get(r, 0), t.get(r, 1)]).toEqual([5, 6]);
+    expect(() => t.get(20, 0)).toThrow(RangeError);
+  });
+});
+
 describe('PVec', () => {
+  it('keeps old versions across branches: a set on an old version leaves the newer ones as they were', () => {
+    const v0 = PVec.from([1, 2, 3]);
+    const v1 = v0.set(0, 10);
+    const v2 = v1.push(4);
+    const w1 = v0.set(2, 30);
+    expect(v2.toArray()).toEqual([10, 2, 3, 4]);
+    expect(w1.toArray()).toEqual([1, 2, 30]);
+    expect(v1.toArray()).toEqual([10, 2, 3]);
+    expect(v0.toArray()).toEqual([1, 2, 3]);
+    expect(w1.get(2)).toBe(30);
+    expect(v2.get(3)).toBe(4);
+  });
+
   it('behaves as an array under random sets and pushes, and old versions never change', () => {
     let v = PVec.empty<number>();
     const ref: number[] = [];

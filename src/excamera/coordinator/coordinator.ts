@@ -20,12 +20,14 @@
 // generator in the state (backoff jitter), so a run is a pure function of
 // its events.
 
+import { PTable, type TableEdit } from './ptable.js';
 import { PVec } from './pvec.js';
-import type { ChunkPhase, Command, Effect, Event, JobConfig, StateKind, Transition, WorkerStatus } from './types.js';
+import { type ChunkPhase, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, type Transition, type WorkerStatus } from './types.js';
 
 const INDEPENDENT = 1;
 const FINAL = 2;
 const bit = (kind: StateKind): number => (kind === 'independent' ? INDEPENDENT : FINAL);
+const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
 
 export interface WorkerRecord {
   readonly status: WorkerStatus;
@@ -56,6 +58,129 @@ export interface ChunkRecord {
   readonly lastFailure: string;
 }
 
+// The records live as rows of numbers in persistent tables (ptable.ts): a
+// record object per change would outlive the young generation in a job of
+// 100,000 workers and be copied by every garbage collection. Strings (failure
+// reasons) go in a persistent list, and a row holds their index.
+
+/** A worker's row. */
+const W_KIND = 0; // status kind (K_*)
+const W_CHUNK = 1; // working/waiting: the chunk
+const W_PHASE = 2; // working/waiting: the phase (index in CHUNK_PHASES)
+const W_AUX = 3; // invoking/backoff: the attempt; waiting: the state kind awaited; failed: the reason's index
+const W_TIMER = 4;
+const W_INVOKED = 5;
+const W_CONNECTED = 6;
+const W_ENDED = 7;
+const W_STANDBY = 8;
+/** The outbox, a list linked through the chunks' rows (C_OUTBOX_NEXT), in the order chunks joined it. */
+const W_OUTBOX_HEAD = 9;
+const W_OUTBOX_TAIL = 10;
+const W_OUTBOX_COUNT = 11;
+const WORKER_FIELDS = 12;
+
+const K_INVOKING = 0;
+const K_BACKOFF = 1;
+const K_IDLE = 2;
+const K_WORKING = 3;
+const K_WAITING = 4;
+const K_RELEASED = 5;
+const K_FAILED = 6;
+const KIND_NAMES: readonly WorkerStatus['kind'][] = ['invoking', 'backoff', 'idle', 'working', 'waiting', 'released', 'failed'];
+const PHASE_INDEX: Readonly<Record<ChunkPhase, number>> = Object.fromEntries(CHUNK_PHASES.map((p, i) => [p, i])) as Record<ChunkPhase, number>;
+
+/** A chunk's row. */
+const C_WORKER = 0;
+const C_ATTEMPTS = 1;
+const C_UPLOADED = 2;
+const C_SENT = 3;
+const C_HOLDER = 4;
+const C_RECEIVED = 5;
+const C_FAILURE = 6; // the last failure's index in the reasons, or -1
+const C_OUTBOX_NEXT = 7;
+const CHUNK_FIELDS = 8;
+
+/** A row with `fields` fields, zero but for `set`. */
+function newRow(fields: number, set: readonly (readonly [number, number])[]): number[] {
+  const r = new Array<number>(fields).fill(0);
+  for (const [field, value] of set) r[field] = value;
+  return r;
+}
+
+const NEW_CHUNK = newRow(CHUNK_FIELDS, [
+  [C_WORKER, -1],
+  [C_HOLDER, -1],
+  [C_FAILURE, -1],
+  [C_OUTBOX_NEXT, -1],
+]);
+
+function statusOf(row: (field: number) => number, reasons: PVec<string>): WorkerStatus {
+  const chunk = row(W_CHUNK);
+  const aux = row(W_AUX);
+  switch (row(W_KIND)) {
+    case K_INVOKING:
+      return { kind: 'invoking', attempt: aux };
+    case K_BACKOFF:
+      return { kind: 'backoff', attempt: aux };
+    case K_IDLE:
+      return { kind: 'idle' };
+    case K_WORKING:
+      return { kind: 'working', chunk, phase: CHUNK_PHASES[row(W_PHASE)]! };
+    case K_WAITING:
+      return { kind: 'waiting', chunk, phase: CHUNK_PHASES[row(W_PHASE)]!, waitFor: STATE_KINDS[aux]! };
+    case K_RELEASED:
+      return { kind: 'released' };
+    default:
+      return { kind: 'failed', reason: reasons.get(aux) };
+  }
+}
+
+/** The workers of a state, read as records. */
+export class WorkerTable {
+  constructor(
+    readonly rows: PTable,
+    private readonly chunkRows: PTable,
+    private readonly reasons: PVec<string>,
+  ) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  get(w: number): WorkerRecord {
+    const row = (field: number): number => this.rows.get(w, field);
+    const outbox: number[] = [];
+    for (let c = row(W_OUTBOX_HEAD); c >= 0; c = this.chunkRows.get(c, C_OUTBOX_NEXT)) outbox.push(c);
+    return { status: statusOf(row, this.reasons), timer: row(W_TIMER), outbox, invokedAt: row(W_INVOKED), connectedAt: row(W_CONNECTED), endedAt: row(W_ENDED), standby: row(W_STANDBY) === 1 };
+  }
+
+  toArray(): WorkerRecord[] {
+    return Array.from({ length: this.size }, (_, w) => this.get(w));
+  }
+}
+
+/** The chunks of a state, read as records. */
+export class ChunkTable {
+  constructor(
+    readonly rows: PTable,
+    private readonly reasons: PVec<string>,
+  ) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  get(c: number): ChunkRecord {
+    const row = (field: number): number => this.rows.get(c, field);
+    const failure = row(C_FAILURE);
+    return { worker: row(C_WORKER), attempts: row(C_ATTEMPTS), uploaded: row(C_UPLOADED) === 1, sent: row(C_SENT), holder: row(C_HOLDER), received: row(C_RECEIVED), lastFailure: failure >= 0 ? this.reasons.get(failure) : '' };
+  }
+
+  toArray(): ChunkRecord[] {
+    return Array.from({ length: this.size }, (_, c) => this.get(c));
+  }
+}
+
 /** The log: each transition linked to the one before (one object per entry, shared by every later state). */
 interface LogEntry extends Transition {
   readonly previous: LogEntry | null;
@@ -69,8 +194,10 @@ export interface CoordinatorState {
   readonly nextInOrder: number;
   /** Chunks to run again, taken before `order`'s, by rank. */
   readonly requeued: readonly number[];
-  readonly workers: PVec<WorkerRecord>;
-  readonly chunks: PVec<ChunkRecord>;
+  readonly workers: WorkerTable;
+  readonly chunks: ChunkTable;
+  /** Failure reasons that records refer to by index. */
+  readonly reasons: PVec<string>;
   /**
    * Standby spares — connected workers without a chunk or kept states — in
    * the order they became idle, from `idleHead` on. Entries of workers that
@@ -140,15 +267,17 @@ export function createCoordinator(config: JobConfig): CoordinatorState {
   validateJob(config);
   const count = chunkCount(config);
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => rank(config, a) - rank(config, b));
-  const chunk: ChunkRecord = { worker: -1, attempts: 0, uploaded: false, sent: 0, holder: -1, received: 0, lastFailure: '' };
+  const reasons = PVec.empty<string>();
+  const chunks = PTable.filled(NEW_CHUNK, count);
   return {
     config,
     chunkCount: count,
     order,
     nextInOrder: 0,
     requeued: [],
-    workers: PVec.empty(),
-    chunks: PVec.from(new Array<ChunkRecord>(count).fill(chunk)),
+    workers: new WorkerTable(PTable.filled(newRow(WORKER_FIELDS, []), 0), chunks, reasons),
+    chunks: new ChunkTable(chunks, reasons),
+    reasons,
     idle: PVec.empty(),
     idleHead: 0,
     idleCount: 0,
@@ -205,18 +334,25 @@ export function logPosition(s: CoordinatorState): LogPosition {
  */
 export function step(state: CoordinatorState, event: Event): [CoordinatorState, Effect[]] {
   const tx = new Step(state, event.at);
-  tx.handle(event);
+  try {
+    tx.handle(event);
+  } catch (e) {
+    tx.abandon();
+    throw e;
+  }
   return [tx.finish(), tx.effects];
 }
 
 /**
- * The working copy of one step. It starts from the old state's values and
- * replaces them (the vectors share structure), so the old state is never
- * changed.
+ * The working copy of one step. Its tables are edits of the old state's:
+ * written in place with every overwritten value logged, and made a new
+ * version at the end, so the old state reads as it was.
  */
 class Step {
   readonly effects: Effect[] = [];
   private s: { -readonly [K in keyof CoordinatorState]: CoordinatorState[K] };
+  private readonly W: TableEdit;
+  private readonly C: TableEdit;
 
   constructor(
     state: CoordinatorState,
@@ -224,20 +360,28 @@ class Step {
   ) {
     this.s = { ...state };
     if (state.config.keepLog === false) this.s.log = null;
+    this.W = state.workers.rows.edit();
+    this.C = state.chunks.rows.edit();
   }
 
   finish(): CoordinatorState {
-    for (const [w, rec] of this.changedWorkers) this.s.workers = this.s.workers.set(w, rec);
-    for (const [c, rec] of this.changedChunks) this.s.chunks = this.s.chunks.set(c, rec);
+    const chunks = this.C.commit();
+    this.s.workers = new WorkerTable(this.W.commit(), chunks, this.s.reasons);
+    this.s.chunks = new ChunkTable(chunks, this.s.reasons);
     return this.s;
+  }
+
+  abandon(): void {
+    this.W.abandon();
+    this.C.abandon();
   }
 
   handle(event: Event): void {
     const s = this.s;
     switch (event.kind) {
       case 'start':
-        if (s.workers.size > 0) return;
-        for (let i = 0; i < s.config.workers + s.config.spares; i++) this.invoke(s.workers.size, 0);
+        if (this.W.rows > 0) return;
+        for (let i = 0; i < s.config.workers + s.config.spares; i++) this.invoke(this.W.rows, 0);
         return;
       case 'invoke-failed':
         return this.invokeFailed(event.worker, event.throttled, event.reason);
@@ -256,49 +400,72 @@ class Step {
 
   // ---- workers ------------------------------------------------------------
 
-  private worker(w: number): WorkerRecord | undefined {
-    return w >= 0 && w < this.s.workers.size ? this.getWorker(w) : undefined;
+  private exists(w: number): boolean {
+    return w >= 0 && w < this.W.rows;
   }
 
-  // Records changed in this step are kept here and written into the vectors
-  // once, in finish(): a record changes several times in a step, and each
-  // write to a persistent vector copies a path of nodes.
-  private readonly changedWorkers = new Map<number, WorkerRecord>();
-  private readonly changedChunks = new Map<number, ChunkRecord>();
-
-  private getWorker(w: number): WorkerRecord {
-    return this.changedWorkers.get(w) ?? this.s.workers.get(w);
+  private kind(w: number): number {
+    return this.W.get(w, W_KIND);
   }
 
-  private getChunk(c: number): ChunkRecord {
-    return this.changedChunks.get(c) ?? this.s.chunks.get(c);
-  }
-
-  private setWorker(w: number, change: Partial<WorkerRecord>): void {
-    this.changedWorkers.set(w, { ...this.getWorker(w), ...change });
-  }
-
-  private setChunk(c: number, change: Partial<ChunkRecord>): void {
-    this.changedChunks.set(c, { ...this.getChunk(c), ...change });
+  /** A failure reason's index in the state's list of them. */
+  private reason(text: string): number {
+    this.s.reasons = this.s.reasons.push(text);
+    return this.s.reasons.size - 1;
   }
 
   /** Moves worker `w` to `status`, logging it and swapping its timer. */
   private become(w: number, status: WorkerStatus, timerSeconds = 0): void {
-    const rec = this.getWorker(w);
-    if (rec.timer >= 0) this.effects.push({ kind: 'cancel-timer', timer: rec.timer, worker: w });
+    const W = this.W;
+    const old = W.get(w, W_TIMER);
+    if (old >= 0) this.effects.push({ kind: 'cancel-timer', timer: old, worker: w });
     let timer = -1;
     if (timerSeconds > 0) {
       timer = this.s.nextTimer++;
       this.effects.push({ kind: 'start-timer', timer, worker: w, seconds: timerSeconds });
     }
-    const ended = status.kind === 'released' || status.kind === 'failed';
-    this.setWorker(w, { status, timer, endedAt: ended ? this.at : rec.endedAt });
+    let kind: number;
+    switch (status.kind) {
+      case 'invoking':
+      case 'backoff':
+        kind = status.kind === 'invoking' ? K_INVOKING : K_BACKOFF;
+        W.set(w, W_AUX, status.attempt);
+        break;
+      case 'working':
+      case 'waiting':
+        kind = status.kind === 'working' ? K_WORKING : K_WAITING;
+        W.set(w, W_CHUNK, status.chunk);
+        W.set(w, W_PHASE, PHASE_INDEX[status.phase]);
+        if (status.kind === 'waiting') W.set(w, W_AUX, status.waitFor === 'independent' ? 0 : 1);
+        break;
+      case 'failed':
+        kind = K_FAILED;
+        W.set(w, W_AUX, this.reason(status.reason));
+        break;
+      default:
+        kind = status.kind === 'idle' ? K_IDLE : K_RELEASED;
+    }
+    W.set(w, W_KIND, kind);
+    W.set(w, W_TIMER, timer);
+    if (kind === K_RELEASED || kind === K_FAILED) W.set(w, W_ENDED, this.at);
     this.s.log = { at: this.at, worker: w, status, previous: this.s.log };
   }
 
   private invoke(w: number, attempt: number): void {
-    if (w === this.s.workers.size) {
-      this.s.workers = this.s.workers.push({ status: { kind: 'invoking', attempt }, timer: -1, outbox: [], invokedAt: this.at, connectedAt: NaN, endedAt: NaN, standby: false });
+    if (w === this.W.rows) {
+      this.W.push(
+        newRow(WORKER_FIELDS, [
+          [W_KIND, K_INVOKING],
+          [W_CHUNK, -1],
+          [W_AUX, attempt],
+          [W_TIMER, -1],
+          [W_INVOKED, this.at],
+          [W_CONNECTED, NaN],
+          [W_ENDED, NaN],
+          [W_OUTBOX_HEAD, -1],
+          [W_OUTBOX_TAIL, -1],
+        ]),
+      );
       this.s.live++;
     }
     this.become(w, { kind: 'invoking', attempt }, this.s.config.phaseTimeoutSeconds);
@@ -306,9 +473,8 @@ class Step {
   }
 
   private invokeFailed(w: number, throttled: boolean, reason: string): void {
-    const rec = this.worker(w);
-    if (rec?.status.kind !== 'invoking') return;
-    const attempt = rec.status.attempt;
+    if (!this.exists(w) || this.kind(w) !== K_INVOKING) return;
+    const attempt = this.W.get(w, W_AUX);
     if (throttled && attempt < this.s.config.maxInvokeRetries && this.s.outcome === 'running') {
       const { base, cap } = { base: this.s.config.invokeBackoffBaseSeconds, cap: this.s.config.invokeBackoffCapSeconds };
       const delay = Math.min(cap, base * 2 ** attempt) * (0.5 + 0.5 * this.random());
@@ -320,9 +486,8 @@ class Step {
   }
 
   private connected(w: number): void {
-    const rec = this.worker(w);
-    if (rec?.status.kind !== 'invoking') return;
-    this.setWorker(w, { connectedAt: this.at });
+    if (!this.exists(w) || this.kind(w) !== K_INVOKING) return;
+    this.W.set(w, W_CONNECTED, this.at);
     if (this.s.outcome !== 'running') {
       this.quit(w);
       return;
@@ -345,22 +510,22 @@ class Step {
       this.assign(w, chunk);
       return;
     }
-    const rec = this.getWorker(w);
-    if (rec.outbox.length === 0 && this.s.idleCount >= this.s.config.standby) {
+    const keeps = this.W.get(w, W_OUTBOX_COUNT) > 0;
+    if (!keeps && this.s.idleCount >= this.s.config.standby) {
       this.quit(w);
       return;
     }
-    if (rec.status.kind !== 'idle') this.become(w, { kind: 'idle' });
-    if (rec.outbox.length === 0 && !rec.standby) {
+    if (this.kind(w) !== K_IDLE) this.become(w, { kind: 'idle' });
+    if (!keeps && this.W.get(w, W_STANDBY) !== 1) {
       this.s.idle = this.s.idle.push(w);
       this.s.idleCount++;
-      this.setWorker(w, { standby: true });
+      this.W.set(w, W_STANDBY, 1);
     }
   }
 
   private leaveStandby(w: number): void {
-    if (!this.getWorker(w).standby) return;
-    this.setWorker(w, { standby: false });
+    if (this.W.get(w, W_STANDBY) !== 1) return;
+    this.W.set(w, W_STANDBY, 0);
     this.s.idleCount--;
   }
 
@@ -387,6 +552,52 @@ class Step {
     return x / 0x100000000;
   }
 
+  // ---- outboxes -----------------------------------------------------------
+
+  /** Chunk c joins the end of worker w's outbox. */
+  private keep(w: number, c: number): void {
+    const W = this.W;
+    this.C.set(c, C_OUTBOX_NEXT, -1);
+    const tail = W.get(w, W_OUTBOX_TAIL);
+    if (tail >= 0) this.C.set(tail, C_OUTBOX_NEXT, c);
+    else W.set(w, W_OUTBOX_HEAD, c);
+    W.set(w, W_OUTBOX_TAIL, c);
+    W.set(w, W_OUTBOX_COUNT, W.get(w, W_OUTBOX_COUNT) + 1);
+  }
+
+  /** Chunk c leaves worker w's outbox (if it is there). */
+  private unkeep(w: number, c: number): void {
+    const W = this.W;
+    let before = -1;
+    let at = W.get(w, W_OUTBOX_HEAD);
+    while (at >= 0 && at !== c) {
+      before = at;
+      at = this.C.get(at, C_OUTBOX_NEXT);
+    }
+    if (at < 0) return;
+    const after = this.C.get(c, C_OUTBOX_NEXT);
+    if (before >= 0) this.C.set(before, C_OUTBOX_NEXT, after);
+    else W.set(w, W_OUTBOX_HEAD, after);
+    if (W.get(w, W_OUTBOX_TAIL) === c) W.set(w, W_OUTBOX_TAIL, before);
+    this.C.set(c, C_OUTBOX_NEXT, -1);
+    W.set(w, W_OUTBOX_COUNT, W.get(w, W_OUTBOX_COUNT) - 1);
+  }
+
+  /** Empties worker w's outbox; returns what was in it, in order. */
+  private unkeepAll(w: number): number[] {
+    const kept: number[] = [];
+    for (let c = this.W.get(w, W_OUTBOX_HEAD); c >= 0; ) {
+      kept.push(c);
+      const next = this.C.get(c, C_OUTBOX_NEXT);
+      this.C.set(c, C_OUTBOX_NEXT, -1);
+      c = next;
+    }
+    this.W.set(w, W_OUTBOX_HEAD, -1);
+    this.W.set(w, W_OUTBOX_TAIL, -1);
+    this.W.set(w, W_OUTBOX_COUNT, 0);
+    return kept;
+  }
+
   // ---- chunks -------------------------------------------------------------
 
   private pending(): number {
@@ -405,20 +616,20 @@ class Step {
   }
 
   private requeue(c: number, reason: string): void {
-    const rec = this.getChunk(c);
+    const attempts = this.C.get(c, C_ATTEMPTS);
     // Running, queued already, or never handed out (then it runs in due course).
-    if (rec.worker >= 0 || rec.attempts === 0 || this.s.requeued.includes(c)) return;
-    if (rec.attempts >= this.s.config.maxAttemptsPerChunk) {
-      this.failJob(`chunk ${c} failed ${rec.attempts} time(s); last: ${reason}`);
+    if (this.C.get(c, C_WORKER) >= 0 || attempts === 0 || this.s.requeued.includes(c)) return;
+    if (attempts >= this.s.config.maxAttemptsPerChunk) {
+      this.failJob(`chunk ${c} failed ${attempts} time(s); last: ${reason}`);
       return;
     }
-    this.setChunk(c, { lastFailure: reason });
+    this.C.set(c, C_FAILURE, this.reason(reason));
     const r = rank(this.s.config, c);
     this.s.requeued = [...this.s.requeued.filter((i) => rank(this.s.config, i) < r), c, ...this.s.requeued.filter((i) => rank(this.s.config, i) > r)];
     // A standby spare takes it at once.
     while (this.s.idleCount > 0 && this.s.idleHead < this.s.idle.size) {
       const w = this.s.idle.get(this.s.idleHead++);
-      if (!this.getWorker(w).standby) continue;
+      if (this.W.get(w, W_STANDBY) !== 1) continue;
       this.leaveStandby(w);
       this.becomeIdle(w);
       break;
@@ -427,8 +638,11 @@ class Step {
 
   private assign(w: number, c: number): void {
     const config = this.s.config;
-    const rec = this.getChunk(c);
-    this.setChunk(c, { worker: w, attempts: rec.attempts + 1, sent: 0, received: 0 });
+    const C = this.C;
+    C.set(c, C_WORKER, w);
+    C.set(c, C_ATTEMPTS, C.get(c, C_ATTEMPTS) + 1);
+    C.set(c, C_SENT, 0);
+    C.set(c, C_RECEIVED, 0);
     const firstFrame = c * config.framesPerChunk;
     const frames = Math.min(config.framesPerChunk, config.frames - firstFrame);
     this.command(w, { kind: 'fetch', chunk: c, firstFrame, frames }, 'fetch');
@@ -441,12 +655,13 @@ class Step {
    */
   private provideStates(c: number): void {
     // What it still lacks: states that reached it while it fetched need not come again.
-    const want = needs(this.s.config, c) & ~this.getChunk(c).received;
+    const want = needs(this.s.config, c) & ~this.C.get(c, C_RECEIVED);
     if (want === 0) return;
-    const before = this.getChunk(c - 1);
-    const source = before.worker >= 0 ? before.worker : before.holder;
+    const running = this.C.get(c - 1, C_WORKER);
+    const source = running >= 0 ? running : this.C.get(c - 1, C_HOLDER);
     if (source >= 0) {
-      const states = (['independent', 'final'] as const).filter((k) => (want & before.sent & bit(k)) !== 0);
+      const sent = this.C.get(c - 1, C_SENT);
+      const states = STATE_KINDS.filter((k) => (want & sent & bit(k)) !== 0);
       if (states.length > 0) this.effects.push({ kind: 'command', worker: source, command: { kind: 'resend', chunk: c - 1, to: c, states } });
       return;
     }
@@ -460,16 +675,17 @@ class Step {
   }
 
   private phaseDone(w: number, c: number, phase: ChunkPhase): void {
-    const rec = this.worker(w);
-    if (rec === undefined || rec.status.kind !== 'working' || rec.status.chunk !== c || rec.status.phase !== phase) return;
+    const W = this.W;
+    if (!this.exists(w) || this.kind(w) !== K_WORKING || W.get(w, W_CHUNK) !== c || W.get(w, W_PHASE) !== PHASE_INDEX[phase]) return;
+    const C = this.C;
     // The worker has claimed the chunk at the rendezvous (it does so as it
     // fetches): only now can states sent for the chunk reach it rather than
     // a worker that had the chunk before.
     if (phase === 'fetch') this.provideStates(c);
-    if (phase === 'send-state') this.setChunk(c, { sent: this.getChunk(c).sent | (position(this.s.config, c) === 0 ? INDEPENDENT | FINAL : INDEPENDENT) });
-    if (phase === 'send-final') this.setChunk(c, { sent: this.getChunk(c).sent | FINAL });
-    if (phase === 'upload' && !this.getChunk(c).uploaded) {
-      this.setChunk(c, { uploaded: true });
+    if (phase === 'send-state') C.set(c, C_SENT, C.get(c, C_SENT) | (position(this.s.config, c) === 0 ? INDEPENDENT | FINAL : INDEPENDENT));
+    if (phase === 'send-final') C.set(c, C_SENT, C.get(c, C_SENT) | FINAL);
+    if (phase === 'upload' && C.get(c, C_UPLOADED) !== 1) {
+      C.set(c, C_UPLOADED, 1);
       this.s.uploaded++;
       this.chunkUploaded(c);
       if (this.s.outcome !== 'running') return;
@@ -506,13 +722,13 @@ class Step {
         break;
     }
     // A chunk run again only for its states is already in storage.
-    if (phase === 'upload' && this.getChunk(c).uploaded) phase = 'finished';
+    if (phase === 'upload' && this.C.get(c, C_UPLOADED) === 1) phase = 'finished';
     if (phase === 'finished') {
       this.chunkFinished(w, c);
       return;
     }
     const waitFor: StateKind | null = phase === 'given-state' ? 'independent' : phase === 'rebase' ? 'final' : null;
-    if (waitFor !== null && (this.getChunk(c).received & bit(waitFor)) === 0) {
+    if (waitFor !== null && (this.C.get(c, C_RECEIVED) & bit(waitFor)) === 0) {
       this.become(w, { kind: 'waiting', chunk: c, phase, waitFor });
       return;
     }
@@ -531,18 +747,19 @@ class Step {
 
   private stateReceived(w: number, c: number, kind: StateKind): void {
     if (!(c >= 0 && c < this.s.chunkCount)) return;
-    const chunk = this.getChunk(c);
-    if (chunk.worker !== w) return;
-    this.setChunk(c, { received: chunk.received | bit(kind) });
-    const rec = this.getWorker(w);
-    if (rec.status.kind === 'waiting' && rec.status.chunk === c && rec.status.waitFor === kind) this.start(w, c, rec.status.phase);
+    if (this.C.get(c, C_WORKER) !== w) return;
+    this.C.set(c, C_RECEIVED, this.C.get(c, C_RECEIVED) | bit(kind));
+    const W = this.W;
+    if (this.kind(w) === K_WAITING && W.get(w, W_CHUNK) === c && STATE_KINDS[W.get(w, W_AUX)] === kind) this.start(w, c, CHUNK_PHASES[W.get(w, W_PHASE)]!);
   }
 
   /** Chunk c's run is over: its worker keeps its states if the next chunk may need them. */
   private chunkFinished(w: number, c: number): void {
-    const keep = hasNext(this.s, c) && !this.getChunk(c + 1).uploaded;
-    this.setChunk(c, { worker: -1, holder: keep ? w : -1, sent: keep ? this.getChunk(c).sent : 0 });
-    if (keep) this.setWorker(w, { outbox: [...this.getWorker(w).outbox, c] });
+    const keep = hasNext(this.s, c) && this.C.get(c + 1, C_UPLOADED) !== 1;
+    this.C.set(c, C_WORKER, -1);
+    this.C.set(c, C_HOLDER, keep ? w : -1);
+    if (!keep) this.C.set(c, C_SENT, 0);
+    if (keep) this.keep(w, c);
     this.becomeIdle(w);
   }
 
@@ -553,50 +770,52 @@ class Step {
       return;
     }
     if (position(this.s.config, c) === 0) return;
-    const before = this.getChunk(c - 1);
-    if (before.holder < 0) return;
-    const h = before.holder;
-    this.setChunk(c - 1, { holder: -1, sent: 0 });
+    const h = this.C.get(c - 1, C_HOLDER);
+    if (h < 0) return;
+    this.C.set(c - 1, C_HOLDER, -1);
+    this.C.set(c - 1, C_SENT, 0);
     this.effects.push({ kind: 'command', worker: h, command: { kind: 'drop', chunk: c - 1 } });
-    const rec = this.getWorker(h);
-    const outbox = rec.outbox.filter((i) => i !== c - 1);
-    this.setWorker(h, { outbox });
+    this.unkeep(h, c - 1);
     // A worker that only stayed for those states is free again.
-    if (rec.status.kind === 'idle' && outbox.length === 0) this.becomeIdle(h);
+    if (this.kind(h) === K_IDLE && this.W.get(h, W_OUTBOX_COUNT) === 0) this.becomeIdle(h);
   }
 
   // ---- faults -------------------------------------------------------------
 
   private timer(w: number, timer: number): void {
-    const rec = this.worker(w);
-    if (rec === undefined || rec.timer !== timer) return;
-    this.setWorker(w, { timer: -1 });
-    const status = rec.status;
-    if (status.kind === 'backoff') {
-      this.invoke(w, status.attempt);
+    const W = this.W;
+    if (!this.exists(w) || W.get(w, W_TIMER) !== timer) return;
+    W.set(w, W_TIMER, -1);
+    const kind = this.kind(w);
+    if (kind === K_BACKOFF) {
+      this.invoke(w, W.get(w, W_AUX));
       return;
     }
-    const what = status.kind === 'invoking' ? 'to connect' : status.kind === 'working' ? `in ${status.phase} of chunk ${status.chunk}` : status.kind;
+    const what = kind === K_INVOKING ? 'to connect' : kind === K_WORKING ? `in ${CHUNK_PHASES[W.get(w, W_PHASE)]!} of chunk ${W.get(w, W_CHUNK)}` : KIND_NAMES[kind]!;
     this.effects.push({ kind: 'terminate', worker: w });
     this.workerFailed(w, `no answer ${what} within ${this.s.config.phaseTimeoutSeconds} s`, true);
   }
 
   private workerFailed(w: number, reason: string, timedOut: boolean): void {
-    const rec = this.worker(w);
-    if (rec === undefined || rec.status.kind === 'released' || rec.status.kind === 'failed') return;
-    const status = rec.status;
+    if (!this.exists(w)) return;
+    const kind = this.kind(w);
+    if (kind === K_RELEASED || kind === K_FAILED) return;
+    const chunk = this.W.get(w, W_CHUNK);
     this.end(w, { kind: 'failed', reason });
     if (this.s.outcome !== 'running') return;
-    this.setWorker(w, { outbox: [] });
     // The states it kept are gone; a chunk still waiting for them gets them from a re-run.
-    for (const kept of rec.outbox) {
-      this.setChunk(kept, { holder: -1, sent: 0 });
-      const next = this.getChunk(kept + 1);
-      if (!next.uploaded && next.worker >= 0 && (needs(this.s.config, kept + 1) & ~next.received) !== 0) this.requeue(kept, `worker ${w} keeping its states failed: ${reason}`);
+    const C = this.C;
+    for (const kept of this.unkeepAll(w)) {
+      C.set(kept, C_HOLDER, -1);
+      C.set(kept, C_SENT, 0);
+      const next = kept + 1;
+      if (C.get(next, C_UPLOADED) !== 1 && C.get(next, C_WORKER) >= 0 && (needs(this.s.config, next) & ~C.get(next, C_RECEIVED)) !== 0) this.requeue(kept, `worker ${w} keeping its states failed: ${reason}`);
     }
-    if (status.kind === 'working' || status.kind === 'waiting') {
-      this.setChunk(status.chunk, { worker: -1, sent: 0, received: 0 });
-      this.requeue(status.chunk, `worker ${w} ${timedOut ? 'timed out' : 'failed'}: ${reason}`);
+    if (kind === K_WORKING || kind === K_WAITING) {
+      C.set(chunk, C_WORKER, -1);
+      C.set(chunk, C_SENT, 0);
+      C.set(chunk, C_RECEIVED, 0);
+      this.requeue(chunk, `worker ${w} ${timedOut ? 'timed out' : 'failed'}: ${reason}`);
     }
     this.checkProgress();
   }
@@ -605,14 +824,14 @@ class Step {
   private checkProgress(): void {
     if (this.s.outcome !== 'running') return;
     let coming = this.s.idleCount;
-    for (let w = 0; w < this.s.workers.size && coming < this.pending(); w++) {
-      const k = this.getWorker(w).status.kind;
-      if (k === 'invoking' || k === 'backoff') coming++;
+    for (let w = 0; w < this.W.rows && coming < this.pending(); w++) {
+      const k = this.kind(w);
+      if (k === K_INVOKING || k === K_BACKOFF) coming++;
     }
     const cap = this.s.config.workers + this.s.config.spares;
     const limit = cap + this.s.chunkCount * this.s.config.maxAttemptsPerChunk;
-    while (this.pending() > coming && this.s.live < cap && this.s.workers.size < limit) {
-      this.invoke(this.s.workers.size, 0);
+    while (this.pending() > coming && this.s.live < cap && this.W.rows < limit) {
+      this.invoke(this.W.rows, 0);
       coming++;
     }
     if (this.s.live === 0) this.failJob(`no worker is left to run the ${this.pending()} chunk(s) that remain`);
@@ -640,11 +859,10 @@ class Step {
     this.s.idle = PVec.empty();
     this.s.idleHead = 0;
     this.s.idleCount = 0;
-    for (let w = 0; w < this.s.workers.size; w++) {
-      const rec = this.getWorker(w);
-      const k = rec.status.kind;
-      if (k === 'idle' || k === 'working' || k === 'waiting') this.quit(w);
-      else if (k === 'backoff') this.end(w, { kind: 'released' });
+    for (let w = 0; w < this.W.rows; w++) {
+      const k = this.kind(w);
+      if (k === K_IDLE || k === K_WORKING || k === K_WAITING) this.quit(w);
+      else if (k === K_BACKOFF) this.end(w, { kind: 'released' });
     }
   }
 }
