@@ -15,6 +15,17 @@ describe('excamera simulate', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('documents each command\'s own options only: sweep takes lists, not the single-run flags', () => {
+    const sweep = excamera('simulate', 'sweep', '--help');
+    expect(sweep.status).toBe(0);
+    expect(sweep.stdout).toMatch(/-n\s+Frames per chunk, comma-separated/);
+    expect(sweep.stdout).not.toMatch(/--timeline|--frames-per-chunk|--failure-probability/);
+    expect(sweep.stdout).not.toMatch(/-p, -p|-f, -f|-w, -w/);
+    const single = excamera('simulate', '--help');
+    expect(single.stdout).toMatch(/--timeline/);
+    expect(single.stdout).toMatch(/-n, --frames-per-chunk/);
+  });
+
   it('prints latency, workers, worker-seconds, cost and phases as JSON, the same for the same seed', () => {
     const args = ['simulate', '--frames', '2400', '-n', '6', '-x', '16', '--seed', '5', '--json'];
     const a = excamera(...args);
