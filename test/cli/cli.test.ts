@@ -1,11 +1,12 @@
 // The `excamera` command as a user runs it: the built binary in a child process.
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf, parseY4m, writeIvf, writeWebmVp8 } from '../../src/container/index.js';
-import { excamera } from '../helpers/cli.js';
+import { BIN, excamera } from '../helpers/cli.js';
 import { md5, ROOT, VECTORS } from '../helpers/fixtures.js';
 
 
@@ -29,6 +30,16 @@ describe('excamera (built CLI)', () => {
     const none = excamera();
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/command/);
+  });
+
+  it('runs as `npx excamera` does: the package\'s bin is an executable script', () => {
+    // Run by path, not through node: a build that leaves the bin without
+    // its execute bit fails here as `npx excamera` would (EACCES).
+    const r = spawnSync(BIN, ['--help'], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/excamera xc/);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin.excamera).toBe('dist/src/cli/main.js');
   });
 
   it('decode --md5 reproduces a test vector .md5 file exactly', () => {
