@@ -133,15 +133,20 @@ export const simulateSweepCommand: CommandModule<object, SweepArgs> = {
         runs.push(simulate({ profile, job, seed, cqLevel: args.cqLevel, keepTransitions: false }));
         bar.update(++done);
       }
-      const ok = runs.filter((r) => r.latencySeconds !== null).sort((a, b) => a.latencySeconds! - b.latencySeconds!);
-      const mid = ok[Math.floor(ok.length / 2)];
+      // A failed run counts as slower than every finished one, so that a
+      // point where most runs fail shows no latency rather than its lucky few.
+      const slowness = (r: SimulationResult): number => r.latencySeconds ?? Infinity;
+      const mid = [...runs].sort((a, b) => slowness(a) - slowness(b))[Math.floor(runs.length / 2)]!;
+      const finished = mid.latencySeconds !== null;
       rows.push({
         framesPerChunk: n,
         chunksPerBatch: x,
         workers: jobConfig({ frames, framesPerChunk: n, chunksPerBatch: x, workers: w }).workers,
-        latencySeconds: mid?.latencySeconds ?? NaN,
-        workerSeconds: mid?.workerSeconds ?? NaN,
-        costUSD: mid?.costUSD ?? NaN,
+        runs: runs.length,
+        failedRuns: runs.filter((r) => r.latencySeconds === null).length,
+        latencySeconds: finished ? mid.latencySeconds! : NaN,
+        workerSeconds: finished ? mid.workerSeconds : NaN,
+        costUSD: finished ? mid.costUSD : NaN,
       });
     }
     bar.stop();

@@ -7,13 +7,19 @@ export interface SweepRow {
   readonly framesPerChunk: number;
   readonly chunksPerBatch: number;
   readonly workers: number;
-  /** Median over the seeds; NaN when every run failed. */
+  /** Runs (seeds) simulated, and how many of them failed (a worker outlived its time limit, ...). */
+  readonly runs: number;
+  readonly failedRuns: number;
+  /**
+   * The median run's figures, a failed run counting as slower than any
+   * that finished; NaN when the median run failed (half the runs or more).
+   */
   readonly latencySeconds: number;
   readonly workerSeconds: number;
   readonly costUSD: number;
 }
 
-const COLUMNS: readonly (keyof SweepRow)[] = ['framesPerChunk', 'chunksPerBatch', 'workers', 'latencySeconds', 'workerSeconds', 'costUSD'];
+const COLUMNS: readonly (keyof SweepRow)[] = ['framesPerChunk', 'chunksPerBatch', 'workers', 'runs', 'failedRuns', 'latencySeconds', 'workerSeconds', 'costUSD'];
 
 /** The rows as CSV (RFC 4180: a header line, comma-separated, CRLF line ends). */
 export function sweepCsv(rows: readonly SweepRow[]): string {

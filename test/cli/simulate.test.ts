@@ -78,10 +78,24 @@ describe('excamera simulate', () => {
     expect(r.status, r.stderr).toBe(0);
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\r\n');
     expect(lines).toHaveLength(7);
-    expect(lines[0]).toBe('framesPerChunk,chunksPerBatch,workers,latencySeconds,workerSeconds,costUSD');
-    expect(lines[1]).toMatch(/^6,1,200,\d+\.\d,\d+\.\d,\d+\.\d{4}$/);
+    expect(lines[0]).toBe('framesPerChunk,chunksPerBatch,workers,runs,failedRuns,latencySeconds,workerSeconds,costUSD');
+    expect(lines[1]).toMatch(/^6,1,200,2,0,\d+\.\d,\d+\.\d,\d+\.\d{4}$/);
     expect(readFileSync(join(dir, 's.svg'), 'utf8')).toMatch(/^<svg[\s\S]*n=12/);
     expect(JSON.parse(r.stdout)).toHaveLength(6);
+  });
+
+  it('sweep counts failed runs, and gives no latency where the median run failed', () => {
+    // 24-frame chunks in batches of 8 and 16 on the paper's profile: the
+    // serial chains keep workers past Lambda's 300 s limit.
+    const csv = join(dir, 'f.csv');
+    const r = excamera('simulate', 'sweep', '-f', '2400', '-n', '24', '-x', '1,8,16', '--seeds', '3', '-o', csv, '-q');
+    expect(r.status, r.stderr).toBe(0);
+    const [, x1, x8, x16] = readFileSync(csv, 'utf8').trimEnd().split('\r\n').map((l) => l.split(','));
+    expect(x1!.slice(3, 5)).toEqual(['3', '0']);
+    expect(Number(x1![5])).toBeGreaterThan(60);
+    expect(Number(x8![4])).toBeGreaterThanOrEqual(1);
+    expect(Number(x16![4])).toBeGreaterThanOrEqual(2);
+    expect(x16![5]).toBe('');
   });
 });
 

@@ -358,13 +358,14 @@ describe('timeline and sweep output', () => {
   });
 
   it('writes the sweep as CSV that parses back, and an SVG with a line per n', () => {
-    const rows = [6, 12].flatMap((n) => [1, 4, 16].map((x) => ({ framesPerChunk: n, chunksPerBatch: x, workers: 100, latencySeconds: 10 * x + n, workerSeconds: 1000.25, costUSD: 0.12345 })));
+    const rows = [6, 12].flatMap((n) => [1, 4, 16].map((x) => ({ framesPerChunk: n, chunksPerBatch: x, workers: 100, runs: 3, failedRuns: x === 16 && n === 12 ? 2 : 0, latencySeconds: x === 16 && n === 12 ? NaN : 10 * x + n, workerSeconds: 1000.25, costUSD: 0.12345 })));
     const csv = sweepCsv(rows);
     const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('framesPerChunk,chunksPerBatch,workers,latencySeconds,workerSeconds,costUSD');
+    expect(lines[0]).toBe('framesPerChunk,chunksPerBatch,workers,runs,failedRuns,latencySeconds,workerSeconds,costUSD');
     expect(lines).toHaveLength(7);
     const parsed = lines.slice(1).map((l) => l.split(',').map(Number));
-    expect(parsed[2]).toEqual([6, 16, 100, 166, 1000.3, 0.1235]);
+    expect(parsed[2]).toEqual([6, 16, 100, 3, 0, 166, 1000.3, 0.1235]);
+    expect(lines[6]).toBe('12,16,100,3,2,,1000.3,0.1235');
     const svg = sweepSvg(rows);
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('n=6');
