@@ -17,7 +17,8 @@
 // one file per run with every worker's state-transition timestamps;
 // ExCamera[6,16] at cq-level 10 (sintel-s06_k16-logs_new, 20 runs) and
 // ExCamera[6,1] at cq-level 30 (sintel-s06_k01-logs, 19 runs). Each run is
-// one of 4 parts (880, 880, 896 and 896 chunks).
+// one of 4 parts (880, 880, 896 and 896 chunks). `npm run paper-logs -- DIR
+// --match _y10_` (and `_y30_`) recomputes these figures from a checkout.
 
 import { fitHeavyTail, normalQuantile } from './distribution.js';
 import type { Distribution, Profile } from './profile-types.js';
