@@ -155,6 +155,26 @@ describe('simulator', () => {
     expect(times[879]!).toBeLessThan(3.9);
   });
 
+  it('grows its per-worker records past the workers it expected when failures bring replacements', () => {
+    // 70 workers and no spares are reserved for; failures invoke more.
+    const job = jobConfig({ frames: 6 * 200, framesPerChunk: 6, chunksPerBatch: 4, workers: 70, spares: 0, standby: 0, seed: 1 });
+    let grown = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const r = simulate({ profile: noisy(0.02, 0.3), job: { ...job, seed }, seed });
+      const again = simulate({ profile: noisy(0.02, 0.3), job: { ...job, seed }, seed, keepTransitions: false });
+      expect(again.latencySeconds).toBe(r.latencySeconds);
+      expect(again.phases).toEqual(r.phases);
+      if (r.workers > 70) grown++;
+      if (r.outcome === 'finished') expect(r.uploads.every((u) => u === 1)).toBe(true);
+      // Each invoked worker's transitions start with its invocation and end released or failed.
+      const last = new Map<number, Transition>();
+      for (const t of r.transitions) last.set(t.worker, t);
+      expect(last.size).toBe(r.workers);
+      for (const t of last.values()) expect(['released', 'failed']).toContain(t.status.kind);
+    }
+    expect(grown).toBeGreaterThan(3);
+  });
+
   it('keeps every guarantee under random faults and delays (property)', () => {
     let failedWorkers = 0;
     let reruns = 0;
