@@ -5,7 +5,7 @@
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { writeFileAtomic } from '../container/index.js';
-import { simulate, type SimulationResult } from '../sim/engine.js';
+import { PHASE_ORDER, simulate, type SimulationResult } from '../sim/engine.js';
 import { SimError } from '../sim/errors.js';
 import { jobConfig } from '../sim/job.js';
 import { BUILTIN_PROFILES, loadProfile } from '../sim/profile.js';
@@ -95,8 +95,6 @@ export function summaryOf(r: SimulationResult, profile: Profile): Record<string,
     ),
   };
 }
-
-const PHASE_ORDER = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'idle', 'backoff'];
 
 export const simulateSweepCommand: CommandModule<object, SweepArgs> = {
   command: 'sweep',

@@ -20,7 +20,7 @@
 // is dropped; nothing it sent can make the reader allocate without bound.
 
 import type { ChunkPhase, Command, StateKind } from './coordinator/types.js';
-import { CHUNK_PHASES } from './coordinator/types.js';
+import { CHUNK_PHASES, STATE_KINDS } from './coordinator/types.js';
 
 export const PROTOCOL_VERSION = 1;
 /** The default bound on one message: a 4K state (~11 MB) with room to spare; a 16K one would not fit. */
@@ -48,7 +48,6 @@ export type Message =
 export type MessageType = Message['type'];
 export const MESSAGE_TYPES: readonly MessageType[] = ['hello', 'command', 'phase-done', 'state-received', 'failed', 'state', 'ping', 'pong', 'claim', 'refused'];
 const COMMAND_KINDS: readonly Command['kind'][] = ['fetch', 'encode', 'send-state', 'given-state', 'rebase', 'send-final', 'resend', 'upload', 'drop', 'quit'];
-const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
 /** Bounds of small fields: a job id and a token are 16 and 32 bytes; a reason is a line of text. */
 const JOB_ID_BYTES = 16;
 const TOKEN_BYTES = 32;

@@ -21,7 +21,7 @@
 // is addressed to (by fetching it), and holds it until one has.
 
 import { createCoordinator, type CoordinatorState, type LogPosition, logPosition, phaseOf, step, transitions } from '../excamera/coordinator/coordinator.js';
-import { type ChunkPhase, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, type Transition } from '../excamera/coordinator/types.js';
+import { CHUNK_PHASE_INDEX, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, STATE_KINDS, type Transition } from '../excamera/coordinator/types.js';
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
 import type { ComputeModel, Distribution, Profile, TransferModel } from './profile-types.js';
@@ -107,9 +107,7 @@ const enum Ev {
   Timer,
 }
 
-const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
-const stateCode = (s: StateKind): number => (s === 'independent' ? 0 : 1);
-const PHASE_CODE = new Map<ChunkPhase, number>(CHUNK_PHASES.map((p, i) => [p, i]));
+const stateCode = (s: StateKind): number => STATE_KINDS.indexOf(s);
 
 /** Four integers per pending event: its kind (and a phase or state code), worker, life or timer, chunk. */
 class EventPool {
@@ -177,7 +175,13 @@ const NO_PHASE = 0;
 
 class World {
   private readonly queue: EventQueue;
-  /** Events at a fixed delay (phase time limits, the platform's time limit), in time order. */
+  /**
+   * Events at a fixed delay — phase time limits, the platform's time limit —
+   * are started in time order, so they come due in that order: one FIFO lane
+   * per delay holds them at O(1) an event, instead of the heap (most timers
+   * are cancelled before they fire, and a heap of thousands of far-off events
+   * makes every other event slower).
+   */
   private readonly lanes = new Map<number, FifoLane>();
   private readonly sequence = new Sequence();
   private readonly pool = new EventPool();
@@ -292,18 +296,18 @@ class World {
         return;
       }
       case Ev.Connected:
-        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        if (!this.current(w, life)) return;
         this.toCoordinator({ kind: 'connected', at, worker: w });
         return;
       case Ev.PhaseDone: {
-        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        if (!this.current(w, life)) return;
         const phase = CHUNK_PHASES[aux]!;
         if (phase === 'upload') this.uploads[chunk]!++;
         this.toCoordinator({ kind: 'phase-done', at, worker: w, chunk, phase });
         return;
       }
       case Ev.StateReceived:
-        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        if (!this.current(w, life)) return;
         this.toCoordinator({ kind: 'state-received', at, worker: w, chunk, state: STATE_KINDS[aux]! });
         return;
       case Ev.Deliver:
@@ -311,7 +315,7 @@ class World {
         return;
       case Ev.TimeLimit:
       case Ev.Crash: {
-        if (this.i[w * I_STRIDE + I_LIFE] !== life) return;
+        if (!this.current(w, life)) return;
         this.die(w);
         const limit = this.profile.platform.timeLimitSeconds;
         const reason = kind === Ev.TimeLimit ? `stopped by the platform at its ${limit} s time limit` : `crashed in ${CHUNK_PHASES[aux]!} of chunk ${chunk}`;
@@ -326,6 +330,11 @@ class World {
         return;
       }
     }
+  }
+
+  /** Whether something worker `w` scheduled in its life `life` still counts (it has not died since). */
+  private current(w: number, life: number): boolean {
+    return this.i[w * I_STRIDE + I_LIFE] === life;
   }
 
   private toCoordinator(event: Event): void {
@@ -529,7 +538,7 @@ class World {
         seconds = this.transfer(this.profile.storage.put, frames * this.outputFrameBytes, r);
         break;
     }
-    const phase = PHASE_CODE.get(command.kind)!;
+    const phase = CHUNK_PHASE_INDEX[command.kind];
     // A fault: the worker crashes part-way through (its connection closes),
     // or hangs and goes quiet (the coordinator's time limit catches it).
     if (this.failureProbability > 0 && r.uniform() < this.failureProbability) {
@@ -543,7 +552,7 @@ class World {
   /** A state reaches the rendezvous for `chunk`: it goes to the chunk's worker, or waits for one. */
   private deliver(chunk: number, state: number, sender: number, life: number): void {
     // A sender that died before its state was out lost it.
-    if (this.i[sender * I_STRIDE + I_LIFE] !== life) return;
+    if (!this.current(sender, life)) return;
     const w = this.route[chunk]!;
     if (w >= 0 && this.i[w * I_STRIDE + I_ALIVE] === 1) {
       this.toCoordinator({ kind: 'state-received', at: this.now, worker: w, chunk, state: STATE_KINDS[state]! });
@@ -601,8 +610,8 @@ class World {
   }
 }
 
-/** Where a phase goes in a report: the order a worker meets them. */
-const PHASE_ORDER: readonly string[] = ['start', ...CHUNK_PHASES, 'waiting', 'idle', 'backoff'];
+/** The order reports list phases in: roughly the order a worker meets them. */
+export const PHASE_ORDER: readonly string[] = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'idle', 'backoff'];
 function phaseRank(phase: string): number {
   const i = PHASE_ORDER.indexOf(phase);
   return i < 0 ? PHASE_ORDER.length : i;

@@ -22,12 +22,11 @@
 
 import { PTable, type TableEdit } from './ptable.js';
 import { PVec } from './pvec.js';
-import { type ChunkPhase, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, type Transition, type WorkerStatus } from './types.js';
+import { type ChunkPhase, CHUNK_PHASE_INDEX, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, STATE_KINDS, type Transition, type WorkerStatus } from './types.js';
 
 const INDEPENDENT = 1;
 const FINAL = 2;
 const bit = (kind: StateKind): number => (kind === 'independent' ? INDEPENDENT : FINAL);
-const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
 
 export interface WorkerRecord {
   readonly status: WorkerStatus;
@@ -87,7 +86,6 @@ const K_WAITING = 4;
 const K_RELEASED = 5;
 const K_FAILED = 6;
 const KIND_NAMES: readonly WorkerStatus['kind'][] = ['invoking', 'backoff', 'idle', 'working', 'waiting', 'released', 'failed'];
-const PHASE_INDEX: Readonly<Record<ChunkPhase, number>> = Object.fromEntries(CHUNK_PHASES.map((p, i) => [p, i])) as Record<ChunkPhase, number>;
 
 /** A chunk's row. */
 const C_WORKER = 0;
@@ -435,7 +433,7 @@ class Step {
       case 'waiting':
         kind = status.kind === 'working' ? K_WORKING : K_WAITING;
         W.set(w, W_CHUNK, status.chunk);
-        W.set(w, W_PHASE, PHASE_INDEX[status.phase]);
+        W.set(w, W_PHASE, CHUNK_PHASE_INDEX[status.phase]);
         if (status.kind === 'waiting') W.set(w, W_AUX, status.waitFor === 'independent' ? 0 : 1);
         break;
       case 'failed':
@@ -676,7 +674,7 @@ class Step {
 
   private phaseDone(w: number, c: number, phase: ChunkPhase): void {
     const W = this.W;
-    if (!this.exists(w) || this.kind(w) !== K_WORKING || W.get(w, W_CHUNK) !== c || W.get(w, W_PHASE) !== PHASE_INDEX[phase]) return;
+    if (!this.exists(w) || this.kind(w) !== K_WORKING || W.get(w, W_CHUNK) !== c || W.get(w, W_PHASE) !== CHUNK_PHASE_INDEX[phase]) return;
     const C = this.C;
     // The worker has claimed the chunk at the rendezvous (it does so as it
     // fetches): only now can states sent for the chunk reach it rather than

@@ -5,23 +5,17 @@
 // The coordinator keeps a row per worker and per chunk. As objects, a record
 // replaced at each change outlives the young generation once a job has more
 // workers than a garbage collection's worth of events touches, and then every
-// collection copies it. Here the rows are plain numbers in one array, and the
-// versions share it the way PVec's do (pvec.ts): the newest version owns the
-// array; an edit writes it in place and logs each overwritten value, and on
-// commit the version it started from becomes a diff — that log and a link to
-// the new version. Reading an older version reroots: the diffs between it and
-// the owner are undone into the array and left reversed behind it.
+// collection copies it. Here the rows are plain numbers in one array that all
+// versions share (versioned.ts): an edit writes it in place and logs each
+// overwritten value, and on commit the version it started from becomes a
+// diff made of that log.
 //
 // One edit is open at a time, and only on the newest version: the
 // coordinator opens one per step and commits it at the end.
 
-export class PTable {
-  /** The shared array while this version owns it, else null. */
-  private data: Float64Array | null;
-  /** As a diff: (index, value) pairs that make `next`'s array this version's, applied last to first. */
-  private undo: number[] | null = null;
-  private next: PTable | null = null;
+import { Versioned } from './versioned.js';
 
+export class PTable extends Versioned<number, Float64Array> {
   private constructor(
     readonly stride: number,
     /** Rows in this version. */
@@ -32,7 +26,7 @@ export class PTable {
     /** Shared by the versions on one array: rows at or beyond `highWater` belong to none of them. */
     readonly shared: { highWater: number },
   ) {
-    this.data = data;
+    super(data);
   }
 
   /** A table of `rows` rows, each a copy of `row`. */
@@ -53,48 +47,11 @@ export class PTable {
     return new TableEdit(this, this.own());
   }
 
-  /** Called by TableEdit.commit: this version becomes the diff `undo` against `next`. */
-  retire(next: PTable, undo: number[]): void {
-    this.data = null;
-    this.undo = undo;
-    this.next = next;
-  }
-
-  /** Called by TableEdit.commit: the new version, owning `data`. */
-  static successor(of: PTable, size: number, data: Float64Array, lineage: number): PTable {
-    return new PTable(of.stride, size, data, lineage, lineage === 0 ? { highWater: size } : of.shared);
-  }
-
-  /** The shared array, after making this version its owner. */
-  own(): Float64Array {
-    if (this.data !== null) return this.data;
-    const chain: PTable[] = [];
-    let v: PTable = this;
-    while (v.data === null) {
-      chain.push(v);
-      v = v.next!;
-    }
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const diff = chain[i]!;
-      const owner = diff.next!;
-      const data = owner.data!;
-      const undo = diff.undo!;
-      // Undo last to first, logging what is overwritten: the owner's own diff.
-      const redo: number[] = [];
-      for (let k = undo.length - 2; k >= 0; k -= 2) {
-        const index = undo[k]!;
-        redo.push(index, data[index]!);
-        data[index] = undo[k + 1]!;
-      }
-      // Applied last to first, redo replays the edit in its original order.
-      owner.data = null;
-      owner.undo = redo;
-      owner.next = diff;
-      diff.data = data;
-      diff.undo = null;
-      diff.next = null;
-    }
-    return this.data!;
+  /** Called by TableEdit.commit: the new version, owning `data`; `undo` makes it this one. */
+  succeed(size: number, data: Float64Array, lineage: number, undo: number[] | null): PTable {
+    const next = new PTable(this.stride, size, data, lineage, lineage === 0 ? { highWater: size } : this.shared);
+    if (undo !== null) this.retire(next, undo);
+    return next;
   }
 }
 
@@ -134,11 +91,7 @@ export class TableEdit {
   push(row: readonly number[]): number {
     const stride = this.base.stride;
     const r = this.size;
-    if ((r + 1) * stride > this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
+    if ((r + 1) * stride > this.data.length) this.data = grownTo(this.data, this.data.length * 2);
     // Rows beyond every version on this array need no undo; a row another
     // version has (one this edit's version branched away from) does.
     const shared = this.base.shared;
@@ -166,11 +119,9 @@ export class TableEdit {
     if (this.base.lineage >= Math.max(MIN_LINEAGE, this.data.length / COPY_FIELDS_PER_COMMIT)) {
       const fresh = this.data === this.original ? this.data.slice(0, this.size * this.base.stride) : this.data;
       this.rollback();
-      return PTable.successor(this.base, this.size, fresh.length >= 16 * this.base.stride ? fresh : grownTo(fresh, 16 * this.base.stride), 0);
+      return this.base.succeed(this.size, fresh.length >= 16 * this.base.stride ? fresh : grownTo(fresh, 16 * this.base.stride), 0, null);
     }
-    const next = PTable.successor(this.base, this.size, this.data, this.base.lineage + 1);
-    this.base.retire(next, this.undo);
-    return next;
+    return this.base.succeed(this.size, this.data, this.base.lineage + 1, this.undo);
   }
 
   /** Puts the array back as it was (an edit abandoned by an exception, or one whose result was copied). */

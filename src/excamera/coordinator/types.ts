@@ -68,8 +68,13 @@ export interface JobConfig {
 export type ChunkPhase = 'fetch' | 'encode' | 'send-state' | 'given-state' | 'rebase' | 'send-final' | 'upload';
 export const CHUNK_PHASES: readonly ChunkPhase[] = ['fetch', 'encode', 'send-state', 'given-state', 'rebase', 'send-final', 'upload'];
 
+/** A phase's place in CHUNK_PHASES: how compact encodings (tables, event pools) store it. */
+export const CHUNK_PHASE_INDEX: Readonly<Record<ChunkPhase, number>> = Object.fromEntries(CHUNK_PHASES.map((p, i) => [p, i])) as Record<ChunkPhase, number>;
+
 /** The two states a chunk sends to the next chunk of its batch. */
 export type StateKind = 'independent' | 'final';
+/** The state kinds, in the order compact encodings number them. */
+export const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
 
 /**
  * Where a worker is. `invoking` until it connects; then `idle` (no chunk:
