@@ -15,6 +15,7 @@ import type { Transition } from '../src/excamera/coordinator/types.js';
 import { runInProcess } from '../src/excamera/pipeline.js';
 import { LocalLauncher } from '../src/excamera/runtime/local.js';
 import { runDistributed } from '../src/excamera/runtime/shell.js';
+import { joinFrames } from '../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../src/excamera/runtime/storage.js';
 import { simulate } from '../src/sim/engine.js';
 import { phaseOf } from '../src/excamera/coordinator/coordinator.js';
@@ -63,7 +64,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-runtime-'));
 const config = jobConfig({ frames: raw.length, framesPerChunk: n, chunksPerBatch: x, workers, spares: 0, phaseTimeoutSeconds: 600 });
 t0 = performance.now();
 const local = await runDistributed({
-  frames: raw, spec: { width, height, frameRate, framesPerChunk: n, chunksPerBatch: x, chunkEncoder: 'builtin', quality }, config,
+  rawChunks: joinFrames(raw, n), spec: { width, height, frameRate, framesPerChunk: n, chunksPerBatch: x, chunkEncoder: 'builtin', quality }, config,
   storage: new LocalStorage(dir), storageSpec: { kind: 'local', dir }, launcher: new LocalLauncher(),
 });
 const localSeconds = seconds(t0);

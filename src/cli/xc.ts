@@ -17,8 +17,9 @@ import { type ChunkStages, checkConfig, runInProcess } from '../excamera/pipelin
 import { LocalLauncher } from '../excamera/runtime/local.js';
 import { LambdaLauncher } from '../excamera/runtime/lambda.js';
 import { type Launcher, runDistributed } from '../excamera/runtime/shell.js';
+import { joinFrames } from '../excamera/raw-chunks.js';
 import { parseS3Url } from '../excamera/runtime/s3-storage.js';
-import { type StorageSpec, storageOf } from '../excamera/runtime/worker-process.js';
+import { type StorageSpec, storageOf } from '../excamera/runtime/invocation.js';
 import type { JobSpec } from '../excamera/runtime/worker.js';
 import { jobConfig } from '../sim/job.js';
 import { renderTimeline } from '../sim/timeline.js';
@@ -272,7 +273,7 @@ async function runWorkers(
   };
   try {
     const r = await runDistributed({
-      frames: i420, spec, config, storage: storageOf(storageSpec), storageSpec, launcher, onTransition,
+      rawChunks: joinFrames(i420, spec.framesPerChunk), spec, config, storage: storageOf(storageSpec), storageSpec, launcher, onTransition,
       host: args.listen ?? (lambda && args.lambdaEndpoint === undefined ? '0.0.0.0' : '127.0.0.1'), advertiseHost: args.publicHost,
       // Lambda workers must reach these ports from outside: say which they are.
       onListening: lambda ? ({ coordinatorPort, rendezvousPort }) => process.stderr.write(`excamera: coordinator on port ${coordinatorPort}, rendezvous on port ${rendezvousPort} (TCP, TLS)\n`) : undefined,

@@ -14,6 +14,7 @@ import { encodeMessage } from '../../src/excamera/protocol.js';
 import { LocalLauncher } from '../../src/excamera/runtime/local.js';
 import { connectPinned } from '../../src/excamera/runtime/security.js';
 import { runDistributed } from '../../src/excamera/runtime/shell.js';
+import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
 import type { JobSpec } from '../../src/excamera/runtime/worker.js';
 import { jobConfig } from '../../src/sim/job.js';
@@ -42,7 +43,7 @@ describe('local backend', () => {
   it('3 worker processes produce the in-process output byte for byte', async () => {
     const storageDir = join(dir, 'a');
     const r = await runDistributed({
-      frames: raw, spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 3, spares: 0, phaseTimeoutSeconds: 60 }),
+      rawChunks: joinFrames(raw, 4), spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 3, spares: 0, phaseTimeoutSeconds: 60 }),
       storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher: new LocalLauncher(),
     });
     expect(r.frames).toEqual(reference);
@@ -63,7 +64,7 @@ describe('local backend', () => {
     };
     const strangers: Promise<unknown>[] = [];
     const r = await runDistributed({
-      frames: raw, spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 4, spares: 1, standby: 1, phaseTimeoutSeconds: 60 }),
+      rawChunks: joinFrames(raw, 4), spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 4, spares: 1, standby: 1, phaseTimeoutSeconds: 60 }),
       storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher, onTransition, log: (l) => logs.push(l),
       onListening: ({ coordinatorPort, fingerprint }) => {
         // A client with a forged token, and one speaking garbage.
@@ -98,7 +99,7 @@ describe('local backend', () => {
     };
     const r = await runDistributed({
       // A short limit, so the test is quick; two spares in case a busy machine makes another worker miss it too.
-      frames: raw, spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 3, spares: 2, standby: 2, phaseTimeoutSeconds: 6 }),
+      rawChunks: joinFrames(raw, 4), spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 3, spares: 2, standby: 2, phaseTimeoutSeconds: 6 }),
       storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher, onTransition,
     });
     expect(stopped).toBeGreaterThanOrEqual(0);

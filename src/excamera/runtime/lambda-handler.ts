@@ -2,7 +2,8 @@
 // event. Deploy the package built by `excamera lambda package` with the
 // handler `dist/src/excamera/runtime/lambda-handler.handler`.
 
-import { parseInvocation, runWorker } from './worker-process.js';
+import { parseInvocation } from './invocation.js';
+import { runWorker } from './worker-process.js';
 
 export async function handler(event: unknown): Promise<{ worker: number }> {
   const invocation = parseInvocation(event);

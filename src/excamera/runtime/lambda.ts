@@ -13,7 +13,7 @@
 
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Launcher } from './shell.js';
-import type { Invocation } from './worker-process.js';
+import type { Invocation } from './invocation.js';
 
 export interface LambdaOptions {
   readonly functionName: string;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Launcher } from './shell.js';
-import type { Invocation } from './worker-process.js';
+import type { Invocation } from './invocation.js';
 
 /** The compiled worker entry point (also when this module runs from source, as under the tests). */
 export function workerMainPath(): string {

@@ -12,9 +12,10 @@ import type { Effect, Event, JobConfig, Transition } from '../coordinator/types.
 import { ExcameraError } from '../errors.js';
 import { parseChunkFile } from '../files.js';
 import { encodeMessage, type Message, MessageReader, ProtocolError } from '../protocol.js';
+import { i420Size } from '../../vp8/index.js';
 import { Rendezvous } from './rendezvous.js';
 import { createJobCredentials, verifyWorkerToken, workerToken } from './security.js';
-import type { Invocation, StorageSpec } from './worker-process.js';
+import type { Invocation, StorageSpec } from './invocation.js';
 import { type JobSpec, outputChunkKey, rawChunkKey, type Storage } from './worker.js';
 
 /** How workers are started: local processes, Lambda invocations, ... */
@@ -29,8 +30,12 @@ export interface Launcher {
 }
 
 export interface DistributedJob {
-  /** Raw I420 frames of the whole input. */
-  readonly frames: readonly Uint8Array[];
+  /**
+   * The raw chunks, in order: chunk c is frames [c·n, (c+1)·n) of the input as
+   * packed I420, one after another. They are read one at a time as they are
+   * put in storage, so the job never holds the whole input.
+   */
+  readonly rawChunks: AsyncIterable<Uint8Array>;
   readonly spec: JobSpec;
   readonly config: JobConfig;
   readonly storage: Storage;
@@ -61,19 +66,17 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
   const credentials = createJobCredentials();
   const { spec, config } = job;
   const n = config.framesPerChunk;
-  const chunks = Math.ceil(job.frames.length / n);
-  if (config.frames !== job.frames.length) throw new ExcameraError('invalid-argument', `the job has ${config.frames} frames but ${job.frames.length} were given`);
-
-  for (let c = 0; c < chunks; c++) {
-    const frames = job.frames.slice(c * n, (c + 1) * n);
-    const bytes = new Uint8Array(frames.reduce((a, f) => a + f.length, 0));
-    let at = 0;
-    for (const f of frames) {
-      bytes.set(f, at);
-      at += f.length;
+  const chunks = Math.ceil(config.frames / n);
+  const frameBytes = i420Size(spec.width, spec.height);
+  let uploaded = 0;
+  for await (const bytes of job.rawChunks) {
+    const expected = frameBytes * Math.min(n, config.frames - uploaded * n);
+    if (uploaded >= chunks || bytes.length !== expected) {
+      throw new ExcameraError('invalid-argument', uploaded >= chunks ? `more than the job's ${chunks} raw chunks were given` : `raw chunk ${uploaded} holds ${bytes.length} bytes, ${expected} were expected`, { chunk: uploaded });
     }
-    await job.storage.put(rawChunkKey(c), bytes);
+    await job.storage.put(rawChunkKey(uploaded++), bytes);
   }
+  if (uploaded !== chunks) throw new ExcameraError('invalid-argument', `the job has ${chunks} chunks but ${uploaded} raw chunks were given`);
 
   const rendezvous = await Rendezvous.start({ credentials, host, log });
   const sockets = new Map<number, TLSSocket>();

@@ -2,7 +2,8 @@
 // A local worker process: the invocation payload arrives as JSON on stdin
 // (never on the command line, where other users could read the token).
 
-import { parseInvocation, runWorker } from './worker-process.js';
+import { parseInvocation } from './invocation.js';
+import { runWorker } from './worker-process.js';
 
 async function main(): Promise<number> {
   const chunks: Buffer[] = [];
