@@ -8,7 +8,7 @@ import { basename, extname } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { AtomicFileWriter, type Rational, Y4mWriter } from '../container/index.js';
 import {
-  createDecoderState, decodeFrame, DecoderWorkspace, type Image, imageToI420, Vp8Error,
+  createDecoderState, decodeFrame, DecoderWorkspace, type Image, i420Size, imageToI420, Vp8Error,
 } from '../vp8/index.js';
 import { CliError } from './errors.js';
 import { openVp8Input } from './input.js';
@@ -89,7 +89,7 @@ export async function decodeFile(path: string, sinks: DecodeSinks, options: Deco
       if (image) {
         shown++;
         if (sinks.md5 || sinks.picture) {
-          const size = image.width * image.height + 2 * ((image.width + 1) >> 1) * ((image.height + 1) >> 1);
+          const size = i420Size(image.width, image.height);
           if (i420.length !== size) i420 = new Uint8Array(size);
           imageToI420(image, i420);
           sinks.md5?.(md5Line(i420, name, image.width, image.height, index));

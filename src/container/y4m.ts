@@ -16,6 +16,7 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
+import { i420Size } from '../vp8/i420.js';
 import { AtomicFileWriter } from './atomic.js';
 import { ContainerError, resolveLimits, type ContainerLimits, type ReadOptions } from './errors.js';
 import { FrameFileReader, latin1, readFully, startsWith } from './io.js';
@@ -94,9 +95,7 @@ export interface Y4mFile {
 }
 
 /** Bytes of one 8-bit 4:2:0 frame: a full-size Y plane and two half-size (rounded up) chroma planes. */
-export function y4mFrameSize(width: number, height: number): number {
-  return width * height + 2 * ((width + 1) >> 1) * ((height + 1) >> 1);
-}
+export const y4mFrameSize: (width: number, height: number) => number = i420Size;
 
 // ---------------------------------------------------------------------------
 // Reading

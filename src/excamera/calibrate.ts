@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Rational } from '../container/index.js';
 import type { Distribution, Profile } from '../sim/profile-types.js';
-import type { Image } from '../vp8/index.js';
+import { i420Size, type Image } from '../vp8/index.js';
 import type { ChunkEncoderName } from './chunk-encoder.js';
 import { ExcameraError } from './errors.js';
 import { runInProcess } from './pipeline.js';
@@ -178,7 +178,7 @@ export async function calibrate(pictures: readonly Image[], options: CalibrateOp
   const frames = chunks.reduce((a, c) => a + c.frames, 0);
 
   // Storage, rendezvous, process start.
-  const rawChunkBytes = Math.round(n * 1.5 * width * height);
+  const rawChunkBytes = n * i420Size(width, height);
   const disk = measureDisk(rawChunkBytes, 5, now);
   const loop = await measureLoopback(median(stateBytes), 5, now);
   // A worker's start: a Node.js process that loads the worker's code.

@@ -22,6 +22,7 @@
 
 import { createCoordinator, type CoordinatorState, type LogPosition, logPosition, phaseOf, step, transitions } from '../excamera/coordinator/coordinator.js';
 import { CHUNK_PHASE_INDEX, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, STATE_KINDS, type Transition } from '../excamera/coordinator/types.js';
+import { i420Size } from '../vp8/i420.js';
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
 import type { ComputeModel, Distribution, Profile, TransferModel } from './profile-types.js';
@@ -234,7 +235,7 @@ class World {
       throw new SimError('invalid-argument', `picture size must be positive integers up to 65536, got ${width}x${height}`);
     }
     this.megapixels = (width * height) / 1e6;
-    this.rawFrameBytes = 1.5 * width * height;
+    this.rawFrameBytes = i420Size(width, height);
     this.stateBytes = this.profile.sizes.stateBytesPerPixel * width * height;
     this.outputFrameBytes = (this.profile.sizes.outputBitsPerPixel * width * height) / 8;
     const encode = encodeAtCqLevel(this.profile.compute.encode, options.cqLevel ?? this.profile.video.cqLevel, this.profile.video.cqLevel);

@@ -22,6 +22,7 @@
 
 import { fitHeavyTail, normalQuantile } from './distribution.js';
 import type { Distribution, Profile } from './profile-types.js';
+import { i420Size } from '../vp8/i420.js';
 
 const WIDTH = 4096;
 const HEIGHT = 1744;
@@ -38,7 +39,7 @@ const Z90 = 1.2815515655446004;
 const MEGAPIXELS = (WIDTH * HEIGHT) / 1e6;
 /** Frame-megapixels of one chunk: what compute models are per. */
 const CHUNK_FMP = CHUNK_FRAMES * MEGAPIXELS;
-const RAW_CHUNK_BYTES = CHUNK_FRAMES * 1.5 * WIDTH * HEIGHT;
+const RAW_CHUNK_BYTES = CHUNK_FRAMES * i420Size(WIDTH, HEIGHT);
 
 /** Rounds to 4 significant digits, so the JSON stays readable. */
 const r4 = (v: number): number => Number(v.toPrecision(4));

@@ -86,7 +86,7 @@ export interface Profile {
   /** State transfer between workers through the rendezvous. */
   readonly rendezvous: TransferModel;
   /**
-   * Bytes: a raw frame is 1.5·W·H; a state crossing a chunk boundary is
+   * Bytes: a raw frame is packed I420, i420Size(W, H); a state crossing a chunk boundary is
    * `stateBytesPerPixel`·W·H (compressed); an output chunk is
    * `outputBitsPerPixel`·W·H/8 per frame.
    */

@@ -14,6 +14,10 @@
 // checks; blocks that reach beyond the border are handled by clamping
 // coordinates (inter.ts).
 
+import { i420Layout, i420Size } from './i420.js';
+
+export { i420Size };
+
 /** Border around each luma plane, in samples (chroma planes get half). */
 export const LUMA_BORDER = 48;
 
@@ -85,24 +89,16 @@ export function extendImageBorders(img: Image): void {
   extendPlaneBorder(img.v);
 }
 
-/** Size in bytes of the visible picture as packed I420 (Y, then U, then V, no padding). */
-export function i420Size(width: number, height: number): number {
-  const cw = (width + 1) >> 1;
-  const ch = (height + 1) >> 1;
-  return width * height + 2 * cw * ch;
-}
-
 /**
  * The visible picture as packed I420: Y rows of `width` samples, then U and V
  * with ((width + 1) >> 1) × ((height + 1) >> 1) samples, no padding. This is
  * the layout of Y4M frames and of the test vectors' md5 sums.
  */
 export function imageToI420(img: Image, out: Uint8Array = new Uint8Array(i420Size(img.width, img.height))): Uint8Array {
-  const cw = (img.width + 1) >> 1;
-  const ch = (img.height + 1) >> 1;
-  let o = copyPlane(img.y, img.width, img.height, out, 0);
-  o = copyPlane(img.u, cw, ch, out, o);
-  copyPlane(img.v, cw, ch, out, o);
+  const l = i420Layout(img.width, img.height);
+  copyPlane(img.y, l.width, l.height, out, 0);
+  copyPlane(img.u, l.chromaWidth, l.chromaHeight, out, l.uOffset);
+  copyPlane(img.v, l.chromaWidth, l.chromaHeight, out, l.vOffset);
   return out;
 }
 
@@ -121,12 +117,12 @@ function copyPlane(p: Plane, w: number, h: number, out: Uint8Array, o: number): 
  * last visible column and row, and the border is extended.
  */
 export function imageFromI420(width: number, height: number, i420: Uint8Array): Image {
+  const l = i420Layout(width, height);
+  if (i420.length < l.size) throw new RangeError(`imageFromI420: ${i420.length} bytes hold no ${width}x${height} I420 frame (${l.size} bytes)`);
   const img = allocateImage(width, height);
-  const cw = (width + 1) >> 1;
-  const ch = (height + 1) >> 1;
-  let o = fillPlane(img.y, width, height, i420, 0);
-  o = fillPlane(img.u, cw, ch, i420, o);
-  fillPlane(img.v, cw, ch, i420, o);
+  fillPlane(img.y, l.width, l.height, i420, 0);
+  fillPlane(img.u, l.chromaWidth, l.chromaHeight, i420, l.uOffset);
+  fillPlane(img.v, l.chromaWidth, l.chromaHeight, i420, l.vOffset);
   extendImageBorders(img);
   return img;
 }

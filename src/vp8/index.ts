@@ -8,8 +8,9 @@ export {
 } from './state.js';
 export { Vp8Error, DEFAULT_LIMITS, type Vp8ErrorCode, type DecoderLimits } from './errors.js';
 export {
-  type Image, type Plane, allocateImage, imageToI420, imageFromI420, i420Size, imagesEqual,
+  type Image, type Plane, allocateImage, imageToI420, imageFromI420, imagesEqual,
 } from './image.js';
+export { chromaSize, i420Layout, i420Size, type I420Layout } from './i420.js';
 export {
   type FrameHeader, type FrameTag, type CodedDelta, deltaValue, readFrameHeader, readFrameTag, writeFrameHeader,
 } from './header.js';

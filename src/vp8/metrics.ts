@@ -8,6 +8,8 @@
 // the frame's SSIM weights the planes 0.8 (Y), 0.1 (U), 0.1 (V). In dB, SSIM
 // is −10·log10(1 − SSIM), the scale the ExCamera paper reports.
 
+import { i420Layout } from './i420.js';
+
 export interface PlaneQuality {
   readonly sse: number;
   readonly samples: number;
@@ -83,14 +85,11 @@ function planeQuality(a: Uint8Array, ao: number, b: Uint8Array, bo: number, w: n
 
 /** Quality of packed I420 frame `b` against `a`, both `width`×`height`. */
 export function frameQuality(a: Uint8Array, b: Uint8Array, width: number, height: number): FrameQuality {
-  const cw = (width + 1) >> 1;
-  const ch = (height + 1) >> 1;
-  const ySize = width * height;
-  const cSize = cw * ch;
+  const l = i420Layout(width, height);
   return {
     y: planeQuality(a, 0, b, 0, width, height),
-    u: planeQuality(a, ySize, b, ySize, cw, ch),
-    v: planeQuality(a, ySize + cSize, b, ySize + cSize, cw, ch),
+    u: planeQuality(a, l.uOffset, b, l.uOffset, l.chromaWidth, l.chromaHeight),
+    v: planeQuality(a, l.vOffset, b, l.vOffset, l.chromaWidth, l.chromaHeight),
   };
 }
 

@@ -15,7 +15,7 @@
 
 import type { Rational } from '../../container/index.js';
 import type { DecoderState, Image } from '../../vp8/index.js';
-import { imageFromI420 } from '../../vp8/index.js';
+import { i420Size, imageFromI420 } from '../../vp8/index.js';
 import { type Chunk, decodeChunk, encodeGivenState, rebaseChunk } from '../chunk.js';
 import { type ChunkEncoderName, encodeChunk } from '../chunk-encoder.js';
 import type { Command, StateKind } from '../coordinator/types.js';
@@ -185,8 +185,8 @@ export class WorkerRuntime {
     // A new chunk: the previous one's states stay in the outbox.
     const { width, height } = this.spec;
     const bytes = await this.storage.get(rawChunkKey(chunk));
-    const size = (width * height * 3) / 2;
-    if (!Number.isInteger(size) || bytes.length !== size * frames) {
+    const size = i420Size(width, height);
+    if (bytes.length !== size * frames) {
       throw new ExcameraError('bad-chunk', `raw chunk holds ${bytes.length} bytes, ${frames} frames of ${width}x${height} are ${size * frames}`, { chunk });
     }
     const pictures = Array.from({ length: frames }, (_, i) => imageFromI420(width, height, bytes.subarray(i * size, (i + 1) * size)));
