@@ -257,8 +257,8 @@ export class Y4mFileReader extends FrameFileReader<Y4mFrame> {
   private readonly limits: ContainerLimits;
   private readonly scratch = new Uint8Array(256);
 
-  private constructor(path: string, handle: FileHandle, header: Y4mHeader, dataStart: number, limits: ContainerLimits, allowTruncated: boolean) {
-    super(path, handle, dataStart, allowTruncated);
+  private constructor(path: string, handle: FileHandle, header: Y4mHeader, private readonly firstFrameAt: number, limits: ContainerLimits, allowTruncated: boolean) {
+    super(path, handle, firstFrameAt, allowTruncated);
     this.header = header;
     this.frameBytes = frameSizeWithin(header, limits);
     this.limits = limits;
@@ -278,6 +278,39 @@ export class Y4mFileReader extends FrameFileReader<Y4mFrame> {
       await handle.close();
       throw error;
     }
+  }
+
+  /**
+   * Where the samples of each frame start, read from the FRAME lines alone
+   * (a frame's samples are skipped, not read): the first `maxFrames` frames,
+   * or all. Checks that each frame listed is whole. With it, `readSamples`
+   * reads any frame again without holding the clip in memory.
+   */
+  async indexFrames(maxFrames = Infinity): Promise<number[]> {
+    const fileBytes = (await this.handle.stat()).size;
+    const starts: number[] = [];
+    let offset = this.firstFrameAt;
+    while (starts.length < maxFrames && offset < fileBytes) {
+      const frameIndex = starts.length;
+      const line = await readLine(this.handle, offset, this.limits.maxHeaderBytes, 'FRAME line', frameIndex, this.scratch);
+      if (line.end === -1) unfinishedFrameLine(line.bytes, offset, frameIndex);
+      parseFrameLine(line.bytes.subarray(0, line.end), offset, frameIndex);
+      const dataStart = offset + line.end + 1;
+      if (fileBytes - dataStart < this.frameBytes) {
+        throw new ContainerError('truncated', 'y4m', `frame has ${Math.max(0, fileBytes - dataStart)} of its ${this.frameBytes} bytes`, offset, frameIndex);
+      }
+      starts.push(dataStart);
+      offset = dataStart + this.frameBytes;
+    }
+    return starts;
+  }
+
+  /** The samples of the frame whose data starts at `dataStart` (from `indexFrames`), into `out` if given. */
+  async readSamples(dataStart: number, out: Uint8Array = new Uint8Array(this.frameBytes)): Promise<Uint8Array> {
+    if (out.length !== this.frameBytes) throw new RangeError(`Y4mFileReader.readSamples: a buffer of ${out.length} bytes for frames of ${this.frameBytes}`);
+    const read = await readFully(this.handle, out, dataStart);
+    if (read < this.frameBytes) throw new ContainerError('truncated', 'y4m', `frame has ${read} of its ${this.frameBytes} bytes`, dataStart);
+    return out;
   }
 
   protected async readFrameAt(offset: number, frameIndex: number): Promise<{ frame: Y4mFrame; next: number } | null> {

@@ -1,5 +1,6 @@
 // ExCamera[n, x] in one process (DESIGN.md section 5): every phase of the
-// algorithm in the paper's order, on one machine, one chunk at a time. It is
+// algorithm in the paper's order, on one machine, one chunk at a time (and one
+// batch at a time, since batches do not depend on each other). It is
 // the reference a distributed run is checked against byte for byte: the
 // output depends only on the input and the settings, never on timing.
 //
@@ -88,7 +89,22 @@ export function checkConfig(c: ExcameraConfig): void {
   if (w !== undefined && !(w >= 0 && w <= 1)) throw new ExcameraError('invalid-argument', `the key quantizer weight must be within 0..1, got ${w}`);
 }
 
-/** Runs ExCamera[n, x] over `raws` (see the file comment). */
+/**
+ * Where the input pictures come from: any range of frames, on demand, so that
+ * a long clip is never held in memory at once (a Y4M file read by offset).
+ */
+export interface PictureSource {
+  /** Frames in the input. */
+  readonly frames: number;
+  /** Pictures [first, first + count). */
+  read(first: number, count: number): Promise<readonly Image[]>;
+}
+
+/** An array of pictures as a source. */
+export function arraySource(pictures: readonly Image[]): PictureSource {
+  return { frames: pictures.length, read: async (first, count) => pictures.slice(first, first + count) };
+}
+
 export interface RunOptions {
   /** Told of every step done. */
   readonly progress?: ProgressCallback;
@@ -96,14 +112,22 @@ export interface RunOptions {
   readonly keepStages?: boolean;
 }
 
-export async function runInProcess(raws: readonly Image[], config: ExcameraConfig, options: RunOptions = {}): Promise<ExcameraResult> {
+/**
+ * Runs ExCamera[n, x] over the input (see the file comment). Batches are
+ * independent — each starts with a key frame — so they run one after another,
+ * and only one batch's pictures and states are held at a time; a batch's
+ * pictures are read again for each phase rather than kept.
+ */
+export async function runInProcess(input: readonly Image[] | PictureSource, config: ExcameraConfig, options: RunOptions = {}): Promise<ExcameraResult> {
   const { progress, keepStages = false } = options;
   checkConfig(config);
-  if (raws.length === 0) throw new ExcameraError('invalid-argument', 'no input frames');
+  const source = isPictureSource(input) ? input : arraySource(input);
+  if (source.frames === 0) throw new ExcameraError('invalid-argument', 'no input frames');
   const n = config.framesPerChunk;
   const x = config.chunksPerBatch;
-  const count = Math.ceil(raws.length / n);
-  const pictures = (i: number): readonly Image[] => raws.slice(i * n, Math.min(raws.length, (i + 1) * n));
+  const count = Math.ceil(source.frames / n);
+  const framesOf = (i: number): number => Math.min(source.frames, (i + 1) * n) - i * n;
+  const pictures = (i: number): Promise<readonly Image[]> => source.read(i * n, framesOf(i));
   const zero = (): Record<Phase, number> => ({ encode: 0, decode: 0, 'encode-given-state': 0, rebase: 0 });
   const seconds = Array.from({ length: count }, zero);
   let steps = 2 * count;
@@ -117,51 +141,58 @@ export async function runInProcess(raws: readonly Image[], config: ExcameraConfi
     return r;
   };
   const speed = config.speed;
-
-  // Phase 1: independent chunks and the states they end in.
-  const independent: Chunk[] = [];
-  const ends: DecoderState[] = [];
-  for (let i = 0; i < count; i++) {
-    const chunk = await timed(i, 'encode', () =>
-      encodeChunk(pictures(i), { encoder: config.chunkEncoder, quality: config.quality, frameRate: config.frameRate, speed, chunkIndex: i }));
-    independent.push(chunk);
-    ends.push(await timed(i, 'decode', () => decodeChunk(chunk, undefined, i).state));
-  }
-
-  // Phase 2: each chunk after the first of its batch, given the previous chunk's state.
-  const given: ({ chunk: Chunk; state: DecoderState } | null)[] = [];
-  for (let i = 0; i < count; i++) {
-    if (i % x === 0) given.push(null);
-    else given.push(await timed(i, 'encode-given-state', () => encodeGivenState(independent[i], ends[i - 1], pictures(i), { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight })));
-  }
-
-  // Phase 3: serial rebase within each batch.
   const output: Chunk[] = [];
   const origins: ChunkReport['origin'][] = [];
   const stages: ChunkStages[] = [];
   let state: DecoderState | null = null;
-  for (let i = 0; i < count; i++) {
-    const e = i % x;
-    const g = given[i];
-    if (e === 0 || g === null) {
-      output.push(independent[i]);
-      origins.push('independent');
-      state = ends[i];
-    } else if (e === 1) {
-      // The chunk before is unchanged, so the state it was given is the true one.
-      output.push(g.chunk);
-      origins.push('given-state');
-      state = g.state;
-    } else {
-      const from = ends[i - 1];
-      const to: DecoderState = state!;
-      const r: { chunk: Chunk; state: DecoderState } = await timed(i, 'rebase', () => rebaseChunk(g.chunk, from, to, pictures(i), { speed, chunkIndex: i }));
-      output.push(r.chunk);
-      origins.push('rebased');
-      state = r.state;
+
+  for (let b = 0; b < count; b += x) {
+    const batch = Array.from({ length: Math.min(x, count - b) }, (_, e) => b + e);
+
+    // Phase 1: independent chunks and the states they end in.
+    const independent: Chunk[] = [];
+    const ends: DecoderState[] = [];
+    for (const i of batch) {
+      const raws = await pictures(i);
+      const chunk = await timed(i, 'encode', () =>
+        encodeChunk(raws, { encoder: config.chunkEncoder, quality: config.quality, frameRate: config.frameRate, speed, chunkIndex: i }));
+      independent.push(chunk);
+      ends.push(await timed(i, 'decode', () => decodeChunk(chunk, undefined, i).state));
     }
-    if (keepStages) {
-      stages.push({ independent: independent[i], independentEnd: ends[i], givenState: g?.chunk ?? null, output: output[i], outputEnd: state! });
+
+    // Phase 2: each chunk after the batch's first, given the previous chunk's state.
+    const given: ({ chunk: Chunk; state: DecoderState } | null)[] = [null];
+    for (let e = 1; e < batch.length; e++) {
+      const i = b + e;
+      const raws = await pictures(i);
+      given.push(await timed(i, 'encode-given-state', () => encodeGivenState(independent[e], ends[e - 1], raws, { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight })));
+    }
+
+    // Phase 3: serial rebase within the batch.
+    for (let e = 0; e < batch.length; e++) {
+      const i = b + e;
+      const g = given[e];
+      if (e === 0 || g === null) {
+        output.push(independent[e]);
+        origins.push('independent');
+        state = ends[e];
+      } else if (e === 1) {
+        // The chunk before is unchanged, so the state it was given is the true one.
+        output.push(g.chunk);
+        origins.push('given-state');
+        state = g.state;
+      } else {
+        const from = ends[e - 1];
+        const to: DecoderState = state!;
+        const raws = await pictures(i);
+        const r: { chunk: Chunk; state: DecoderState } = await timed(i, 'rebase', () => rebaseChunk(g.chunk, from, to, raws, { speed, chunkIndex: i }));
+        output.push(r.chunk);
+        origins.push('rebased');
+        state = r.state;
+      }
+      if (keepStages) {
+        stages.push({ independent: independent[e], independentEnd: ends[e], givenState: g?.chunk ?? null, output: output[i], outputEnd: state! });
+      }
     }
   }
   const total = zero();
@@ -171,7 +202,7 @@ export async function runInProcess(raws: readonly Image[], config: ExcameraConfi
     chunks: output.map((c, i) => ({
       index: i,
       position: i % x,
-      frames: pictures(i).length,
+      frames: framesOf(i),
       packets: c.frames.length,
       bytes: c.frames.reduce((a, f) => a + f.length, 0),
       origin: origins[i],
@@ -181,4 +212,8 @@ export async function runInProcess(raws: readonly Image[], config: ExcameraConfi
     finalState: state!,
     stages: keepStages ? stages : null,
   };
+}
+
+function isPictureSource(input: readonly Image[] | PictureSource): input is PictureSource {
+  return !Array.isArray(input);
 }
