@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'spec-tests/**/*.test.ts'],
+    // Builds dist/ from the current sources before any test runs (tests run the built CLI and workers).
+    globalSetup: ['test/helpers/build-dist.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
