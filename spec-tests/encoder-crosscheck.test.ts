@@ -7,13 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseY4m, writeIvf } from '../src/container/index.js';
 import { createDecoderState, decodeFrame, imageFromI420, imageToI420 } from '../src/vp8/index.js';
 import { type EncoderConfig, Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { CLIPS, cropI420, md5 } from '../test/helpers/fixtures.js';
 import { roundTripMismatches } from '../test/helpers/roundtrip.js';
-import { haveTools } from '../test/helpers/tools.js';
+import { requireTools, skipWithout } from '../test/helpers/tools.js';
 
 const run = promisify(execFile);
 
@@ -45,7 +45,8 @@ const CASES: readonly Case[] = [
   { name: 'odd size 175x143, speed 3, cq 20', clip: CARPHONE, frames: 10, crop: [175, 143], config: { rateControl: { mode: 'cq', cqLevel: 20 }, speed: 3 } },
 ];
 
-describe.skipIf(!haveTools('vpxdec'))('our encoder, decoded by libvpx (needs vpxdec; .ci/run installs vpx-tools)', () => {
+describe.skipIf(skipWithout('vpxdec'))('our encoder, decoded by libvpx (needs vpxdec; .ci/run installs vpx-tools)', () => {
+  beforeEach(() => requireTools('vpxdec'));
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'excamera-enc-'));

@@ -9,16 +9,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeFile } from '../src/cli/decode.js';
 import { parseIvf, parseY4m, writeIvf, writeY4m } from '../src/container/index.js';
 import { frameInfo, type FrameInfo } from '../src/vp8/index.js';
 import { roundTripMismatches } from '../test/helpers/roundtrip.js';
 import { CLIPS, cropI420 } from '../test/helpers/fixtures.js';
-import { haveTools } from '../test/helpers/tools.js';
+import { requireTools, skipWithout } from '../test/helpers/tools.js';
 
 const run = promisify(execFile);
-const HAVE_LIBVPX = haveTools('vpxenc', 'vpxdec');
 const CARPHONE = join(CLIPS, 'carphone_qcif_176x144_120f.y4m');
 const FOREMAN = join(CLIPS, 'foreman_cif_352x288_60f.y4m');
 
@@ -171,7 +170,8 @@ async function ourMd5(ivf: string): Promise<string[]> {
   return lines;
 }
 
-describe.skipIf(!HAVE_LIBVPX)('live cross-check with libvpx (needs vpxenc and vpxdec; .ci/run installs vpx-tools)', () => {
+describe.skipIf(skipWithout('vpxenc', 'vpxdec'))('live cross-check with libvpx (needs vpxenc and vpxdec; .ci/run installs vpx-tools)', () => {
+  beforeEach(() => requireTools('vpxenc', 'vpxdec'));
   let dir = '';
   const clips: Record<Case['clip'], string> = { carphone: CARPHONE, foreman: FOREMAN, odd: '' };
 

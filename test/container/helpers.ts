@@ -14,16 +14,6 @@ export const CLIPS = join(ROOT, 'fixtures', 'clips');
 export const VECTOR_FILES: readonly string[] = readdirSync(VECTORS).filter((name) => name.endsWith('.ivf')).sort();
 export const CLIP_FILES: readonly string[] = readdirSync(CLIPS).filter((name) => name.endsWith('.y4m')).sort();
 
-/** True when `command` can be run (it is installed and on the PATH). */
-export function hasTool(command: string, probeArgs: readonly string[] = ['--help']): boolean {
-  return spawnSync(command, probeArgs, { stdio: 'ignore' }).error === undefined;
-}
-
-/** A test-name suffix that says why a tool-dependent test is skipped (empty when it runs). */
-export function skipReason(available: boolean, tools: string): string {
-  return available ? '' : ` [skipped: ${tools} not installed]`;
-}
-
 /** Runs a command, returning stdout; fails the test with stderr when it exits non-zero. */
 export function run(command: string, args: readonly string[]): Buffer {
   const result = spawnSync(command, args, { maxBuffer: 1 << 30 });

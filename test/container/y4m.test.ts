@@ -1,16 +1,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireTools, skipWithout } from '../helpers/tools.js';
 import {
   ContainerError, openY4mFile, parseY4m, writeY4m, writeY4mFrame, writeY4mHeader, y4mFrameSize, Y4mWriter,
   type Y4mFrame, type Y4mHeaderInit,
 } from '../../src/container/index.js';
-import { CLIP_FILES, CLIPS, expectContainerError, hasTool, makeTempDir, prng, run, skipReason } from './helpers.js';
+import { CLIP_FILES, CLIPS, expectContainerError, makeTempDir, prng, run } from './helpers.js';
 
 const temp = makeTempDir();
 afterAll(temp.remove);
 
-const HAS_FFMPEG = hasTool('ffmpeg', ['-version']);
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
@@ -125,7 +125,8 @@ describe('Y4M odd sizes, tags and defaults', () => {
     expect(Buffer.from(writeY4m(file.header, file.frames)).equals(bytes)).toBe(true);
   });
 
-  it.skipIf(!HAS_FFMPEG)(`agrees with ffmpeg on a 175x143 clip, both ways${skipReason(HAS_FFMPEG, 'ffmpeg')}`, () => {
+  it.skipIf(skipWithout('ffmpeg'))('agrees with ffmpeg on a 175x143 clip, both ways (needs ffmpeg)', () => {
+    requireTools('ffmpeg');
     const path = join(temp.dir, 'odd-ffmpeg.y4m');
     run('ffmpeg', ['-v', 'error', '-y', '-i', join(CLIPS, 'carphone_qcif_176x144_120f.y4m'), '-vf', 'scale=175:143', '-frames:v', '3', '-pix_fmt', 'yuv420p', path]);
     const bytes = new Uint8Array(readFileSync(path));
