@@ -1,6 +1,7 @@
-// S3 storage against a local S3 stand-in (s3rver): objects round-trip, a
-// missing key is a clear error, and xc with --storage s3://... writes the
-// very bytes of the in-process run.
+// S3 storage against a local S3 stand-in (s3rver): addresses and key
+// prefixes are checked, objects round-trip, a missing key is a clear error,
+// and xc with --storage s3://... writes the very bytes of the in-process run
+// without the AWS SDK's Node.js version notice.
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExcameraError } from '../../src/excamera/errors.js';
 import { parseS3Url, S3Storage } from '../../src/excamera/runtime/s3-storage.js';
-import { EMULATOR_ENV, startS3 } from '../helpers/emulators.js';
+import { childEnv, EMULATOR_ENV, SDK_NODE_NOTICE, startS3 } from '../helpers/emulators.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 let s3: { endpoint: string; close: () => Promise<void> };
@@ -34,6 +35,11 @@ describe('S3 storage', () => {
     expect(parseS3Url('s3://my-bucket')).toEqual({ bucket: 'my-bucket', prefix: '' });
     expect(() => parseS3Url('s3://B/x')).toThrow(/not an s3:\/\/bucket\/prefix address/);
     expect(() => parseS3Url('/tmp/x')).toThrow(ExcameraError);
+    // Key prefixes are plain names joined by '/': one meaning to S3, a shell and a log reader.
+    expect(parseS3Url("s3://my-bucket/a-b_c.d/e!f*g'(h)")).toEqual({ bucket: 'my-bucket', prefix: "a-b_c.d/e!f*g'(h)" });
+    for (const bad of ['s3://my-bucket/jobs/../other', 's3://my-bucket/jobs//one', 's3://my-bucket/./jobs', 's3://my-bucket/jobs one', `s3://my-bucket/${'a'.repeat(901)}`]) {
+      expect(() => parseS3Url(bad), bad).toThrow(/the key prefix must be names joined by/);
+    }
   });
 
   it('round-trips objects of every size, and names a missing key', async () => {
@@ -51,8 +57,10 @@ describe('S3 storage', () => {
     const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
     const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
     // Asynchronously: the S3 stand-in runs in this process and must keep answering.
-    const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: { ...process.env, ...EMULATOR_ENV } });
-    await run('-o', join(dir, 's3.ivf'), '--workers', '3', '--storage', 's3://excamera-test/job1', '--s3-endpoint', s3.endpoint);
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: childEnv(EMULATOR_ENV) });
+    const r = await run('-o', join(dir, 's3.ivf'), '--workers', '3', '--storage', 's3://excamera-test/job1', '--s3-endpoint', s3.endpoint);
+    // Neither the coordinator nor a worker process prints the AWS SDK's Node.js version notice.
+    expect(r.stderr).not.toMatch(SDK_NODE_NOTICE);
     await run('-o', join(dir, 'ref.ivf'), '--backend', 'inprocess');
     expect(readFileSync(join(dir, 's3.ivf'))).toEqual(readFileSync(join(dir, 'ref.ivf')));
     // The chunks are in the bucket.

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SDK_NODE_NOTICE_SWITCH } from '../../src/excamera/runtime/aws.js';
 import { ROOT } from './fixtures.js';
 
 const DIR = join(ROOT, 'test', 'emulators');
@@ -70,10 +71,27 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The environment of a process started by a test, without the AWS SDK's
+ * switch for its Node.js version notice: whether the notice is printed must
+ * depend on the product's code, not on a variable the test runner's own
+ * process set.
+ */
+export function childEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...extra })) if (v !== undefined && k !== SDK_NODE_NOTICE_SWITCH) env[k] = v;
+  return env;
+}
+
+/** The notice the AWS SDK prints under Node.js 20 unless told not to (see src/excamera/runtime/aws.ts). */
+export const SDK_NODE_NOTICE = /NodeVersionSupportWarning|AWS SDK for JavaScript/;
+
+/**
  * serverless-offline serving the Lambda Invoke API on a loopback port, for a
  * service directory holding serverless.yml and the unzipped package.
+ * `variables` are the environment serverless reads `${env:...}` from (the
+ * function's own environment is what serverless.yml gives it).
  */
-export async function startServerlessOffline(serviceDir: string): Promise<{ endpoint: string; functionName: string; close: () => void }> {
+export async function startServerlessOffline(serviceDir: string, variables: Readonly<Record<string, string>> = {}): Promise<{ endpoint: string; functionName: string; output: () => string; close: () => void }> {
   ensureEmulators();
   const { spawn } = await import('node:child_process');
   const { symlinkSync, copyFileSync } = await import('node:fs');
@@ -82,7 +100,7 @@ export async function startServerlessOffline(serviceDir: string): Promise<{ endp
   const [lambdaPort, httpPort, websocketPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, [join(DIR, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort), '--websocketPort', String(websocketPort)], {
     cwd: serviceDir,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    env: childEnv({ ...variables, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -99,5 +117,6 @@ export async function startServerlessOffline(serviceDir: string): Promise<{ endp
     child.stderr!.on('data', seen);
     child.once('exit', (code) => reject(new Error(`serverless-offline exited (${code}):\n${output}`)));
   });
-  return { endpoint: `http://127.0.0.1:${lambdaPort}`, functionName: 'excamera-test-dev-worker', close: () => child.kill('SIGKILL') };
+  // Keep reading: the functions' own output (console, warnings) arrives here too.
+  return { endpoint: `http://127.0.0.1:${lambdaPort}`, functionName: 'excamera-test-dev-worker', output: () => output, close: () => child.kill('SIGKILL') };
 }

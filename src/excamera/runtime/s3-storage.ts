@@ -3,10 +3,39 @@
 // profiles, or a Lambda function's role); `endpoint` points at another
 // server (a local stand-in), which then needs path-style addressing. A PUT
 // of S3 is atomic: readers see the old object or the whole new one.
+//
+// The naming rules of buckets and of the key prefixes a job may use are here
+// too: the command line, the Lambda function's environment and its event
+// (invocation.ts) all check names with them.
 
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExcameraError } from '../errors.js';
+import { awsClientDefaults } from './aws.js';
 import type { Storage } from './worker.js';
+
+/** S3's bucket names: 3-63 lower-case letters, digits, dots and hyphens, a letter or digit at each end. */
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** The longest key prefix: S3 keys are at most 1024 bytes, and a job adds `/output/000000.ivf` and the like. */
+export const MAX_PREFIX_LENGTH = 900;
+
+/**
+ * Whether `prefix` is a key prefix a job may use: '' (the bucket's root) or
+ * names joined by '/', each of letters, digits and S3's other safe
+ * characters (! - _ . * ' ( )), none empty, '.' or '..'. So a prefix means
+ * one thing to S3, to a shell and to a reader of the logs, and "jobs/a"
+ * cannot be written to reach outside "jobs".
+ */
+export function isKeyPrefix(prefix: string): boolean {
+  if (prefix === '') return true;
+  if (prefix.length > MAX_PREFIX_LENGTH) return false;
+  return prefix.split('/').every((part) => /^[A-Za-z0-9!_.*'()-]+$/.test(part) && part !== '.' && part !== '..');
+}
+
+/** Whether the keys under `prefix` all lie under `allowed` (whole names: "jobs" does not contain "jobs-old"). */
+export function prefixWithin(prefix: string, allowed: string): boolean {
+  return allowed === '' || prefix === allowed || prefix.startsWith(`${allowed}/`);
+}
 
 export interface S3Location {
   readonly bucket: string;
@@ -18,9 +47,13 @@ export interface S3Location {
 
 /** `s3://bucket/some/prefix` -> bucket and prefix; anything else is an error. */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (m === null) throw new ExcameraError('invalid-argument', `${url} is not an s3://bucket/prefix address (bucket names are 3-63 lower-case letters, digits, dots and hyphens)`);
-  return { bucket: m[1]!, prefix: (m[2] ?? '').replace(/\/+$/, '') };
+  const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(url);
+  if (m === null || !BUCKET_NAME.test(m[1]!)) throw new ExcameraError('invalid-argument', `${url} is not an s3://bucket/prefix address (bucket names are 3-63 lower-case letters, digits, dots and hyphens)`);
+  const prefix = (m[2] ?? '').replace(/\/+$/, '');
+  if (!isKeyPrefix(prefix)) {
+    throw new ExcameraError('invalid-argument', `${url}: the key prefix must be names joined by '/', of letters, digits and ! - _ . * ' ( ) (none empty, . or ..), at most ${MAX_PREFIX_LENGTH} characters`);
+  }
+  return { bucket: m[1]!, prefix };
 }
 
 export class S3Storage implements Storage {
@@ -28,7 +61,7 @@ export class S3Storage implements Storage {
 
   constructor(readonly location: S3Location) {
     this.client = new S3Client({
-      region: location.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      ...awsClientDefaults(location.region),
       ...(location.endpoint !== undefined ? { endpoint: location.endpoint, forcePathStyle: true } : {}),
       // Checksums only where S3 requires them: stand-ins store streamed
       // uploads with checksum framing otherwise.
