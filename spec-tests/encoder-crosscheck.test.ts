@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseY4m, writeIvf } from '../src/container/index.js';
-import { createDecoderState, decodeFrame, imageFromI420, imageToI420 } from '../src/vp8/index.js';
+import { createDecoderState, decodeFrame, frameInfo, imageFromI420, imageToI420 } from '../src/vp8/index.js';
 import { type EncoderConfig, Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { CLIPS, cropI420, md5 } from '../test/helpers/fixtures.js';
 import { roundTripMismatches } from '../test/helpers/roundtrip.js';
@@ -24,6 +24,9 @@ interface Case {
   readonly crop?: readonly [number, number];
   readonly config: Omit<EncoderConfig, 'width' | 'height' | 'frameRate'>;
 }
+
+/** Token partitions every frame of a case codes (1 unless the case sets log2TokenPartitions). */
+const partitionsOf = (c: Case): number => 1 << (c.config.log2TokenPartitions ?? 0);
 
 const CARPHONE = 'carphone_qcif_176x144_120f.y4m';
 const FOREMAN = 'foreman_cif_352x288_60f.y4m';
@@ -43,6 +46,9 @@ const CASES: readonly Case[] = [
   { name: 'foreman, speed 4, quantizer 4', clip: FOREMAN, frames: 6, config: { rateControl: { mode: 'quantizer', quantizer: 4 }, speed: 4 } },
   { name: 'flower 720p, speed 5, quantizer 30', clip: FLOWER, frames: 3, config: { rateControl: { mode: 'quantizer', quantizer: 30 }, speed: 5 } },
   { name: 'odd size 175x143, speed 3, cq 20', clip: CARPHONE, frames: 10, crop: [175, 143], config: { rateControl: { mode: 'cq', cqLevel: 20 }, speed: 3 } },
+  { name: 'one-frame input, speed 2, cq 24', clip: FOREMAN, frames: 1, config: { rateControl: { mode: 'cq', cqLevel: 24 }, speed: 2 } },
+  { name: 'foreman, 2 partitions, speed 4, quantizer 20', clip: FOREMAN, frames: 4, config: { rateControl: { mode: 'quantizer', quantizer: 20 }, speed: 4, log2TokenPartitions: 1 } },
+  { name: 'foreman, 4 partitions, speed 4, 400 kbit/s', clip: FOREMAN, frames: 4, config: { rateControl: { mode: 'bitrate', targetBitrate: 400 }, speed: 4, log2TokenPartitions: 2 } },
 ];
 
 describe.skipIf(skipWithout('vpxdec'))('our encoder, decoded by libvpx (needs vpxdec; .ci/run installs vpx-tools)', () => {
@@ -78,9 +84,12 @@ describe.skipIf(skipWithout('vpxdec'))('our encoder, decoded by libvpx (needs vp
         state = r.state;
         return md5(imageToI420(r.image!));
       });
+      expect(libvpx).toHaveLength(c.frames);
       expect(libvpx).toEqual(reconstructions);
       expect(ours).toEqual(reconstructions);
       expect(roundTripMismatches(frames)).toEqual([]);
+      // The case is what its name says: every frame codes that many token partitions.
+      expect(frames.map((f) => frameInfo(f).partitions.tokens.length)).toEqual(frames.map(() => partitionsOf(c)));
     });
   }
 });
