@@ -7,13 +7,14 @@
 // RAW.y4m holds the chunk's raw pictures (from frame --first on): what its
 // shown frames should look like.
 
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { type Chunk, DEFAULT_KEY_QUANTIZER_WEIGHT, encodeGivenState, rebaseChunk, shownFrames } from '../excamera/chunk.js';
 import { readChunkFile, readStateFile, writeChunkFile, writeStateFile } from '../excamera/files.js';
 import { type DecoderState, stateHash } from '../vp8/index.js';
-import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
+import { defineCommand } from './command.js';
+import { integerOption, realOption } from './options.js';
+import { speedOption } from './quality.js';
 import { readRawVideo } from './raw.js';
-import { checkSpeed } from './xc.js';
 
 interface CommonArgs {
   chunk: string;
@@ -38,10 +39,10 @@ function common<T>(y: Argv<T>): Argv<T> {
   return y
     .positional('chunk', { type: 'string', demandOption: true, describe: 'Chunk (.ivf)' })
     .option('raw', { type: 'string', demandOption: true, describe: 'Raw pictures of the chunk (.y4m)' })
-    .option('first', { type: 'number', default: 0, describe: 'Index in the raw file of the chunk\'s first picture' })
+    .option('first', integerOption('first', { default: 0, min: 0, describe: 'Index in the raw file of the chunk\'s first picture' }))
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'New chunk (.ivf, written atomically)' })
     .option('final-state', { type: 'string', describe: 'Also write the state the new chunk ends in' })
-    .option('speed', { type: 'number', default: DEFAULT_SPEED, describe: `Encoder effort: 0 (best) .. ${MAX_SPEED} (fastest)` })
+    .option('speed', speedOption)
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' }) as unknown as Argv<T>;
 }
 
@@ -70,16 +71,19 @@ async function finish(args: ArgumentsCamelCase<CommonArgs>, operation: string, i
   }
 }
 
-export const encodeGivenStateCommand: CommandModule<object, GivenStateArgs> = {
+/** The paths of both tools: the chunk, the states and the raw clip are read; the new chunk and its final state written. */
+const FILES = { chunk: 'input', state: 'input', raw: 'input', output: 'output', 'final-state': 'output' } as const;
+
+export const encodeGivenStateCommand = defineCommand<GivenStateArgs>({
   command: 'encode-given-state <chunk>',
+  files: FILES,
   describe: 'Replace a chunk\'s key frame by an inter frame coded against a given state, and rebase the rest onto it',
   builder: (y: Argv<object>) =>
     common(y)
       .option('state', { type: 'string', demandOption: true, describe: 'State file to code against (the previous chunk\'s final state)' })
-      .option('key-quantizer-weight', { type: 'number', default: DEFAULT_KEY_QUANTIZER_WEIGHT, describe: 'New first frame\'s quantizer: w·(key frame\'s) + (1−w)·(next frame\'s)' })
+      .option('key-quantizer-weight', realOption('key-quantizer-weight', { default: DEFAULT_KEY_QUANTIZER_WEIGHT, min: 0, max: 1, describe: 'New first frame\'s quantizer: w·(key frame\'s) + (1−w)·(next frame\'s), w in 0..1' }))
       .example('$0 encode-given-state c1.ivf --state c0.state --raw in.y4m --first 6 -o c1-given.ivf', '') as Argv<GivenStateArgs>,
-  handler: async (args: ArgumentsCamelCase<GivenStateArgs>) => {
-    checkSpeed(args.speed);
+  handler: async (args) => {
     const { chunk } = await readChunkFile(args.chunk);
     const state = await readStateFile(args.state);
     const raw = await readRawVideo(args.raw, args.first, shownFrames(chunk));
@@ -87,18 +91,18 @@ export const encodeGivenStateCommand: CommandModule<object, GivenStateArgs> = {
     const out = encodeGivenState(chunk, state, raw.pictures, { speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight });
     await finish(args, 'encode-given-state', chunk, out, (performance.now() - t0) / 1000, args.first);
   },
-};
+});
 
-export const rebaseCommand: CommandModule<object, RebaseArgs> = {
+export const rebaseCommand = defineCommand<RebaseArgs>({
   command: 'rebase <chunk>',
+  files: { ...FILES, from: 'input' },
   describe: 'Recode every frame of a chunk against a new state, keeping its modes, vectors and quantizers',
   builder: (y: Argv<object>) =>
     common(y)
       .option('from', { type: 'string', demandOption: true, describe: 'State file the chunk was coded against' })
       .option('state', { type: 'string', demandOption: true, describe: 'State file to rebase onto' })
       .example('$0 rebase c2.ivf --from c1.state --state c1-true.state --raw in.y4m --first 12 -o c2-rebased.ivf', '') as Argv<RebaseArgs>,
-  handler: async (args: ArgumentsCamelCase<RebaseArgs>) => {
-    checkSpeed(args.speed);
+  handler: async (args) => {
     const { chunk } = await readChunkFile(args.chunk);
     const [from, to] = await Promise.all([readStateFile(args.from), readStateFile(args.state)]);
     const raw = await readRawVideo(args.raw, args.first, shownFrames(chunk));
@@ -106,4 +110,4 @@ export const rebaseCommand: CommandModule<object, RebaseArgs> = {
     const out = rebaseChunk(chunk, from, to, raw.pictures, { speed: args.speed });
     await finish(args, 'rebase', chunk, out, (performance.now() - t0) / 1000, args.first);
   },
-};
+});

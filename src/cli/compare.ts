@@ -1,12 +1,15 @@
 // `excamera compare A B`: PSNR and SSIM of one video against another, each
 // given as raw video (Y4M) or compressed VP8 (IVF, WebM; decoded here).
 
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { detectContainerFile, openY4mFile } from '../container/index.js';
+import { extname } from 'node:path';
+import type { Argv } from 'yargs';
+import { detectContainerFile } from '../container/index.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
 import { frameQuality, QualityTotals } from '../vp8/metrics.js';
+import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
 import { openVp8Input } from './input.js';
+import { openRawClip } from './raw.js';
 
 interface Picture {
   readonly width: number;
@@ -17,10 +20,14 @@ interface Picture {
 /** The pictures of a video file, decoded if compressed. */
 async function* pictures(path: string): AsyncGenerator<Picture> {
   const format = await detectContainerFile(path);
-  if (format === 'y4m') {
-    const reader = await openY4mFile(path);
-    const { width, height } = reader.header;
-    for await (const f of reader) yield { width, height, data: f.data };
+  // Raw video, or what was meant to be (the Y4M reader says what is wrong with it).
+  if (format === 'y4m' || (format === null && extname(path).toLowerCase() === '.y4m')) {
+    const clip = await openRawClip(path);
+    try {
+      for await (const data of clip.i420()) yield { width: clip.width, height: clip.height, data };
+    } finally {
+      await clip.close();
+    }
     return;
   }
   const input = await openVp8Input(path);
@@ -43,8 +50,9 @@ interface CompareArgs {
   json: boolean;
 }
 
-export const compareCommand: CommandModule<object, CompareArgs> = {
+export const compareCommand = defineCommand<CompareArgs>({
   command: 'compare <a> <b>',
+  files: { a: 'input', b: 'input' },
   describe: 'PSNR and SSIM (Y and all planes) of video B against video A (.y4m, .ivf or .webm)',
   builder: (y: Argv<object>) =>
     y
@@ -52,7 +60,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .positional('b', { type: 'string', demandOption: true, describe: 'Video to measure' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
       .example('$0 compare in.y4m out.ivf', 'quality of an encode') as Argv<CompareArgs>,
-  handler: async (args: ArgumentsCamelCase<CompareArgs>) => {
+  handler: async (args) => {
     const ia = pictures(args.a);
     const ib = pictures(args.b);
     const totals = new QualityTotals();
@@ -99,4 +107,4 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       );
     }
   },
-};
+});

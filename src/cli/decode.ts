@@ -5,12 +5,13 @@
 
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { AtomicFileWriter, type Rational, Y4mWriter } from '../container/index.js';
 import {
   createDecoderState, decodeFrame, DecoderWorkspace, type Image, i420Size, imageToI420, Vp8Error,
 } from '../vp8/index.js';
-import { CliError } from './errors.js';
+import { defineCommand } from './command.js';
+import { CliError, UsageError } from './errors.js';
 import { openVp8Input } from './input.js';
 import { progressBar } from './progress.js';
 
@@ -174,7 +175,7 @@ async function openPictureOutput(path: string, frameRate: Rational): Promise<Pic
       },
     };
   }
-  throw new CliError(`cannot write ${path}: the output must end in .y4m, .yuv or .i420`);
+  throw new UsageError(`-o ${path}: the output must end in .y4m, .yuv or .i420`);
 }
 
 interface DecodeArgs {
@@ -186,8 +187,9 @@ interface DecodeArgs {
   quiet: boolean;
 }
 
-export const decodeCommand: CommandModule<object, DecodeArgs> = {
+export const decodeCommand = defineCommand<DecodeArgs>({
   command: 'decode <input>',
+  files: { input: 'input', output: 'output' },
   describe: 'Decode a VP8 stream (.ivf or .webm) to Y4M, per-frame md5 sums, or a speed summary',
   builder: (y: Argv<object>) =>
     y
@@ -200,7 +202,7 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       .example('$0 decode in.ivf -o out.y4m', 'decode to YUV4MPEG2')
       .example('$0 decode in.ivf --md5 | diff - in.ivf.md5', 'check against a test vector')
       .example('$0 decode in.webm', 'decode without output and print the speed') as Argv<DecodeArgs>,
-  handler: async (args: ArgumentsCamelCase<DecodeArgs>) => {
+  handler: async (args) => {
     const probe = await openVp8Input(args.input);
     await probe.close();
     const output = args.output ? await openPictureOutput(args.output, rationalRate(probe.frameRate)) : null;
@@ -222,6 +224,10 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
       throw e;
     }
     bar.stop();
+    if (output !== null && output.written === 0) {
+      await output.abort();
+      throw new CliError(`${args.input} shows no frames; ${args.output} was not written`);
+    }
     if (output) await output.commit();
     const fps = summary.seconds > 0 ? summary.decoded / summary.seconds : 0;
     const report = {
@@ -247,4 +253,4 @@ export const decodeCommand: CommandModule<object, DecodeArgs> = {
     for (const e of summary.errors) process.stderr.write(`excamera: ${args.keepGoing ? 'skipped: ' : ''}${e.message}\n`);
     if (summary.errors.length > 0) process.exitCode = 1;
   },
-};
+});

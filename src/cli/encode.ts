@@ -2,16 +2,18 @@
 // project's own VP8 encoder, with a progress bar and a summary (frames, bytes,
 // kbit/s, PSNR, SSIM, frames/s).
 
-import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { IvfWriter, openY4mFile, writeFileAtomic, writeWebmVp8 } from '../container/index.js';
+import type { Argv } from 'yargs';
+import { IvfWriter, writeFileAtomic, writeWebmVp8 } from '../container/index.js';
 import { imageFromI420, imageToI420 } from '../vp8/index.js';
-import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
-import { type RateControl, Vp8Encoder } from '../vp8/encoder/sequence.js';
+import { DEFAULT_CQ_LEVEL, type RateControl, Vp8Encoder } from '../vp8/encoder/sequence.js';
 import { frameQuality, QualityTotals } from '../vp8/metrics.js';
-import { CliError } from './errors.js';
+import { defineCommand } from './command.js';
+import { UsageError } from './errors.js';
+import { integerOption, realOption } from './options.js';
 import { progressBar } from './progress.js';
+import { cqLevelOption, quantizerOption, speedOption } from './quality.js';
+import { openRawClip } from './raw.js';
 
 interface EncodeArgs {
   input: string;
@@ -31,44 +33,43 @@ interface EncodeArgs {
 /** The rate control the flags ask for (vpxenc's conventions: Q on 0..63, rates in kbit/s). */
 export function rateControlFrom(args: { quantizer?: number; cqLevel?: number; targetBitrate?: number }): RateControl {
   if (args.quantizer !== undefined) {
-    if (args.cqLevel !== undefined || args.targetBitrate !== undefined) throw new CliError('--quantizer cannot be combined with --cq-level or --target-bitrate');
+    if (args.cqLevel !== undefined || args.targetBitrate !== undefined) throw new UsageError('--quantizer cannot be combined with --cq-level or --target-bitrate');
     return { mode: 'quantizer', quantizer: args.quantizer };
   }
   if (args.cqLevel !== undefined) return { mode: 'cq', cqLevel: args.cqLevel, maxBitrate: args.targetBitrate };
   if (args.targetBitrate !== undefined) return { mode: 'bitrate', targetBitrate: args.targetBitrate };
-  return { mode: 'cq', cqLevel: 32 };
+  return { mode: 'cq', cqLevel: DEFAULT_CQ_LEVEL };
 }
 
-export const encodeCommand: CommandModule<object, EncodeArgs> = {
+export const encodeCommand = defineCommand<EncodeArgs>({
   command: 'encode <input>',
+  files: { input: 'input', output: 'output' },
   describe: 'Encode raw video (.y4m) to VP8 (.ivf or .webm) with the built-in encoder',
   builder: (y: Argv<object>) =>
     y
       .positional('input', { type: 'string', demandOption: true, describe: 'Raw 4:2:0 video (.y4m)' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Compressed output: .ivf or .webm (written atomically)' })
-      .option('quantizer', { type: 'number', describe: 'Constant quantizer, 0..63 (as vpxenc --min-q=Q --max-q=Q)' })
-      .option('cq-level', { type: 'number', describe: 'Constrained quality level, 0..63 (the default, at 32); with --target-bitrate as a cap' })
-      .option('target-bitrate', { type: 'number', describe: 'Target bitrate in kbit/s (one pass), or the cap of --cq-level' })
-      .option('keyframe-interval', { type: 'number', default: 128, describe: 'A key frame every N frames' })
-      .option('golden-interval', { type: 'number', default: 16, describe: 'Refresh the golden reference every N frames (0: never)' })
-      .option('speed', { type: 'number', default: DEFAULT_SPEED, describe: `0 (best compression) .. ${MAX_SPEED} (fastest)` })
-      .option('limit', { type: 'number', describe: 'Encode at most N frames' })
-      .option('token-partitions', { type: 'number', default: 0, describe: 'Token partitions as log2: 0..3 (1, 2, 4 or 8)' })
+      .option('quantizer', quantizerOption)
+      .option('cq-level', { ...cqLevelOption, describe: `${String(cqLevelOption.describe)}; with --target-bitrate as a cap` })
+      .option('target-bitrate', realOption('target-bitrate', { min: 0, exclusiveMin: true, max: 1_000_000, describe: 'Target bitrate in kbit/s (one pass), or the cap of --cq-level' }))
+      .option('keyframe-interval', integerOption('keyframe-interval', { default: 128, min: 1, max: 1_000_000, describe: 'A key frame every N frames' }))
+      .option('golden-interval', integerOption('golden-interval', { default: 16, min: 0, max: 1_000_000, describe: 'Refresh the golden reference every N frames (0: never)' }))
+      .option('speed', speedOption)
+      .option('limit', integerOption('limit', { min: 1, describe: 'Encode at most N frames' }))
+      .option('token-partitions', integerOption('token-partitions', { default: 0, min: 0, max: 3, describe: 'Token partitions as log2: 0..3 (1, 2, 4 or 8)' }))
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bar' })
       .example('$0 encode in.y4m -o out.ivf --quantizer 20', 'constant quantizer')
       .example('$0 encode in.y4m -o out.webm --target-bitrate 800 --speed 4', 'one pass at 800 kbit/s, fast') as Argv<EncodeArgs>,
-  handler: async (args: ArgumentsCamelCase<EncodeArgs>) => {
+  handler: async (args) => {
     const ext = extname(args.output).toLowerCase();
-    if (ext !== '.ivf' && ext !== '.webm') throw new CliError(`cannot write ${args.output}: the output must end in .ivf or .webm`);
+    if (ext !== '.ivf' && ext !== '.webm') throw new UsageError(`-o ${args.output}: the output must end in .ivf or .webm`);
     const rateControl = rateControlFrom({ quantizer: args.quantizer, cqLevel: args.cqLevel, targetBitrate: args.targetBitrate });
     const speed = args.speed;
-    if (!Number.isInteger(speed) || speed < 0 || speed > MAX_SPEED) throw new CliError(`--speed must be an integer 0..${MAX_SPEED}`);
-    if (!Number.isInteger(args.tokenPartitions) || args.tokenPartitions < 0 || args.tokenPartitions > 3) throw new CliError('--token-partitions must be 0..3');
-    if (!Number.isInteger(args.keyframeInterval) || args.keyframeInterval < 1) throw new CliError('--keyframe-interval must be a positive integer');
-    const input = await openY4mFile(args.input);
-    const { width, height, frameRate } = input.header;
-    const rate = frameRate ?? { numerator: 30, denominator: 1 };
+    // Indexed first: an input with no frames is refused before an output exists.
+    const input = await openRawClip(args.input, { limit: args.limit });
+    const { width, height } = input;
+    const rate = input.frameRate;
     const fps = rate.numerator / rate.denominator;
     const encoder = new Vp8Encoder({
       width,
@@ -83,21 +84,17 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     const ivf = ext === '.ivf' ? await IvfWriter.create(args.output, { width, height, timebaseDenominator: rate.numerator, timebaseNumerator: rate.denominator }) : null;
     const webmFrames: { data: Uint8Array; keyFrame: boolean }[] = [];
     const quality = new QualityTotals();
-    // Y4M does not say how many frames it holds; its size does, nearly.
-    const estimated = Math.floor((await stat(args.input)).size / (input.frameBytes + 6));
-    const total = args.limit !== undefined ? Math.min(args.limit, estimated) : estimated;
-    const bar = progressBar('encode', total, args.quiet);
+    const bar = progressBar('encode', input.frames, args.quiet);
     let frames = 0;
     let bytes = 0;
     let keyFrames = 0;
     let encodeNs = 0n;
     try {
-      for await (const raw of input) {
-        if (args.limit !== undefined && frames >= args.limit) break;
+      for await (const raw of input.i420()) {
         const t0 = process.hrtime.bigint();
-        const out = encoder.encode(imageFromI420(width, height, raw.data));
+        const out = encoder.encode(imageFromI420(width, height, raw));
         encodeNs += process.hrtime.bigint() - t0;
-        quality.add(frameQuality(raw.data, imageToI420(out.reconstruction), width, height));
+        quality.add(frameQuality(raw, imageToI420(out.reconstruction), width, height));
         if (ivf) await ivf.writeFrame(out.frame, frames);
         else webmFrames.push({ data: out.frame, keyFrame: out.keyFrame });
         bytes += out.frame.length;
@@ -143,7 +140,7 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
       );
     }
   },
-};
+});
 
 function round(v: number, digits = 2): number {
   return Number(v.toFixed(digits));

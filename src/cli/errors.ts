@@ -7,3 +7,15 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * A command line that cannot be run as given — a missing or unknown flag, a
+ * value out of range. Reported in one line with a pointer to --help, exit
+ * status 2 (the convention of command-line tools for usage errors).
+ */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}

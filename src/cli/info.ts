@@ -1,23 +1,25 @@
 // `excamera info IN`: one JSON line per frame with its headers (RFC 6386
 // section 9), for scripts. Inter frames carry the size of the last key frame.
 
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { frameInfo, Vp8Error } from '../vp8/index.js';
+import { defineCommand } from './command.js';
 import { openVp8Input } from './input.js';
 
 interface InfoArgs {
   input: string;
 }
 
-export const infoCommand: CommandModule<object, InfoArgs> = {
+export const infoCommand = defineCommand<InfoArgs>({
   command: 'info <input>',
+  files: { input: 'input' },
   describe: 'Print the headers of every frame of a VP8 stream (.ivf or .webm), one JSON line per frame',
   builder: (y: Argv<object>) =>
     y
       .positional('input', { type: 'string', demandOption: true, describe: 'Compressed VP8 input (.ivf or .webm)' })
       .example('$0 info in.ivf | head -1', 'the first key frame')
       .example("$0 info in.ivf | jq -c 'select(.type == \"key\")'", 'all key frames') as Argv<InfoArgs>,
-  handler: async (args: ArgumentsCamelCase<InfoArgs>) => {
+  handler: async (args) => {
     const input = await openVp8Input(args.input);
     let width = input.width;
     let height = input.height;
@@ -52,4 +54,4 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
     }
     if (failed) process.exitCode = 1;
   },
-};
+});

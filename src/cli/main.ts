@@ -1,64 +1,60 @@
 #!/usr/bin/env node
 // The `excamera` command: one subcommand per file, each a thin layer over the
 // library. Every command has --help.
+//
+// Errors are one line on stderr: a usage error (a bad flag, a value out of
+// range) names the problem and where to read more, exit status 2; bad input
+// or a file that cannot be read or written, exit status 1. Anything else is a
+// bug and keeps its stack trace.
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { compareCommand } from './compare.js';
-import { decodeCommand } from './decode.js';
-import { encodeCommand } from './encode.js';
-import { infoCommand } from './info.js';
-import { xcCommand } from './xc.js';
-import { simulateCommand } from './simulate.js';
-import { calibrateCommand } from './calibrate.js';
-import { lambdaCommand } from './lambda.js';
-import { stateCommand } from './state.js';
-import { encodeGivenStateCommand, rebaseCommand } from './chunk-tools.js';
 import { ExcameraError } from '../excamera/errors.js';
 import { ContainerError } from '../container/index.js';
 import { Vp8Error } from '../vp8/index.js';
-import { CliError } from './errors.js';
 import { SimError } from '../sim/errors.js';
+import { commandPath, commandString, COMMANDS } from './commands.js';
+import { CliError, UsageError } from './errors.js';
+import { usageMessage } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
+  const where = commandPath(argv);
+  const help = `excamera ${[...where, '--help'].join(' ')}`;
+  const positionals = (commandString(where)?.match(/<[^>]+>/g) ?? []).map((p) => (p === '<command>' ? `a ${where.join(' ')} command` : p));
   try {
-    await yargs(argv)
-      .scriptName('excamera')
+    await COMMANDS.reduce((y, c) => y.command(c), yargs(argv).scriptName('excamera'))
       .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
-      .command(xcCommand)
-      .command(simulateCommand)
-      .command(calibrateCommand)
-      .command(lambdaCommand)
-      .command(encodeGivenStateCommand)
-      .command(rebaseCommand)
-      .command(stateCommand)
-      .command(encodeCommand)
-      .command(decodeCommand)
-      .command(compareCommand)
-      .command(infoCommand)
-      .demandCommand(1, 'Name a command; see --help.')
+      .demandCommand(1, 'name a command')
       .strict()
       .help()
       .alias('h', 'help')
       .version()
       .wrap(Math.min(110, process.stdout.columns ?? 100))
-      .fail((msg, err, y) => {
-        if (err) throw err;
-        process.stderr.write(`${y.help()}\n\n${msg}\n`);
-        process.exit(2);
+      .fail((msg: string | null, err: Error | undefined) => {
+        // Errors thrown by handlers pass through; yargs' own and the flags' checks are usage errors.
+        // (A flag's own check throws a UsageError, which yargs may rewrap as a YError.)
+        if (err !== undefined && err !== null && !(err instanceof UsageError) && err.name !== 'YError') throw err;
+        throw new UsageError(usageMessage(err?.message ?? msg ?? '', argv, positionals));
       })
       .parseAsync();
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
-    // Bad input and bad paths are reported in one line; anything else is a bug
-    // and keeps its stack trace.
+    if (e instanceof UsageError) {
+      process.stderr.write(`excamera: ${e.message} (see '${help}')\n`);
+      return e.exitCode;
+    }
+    // Bad input and bad paths are reported in one line.
     if (e instanceof CliError || e instanceof ContainerError || e instanceof Vp8Error || e instanceof ExcameraError || e instanceof SimError) {
       process.stderr.write(`excamera: ${e.message}\n`);
       return e instanceof CliError ? e.exitCode : 1;
     }
-    const code = (e as NodeJS.ErrnoException | null)?.code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-      process.stderr.write(`excamera: ${(e as Error).message}\n`);
+    const err = e as NodeJS.ErrnoException | null;
+    if (err?.code === 'ENOENT' && typeof err.path === 'string') {
+      process.stderr.write(`excamera: no such file: ${err.path}\n`);
+      return 1;
+    }
+    if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code)) {
+      process.stderr.write(`excamera: ${err.message}\n`);
       return 1;
     }
     throw e;

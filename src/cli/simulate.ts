@@ -3,7 +3,7 @@
 // from a profile — and `excamera simulate sweep`, the same over a grid of n,
 // x and worker counts, written as CSV and an SVG plot.
 
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../container/index.js';
 import { PHASE_ORDER, simulate, type SimulationResult } from '../sim/engine.js';
 import { SimError } from '../sim/errors.js';
@@ -12,7 +12,9 @@ import { BUILTIN_PROFILES, loadProfile } from '../sim/profile.js';
 import type { Profile } from '../sim/profile-types.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../sim/sweep-output.js';
 import { renderTimeline } from '../sim/timeline.js';
+import { defineCommand } from './command.js';
 import { CliError } from './errors.js';
+import { integerOption, parseIntegerList, realOption } from './options.js';
 import { progressBar } from './progress.js';
 
 interface SimulateArgs {
@@ -50,16 +52,8 @@ interface SweepArgs {
 
 const DEFAULT_PROFILE = 'paper-sintel-4k';
 
-function positiveInt(name: string, v: number | undefined, min = 1): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new CliError(`--${name} must be an integer >= ${min}, got ${v}`);
-}
-
-function intList(name: string, text: string): number[] {
-  const values = text.split(',').map((s) => Number(s.trim()));
-  for (const v of values) positiveInt(name, v);
-  if (values.length === 0 || values.length > 64) throw new CliError(`--${name} takes 1 to 64 comma-separated integers`);
-  return values;
-}
+/** Frames a simulation handles at most. */
+const MAX_FRAMES = 100_000_000;
 
 function load(name: string): Profile {
   try {
@@ -74,8 +68,6 @@ function load(name: string): Profile {
 function framesFor(profile: Profile, frames: number | undefined): number {
   const f = frames ?? profile.video.frames;
   if (f === undefined) throw new CliError(`--frames is required: profile ${profile.name} names no clip length`);
-  positiveInt('frames', f);
-  if (f > 100_000_000) throw new CliError(`--frames ${f} is beyond what a simulation handles (100,000,000)`);
   return f;
 }
 
@@ -96,30 +88,31 @@ export function summaryOf(r: SimulationResult, profile: Profile): Record<string,
   };
 }
 
-export const simulateSweepCommand: CommandModule<object, SweepArgs> = {
+export const simulateSweepCommand = defineCommand<SweepArgs>({
   command: 'sweep',
+  files: { profile: 'input-if-file', output: 'output', svg: 'output', n: 'not-a-path', x: 'not-a-path', workers: 'not-a-path' },
+  derivedOutputs: (args) => (args.svg === undefined ? [{ flag: '--svg (from -o)', path: svgPathOf(args.output) }] : []),
   describe: 'Simulate a grid of n (frames per chunk), x (chunks per batch) and worker counts; write CSV and SVG',
   builder: (y: Argv<object>) =>
     y
       .option('profile', { alias: 'p', type: 'string', default: DEFAULT_PROFILE, describe: `Model profile: ${BUILTIN_PROFILES.join(', ')}, or a .json file` })
-      .option('frames', { alias: 'f', type: 'number', describe: 'Frames in the job (default: the profile clip\'s)' })
+      .option('frames', integerOption('frames', { alias: 'f', min: 1, max: MAX_FRAMES, describe: 'Frames in the job (default: the profile clip\'s)' }))
       .option('n', { type: 'string', default: '6,12,24', describe: 'Frames per chunk, comma-separated' })
       .option('x', { type: 'string', default: '1,2,4,8,16,32', describe: 'Chunks per batch, comma-separated' })
       .option('workers', { alias: 'w', type: 'string', describe: 'Worker counts, comma-separated (default: one per chunk)' })
-      .option('seeds', { type: 'number', default: 3, describe: 'Runs per point (seeds 1..K); the median latency is reported' })
-      .option('cq-level', { type: 'number', describe: 'Chunk encoder quality level: encode times come from the profile\'s measurement nearest this level, scaled by its CQ factors' })
+      .option('seeds', integerOption('seeds', { default: 3, min: 1, max: 1000, describe: 'Runs per point (seeds 1..K); the median latency is reported' }))
+      .option('cq-level', { ...integerOption('cq-level', { min: 0, max: 63, describe: '' }), describe: 'Chunk encoder quality level: encode times come from the profile\'s measurement nearest this level, scaled by its CQ factors' })
       .option('output', { alias: 'o', type: 'string', default: 'sweep.csv', describe: 'CSV output' })
       .option('svg', { type: 'string', describe: 'SVG plot (default: the CSV name with .svg)' })
       .option('json', { type: 'boolean', default: false, describe: 'Also print the rows as JSON' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bar' })
       .example('$0 simulate sweep -n 6,12 -x 1,4,16 -o sweep.csv', 'latency and cost against batch length') as Argv<SweepArgs>,
-  handler: async (args: ArgumentsCamelCase<SweepArgs>) => {
+  handler: async (args) => {
+    const ns = parseIntegerList('n', args.n, 1, 100_000);
+    const xs = parseIntegerList('x', args.x, 1, 100_000);
+    const workerCounts = args.workers !== undefined ? parseIntegerList('workers', args.workers, 1, 10_000_000) : [undefined];
     const profile = load(args.profile);
     const frames = framesFor(profile, args.frames);
-    const ns = intList('n', args.n);
-    const xs = intList('x', args.x);
-    const workerCounts = args.workers !== undefined ? intList('workers', args.workers) : [undefined];
-    positiveInt('seeds', args.seeds);
     const points = ns.flatMap((n) => xs.flatMap((x) => workerCounts.map((w) => ({ n, x, w }))));
     const bar = progressBar('sweep', points.length * args.seeds, args.quiet);
     const rows: SweepRow[] = [];
@@ -148,49 +141,47 @@ export const simulateSweepCommand: CommandModule<object, SweepArgs> = {
       });
     }
     bar.stop();
-    const svgPath = args.svg ?? args.output.replace(/\.csv$/i, '') + '.svg';
+    const svgPath = args.svg ?? svgPathOf(args.output);
     await writeFileAtomic(args.output, new TextEncoder().encode(sweepCsv(rows)));
     await writeFileAtomic(svgPath, new TextEncoder().encode(sweepSvg(rows)));
     if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
     else process.stdout.write(`${rows.length} points (${points.length * args.seeds} simulations) on ${profile.name}: ${args.output}, ${svgPath}\n`);
   },
-};
+});
 
-export const simulateCommand: CommandModule<object, SimulateArgs> = {
+/** The plot's name when none is given: the CSV's, with .svg. */
+function svgPathOf(csv: string): string {
+  return csv.replace(/\.csv$/i, '') + '.svg';
+}
+
+export const simulateCommand = defineCommand<SimulateArgs>({
   command: 'simulate',
+  files: { profile: 'input-if-file', timeline: 'output' },
   describe: 'Simulate an ExCamera job with thousands of virtual workers (the real coordinator, modelled durations)',
   builder: (y: Argv<object>) =>
     y
       .command(simulateSweepCommand)
       .option('profile', { global: false, alias: 'p', type: 'string', default: DEFAULT_PROFILE, describe: `Model profile: ${BUILTIN_PROFILES.join(', ')}, or a .json file (see excamera calibrate)` })
-      .option('frames', { global: false, alias: 'f', type: 'number', describe: 'Frames in the job (default: the profile clip\'s)' })
-      .option('frames-per-chunk', { global: false, alias: 'n', type: 'number', default: 6, describe: 'n: frames per chunk' })
-      .option('chunks-per-batch', { global: false, alias: 'x', type: 'number', default: 16, describe: 'x: chunks per batch; a key frame every n·x frames' })
-      .option('workers', { global: false, alias: 'w', type: 'number', describe: 'Workers invoked to run chunks (default: one per chunk)' })
-      .option('spares', { global: false, alias: 's', type: 'number', describe: 'Extra workers invoked (default: 50% of --workers, as the paper)' })
-      .option('standby', { global: false, type: 'number', describe: 'Spares kept to replace failed workers once all chunks have one (default: ~1% of the chunks)' })
-      .option('seed', { global: false, alias: 'k', type: 'number', default: 1, describe: 'Seed of every random draw: the same seed, the same result' })
-      .option('width', { global: false, type: 'number', describe: 'Picture width (default: the profile clip\'s)' })
-      .option('height', { global: false, type: 'number', describe: 'Picture height (default: the profile clip\'s)' })
-      .option('cq-level', { global: false, type: 'number', describe: 'Chunk encoder quality level: encode times come from the profile\'s measurement nearest this level, scaled by its CQ factors' })
-      .option('failure-probability', { global: false, type: 'number', describe: 'Probability that a worker fails in any one phase (default: the profile\'s)' })
-      .option('phase-timeout', { global: false, type: 'number', default: 120, describe: 'Seconds a worker may spend in one phase before it is replaced' })
-      .option('max-attempts', { global: false, type: 'number', default: 3, describe: 'Runs of one chunk before the job fails' })
+      .option('frames', { global: false, ...integerOption('frames', { alias: 'f', min: 1, max: MAX_FRAMES, describe: 'Frames in the job (default: the profile clip\'s)' }) })
+      .option('frames-per-chunk', { global: false, ...integerOption('frames-per-chunk', { alias: 'n', default: 6, min: 1, max: 100_000, describe: 'n: frames per chunk' }) })
+      .option('chunks-per-batch', { global: false, ...integerOption('chunks-per-batch', { alias: 'x', default: 16, min: 1, max: 100_000, describe: 'x: chunks per batch; a key frame every n·x frames' }) })
+      .option('workers', { global: false, ...integerOption('workers', { alias: 'w', min: 1, max: 10_000_000, describe: 'Workers invoked to run chunks (default: one per chunk)' }) })
+      .option('spares', { global: false, ...integerOption('spares', { alias: 's', min: 0, max: 10_000_000, describe: 'More workers, invoked with the others: chunks go to workers as they connect, spares included (default: 50% of --workers, as the paper)' }) })
+      .option('standby', { global: false, ...integerOption('standby', { min: 0, max: 10_000_000, describe: 'Spares kept idle to replace failed workers once every chunk has a worker; the others are released (default: ~1% of the chunks)' }) })
+      .option('seed', { global: false, ...integerOption('seed', { alias: 'k', default: 1, min: -(2 ** 31), max: 2 ** 31 - 1, describe: 'Seed of every random draw: the same seed, the same result' }) })
+      .option('width', { global: false, ...integerOption('width', { min: 1, max: 65536, describe: 'Picture width (default: the profile clip\'s)' }) })
+      .option('height', { global: false, ...integerOption('height', { min: 1, max: 65536, describe: 'Picture height (default: the profile clip\'s)' }) })
+      .option('cq-level', { global: false, ...integerOption('cq-level', { min: 0, max: 63, describe: '' }), describe: 'Chunk encoder quality level: encode times come from the profile\'s measurement nearest this level, scaled by its CQ factors' })
+      .option('failure-probability', { global: false, ...realOption('failure-probability', { min: 0, max: 1, describe: 'Probability that a worker fails in any one phase, 0..1 (default: the profile\'s)' }) })
+      .option('phase-timeout', { global: false, ...realOption('phase-timeout', { default: 120, min: 0, exclusiveMin: true, describe: 'Seconds a worker may spend in one phase before it is replaced' }) })
+      .option('max-attempts', { global: false, ...integerOption('max-attempts', { default: 3, min: 1, max: 1000, describe: 'Runs of one chunk before the job fails' }) })
       .option('json', { global: false, type: 'boolean', default: false, describe: 'Print one JSON object (latencySeconds, workers, workerSeconds, costUSD, phases, ...)' })
       .option('timeline', { global: false, type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML)' })
       .example('$0 simulate --frames 21312 -n 6 -x 16', 'the paper\'s Sintel job, ExCamera[6,16]')
       .example('$0 simulate -f 21312 -n 6 -x 1 --cq-level 30 --timeline t.html', 'ExCamera[6,1], with a timeline') as Argv<SimulateArgs>,
-  handler: async (args: ArgumentsCamelCase<SimulateArgs>) => {
+  handler: async (args) => {
     const profile = load(args.profile);
     const frames = framesFor(profile, args.frames);
-    positiveInt('frames-per-chunk', args.framesPerChunk);
-    positiveInt('chunks-per-batch', args.chunksPerBatch);
-    positiveInt('workers', args.workers);
-    positiveInt('spares', args.spares, 0);
-    positiveInt('standby', args.standby, 0);
-    positiveInt('max-attempts', args.maxAttempts);
-    if (!Number.isInteger(args.seed)) throw new CliError(`--seed must be an integer, got ${args.seed}`);
-    if (!(args.phaseTimeout > 0)) throw new CliError(`--phase-timeout must be positive, got ${args.phaseTimeout}`);
     const job = jobConfig({
       frames,
       framesPerChunk: args.framesPerChunk,
@@ -243,4 +234,4 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     }
     if (result.outcome === 'failed') process.exitCode = 1;
   },
-};
+});

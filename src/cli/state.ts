@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { decodeChunk } from '../excamera/chunk.js';
 import { readChunkFile, readStateFile, writeStateFile } from '../excamera/files.js';
 import { readStateFileHeader, stateTag } from '../excamera/state-file.js';
@@ -13,6 +13,7 @@ import {
 } from '../vp8/index.js';
 import type { Plane } from '../vp8/image.js';
 import { DEFAULT_PROBS } from '../vp8/state.js';
+import { type Command, defineCommand, defineGroup } from './command.js';
 
 const REFERENCES = ['last', 'golden', 'altref'] as const;
 
@@ -132,31 +133,66 @@ interface DumpArgs { state: string; json: boolean }
 interface DiffArgs { a: string; b: string; json: boolean }
 interface FinalArgs { chunk: string; from?: string; output: string; json: boolean }
 
-const dumpCommand: CommandModule<object, DumpArgs> = {
+/** A state described in a few lines: what it holds and what differs from a fresh decoder's. */
+export function stateSummary(s: DecoderState, file: { name: string; version: number; fileBytes: number; payloadBytes: number }): string {
+  const d = describeState(s);
+  const hex = (a: ArrayLike<number>): string => `[${Array.from(a).join(' ')}]`;
+  const changed = (a: ArrayLike<number>, b: ArrayLike<number>): string => {
+    const n = countDifferences(a, b).count;
+    return n === 0 ? 'default' : `${n} of ${a.length} changed`;
+  };
+  const refs = REFERENCES.map((name) => {
+    const r = (d.references as Record<string, unknown>)[name];
+    return `${name} ${r === null ? 'none' : typeof r === 'string' ? r : `picture md5 ${(r as { md5OfVisibleI420: string }).md5OfVisibleI420}`}`;
+  });
+  const segmented = s.segmentMap.length > 0 || s.segmentFeatures.quantizer.some((v) => v !== 0) || s.segmentFeatures.loopFilter.some((v) => v !== 0);
+  const counts = (d.segmentation as { macroblocksPerSegment: number[] | null }).macroblocksPerSegment;
+  const deltas = s.refLfDeltas.some((v) => v !== 0) || s.modeLfDeltas.some((v) => v !== 0);
+  return [
+    `${file.name}: state format ${file.version}, ${file.fileBytes} bytes (${file.payloadBytes} before compression)`,
+    `hash      ${d.hash as string} (tag ${d.tag as string})`,
+    `picture   ${s.width}x${s.height}`,
+    `refs      ${refs.join('; ')}`,
+    `probs     coefficients ${changed(s.probs.coeff, DEFAULT_PROBS.coeff)}, motion vectors ${changed(s.probs.mv, DEFAULT_PROBS.mv)}, luma modes ${changed(s.probs.yMode, DEFAULT_PROBS.yMode)}, chroma modes ${changed(s.probs.uvMode, DEFAULT_PROBS.uvMode)} (vs. a fresh decoder)`,
+    segmented
+      ? `segments  ${s.segmentFeatures.absolute ? 'absolute' : 'delta'} values; quantizer ${hex(s.segmentFeatures.quantizer)}, loop filter ${hex(s.segmentFeatures.loopFilter)}${counts ? `; macroblocks per segment ${hex(counts)}` : ''}`
+      : 'segments  none',
+    deltas ? `lf deltas reference ${hex(s.refLfDeltas)}, mode ${hex(s.modeLfDeltas)}` : 'lf deltas none',
+    'all fields: --json',
+  ].join('\n');
+}
+
+const dumpCommand = defineCommand<DumpArgs>({
   command: 'dump <state>',
+  files: { state: 'input' },
   describe: 'Describe a state file: size, probabilities, segmentation, filter deltas, references',
   builder: (y: Argv<object>) =>
     y
       .positional('state', { type: 'string', demandOption: true, describe: 'State file' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }) as Argv<DumpArgs>,
-  handler: async (args: ArgumentsCamelCase<DumpArgs>) => {
+      .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with every field' }) as Argv<DumpArgs>,
+  handler: async (args) => {
     const bytes = new Uint8Array(await readFile(args.state));
     const header = readStateFileHeader(bytes, { file: args.state });
     const state = await readStateFile(args.state);
-    const report = { file: args.state, formatVersion: header.version, fileBytes: bytes.length, payloadBytes: header.payloadBytes, ...describeState(state) };
-    process.stdout.write(`${JSON.stringify(report, null, args.json ? undefined : 2)}\n`);
+    if (args.json) {
+      const report = { file: args.state, formatVersion: header.version, fileBytes: bytes.length, payloadBytes: header.payloadBytes, ...describeState(state) };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } else {
+      process.stdout.write(`${stateSummary(state, { name: args.state, version: header.version, fileBytes: bytes.length, payloadBytes: header.payloadBytes })}\n`);
+    }
   },
-};
+});
 
-const diffCommand: CommandModule<object, DiffArgs> = {
+const diffCommand = defineCommand<DiffArgs>({
   command: 'diff <a> <b>',
+  files: { a: 'input', b: 'input' },
   describe: 'Compare two state files field by field (exit status 1 when they differ)',
   builder: (y: Argv<object>) =>
     y
       .positional('a', { type: 'string', demandOption: true, describe: 'State file' })
       .positional('b', { type: 'string', demandOption: true, describe: 'State file' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }) as Argv<DiffArgs>,
-  handler: async (args: ArgumentsCamelCase<DiffArgs>) => {
+  handler: async (args) => {
     const [a, b] = await Promise.all([readStateFile(args.a), readStateFile(args.b)]);
     const differences = stateDifferences(a, b);
     if (args.json) process.stdout.write(`${JSON.stringify({ equal: differences.length === 0, differences })}\n`);
@@ -164,10 +200,11 @@ const diffCommand: CommandModule<object, DiffArgs> = {
     else for (const d of differences) process.stdout.write(`${d.field}: ${d.detail}\n`);
     if (differences.length > 0) process.exitCode = 1;
   },
-};
+});
 
-const finalCommand: CommandModule<object, FinalArgs> = {
+const finalCommand = defineCommand<FinalArgs>({
   command: 'final <chunk>',
+  files: { chunk: 'input', from: 'input', output: 'output' },
   describe: 'Decode a chunk and write the state it ends in',
   builder: (y: Argv<object>) =>
     y
@@ -175,7 +212,7 @@ const finalCommand: CommandModule<object, FinalArgs> = {
       .option('from', { type: 'string', describe: 'State file the chunk was coded against (not needed when it starts with a key frame)' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'State file to write' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' }) as Argv<FinalArgs>,
-  handler: async (args: ArgumentsCamelCase<FinalArgs>) => {
+  handler: async (args) => {
     const { chunk } = await readChunkFile(args.chunk);
     const from = args.from !== undefined ? await readStateFile(args.from) : createDecoderState();
     const decoded = decodeChunk(chunk, from);
@@ -184,11 +221,6 @@ const finalCommand: CommandModule<object, FinalArgs> = {
     const report = { chunk: args.chunk, output: args.output, frames: chunk.frames.length, shown: decoded.pictures.length, hash };
     process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${report.shown} frames decoded; final state ${hash} written to ${args.output}\n`);
   },
-};
+});
 
-export const stateCommand: CommandModule<object, object> = {
-  command: 'state <command>',
-  describe: 'State files: dump, diff, final',
-  builder: (y: Argv<object>) => y.command(dumpCommand).command(diffCommand).command(finalCommand).demandCommand(1, 'Name a state command: dump, diff or final.'),
-  handler: () => undefined,
-};
+export const stateCommand = defineGroup('state <command>', 'State files: dump, diff, final', [dumpCommand, diffCommand, finalCommand] as Command<never>[], 'Name a state command: dump, diff or final.');

@@ -2,34 +2,37 @@
 // encoded independently, then encoded given the previous chunk's state, then
 // rebased serially — with a progress bar and a summary (bytes, kbit/s, SSIM,
 // PSNR, time per phase).
+//
+// The clip is read as it is needed, never whole: raw chunks are read one at a
+// time as they are put in storage (or, in process, a batch's pictures once
+// per phase), and the source is read once more, frame by frame, to measure
+// the output. Memory follows the chunks in flight, not the clip's length.
 
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { type Rational, writeFileAtomic } from '../container/index.js';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_KEY_QUANTIZER_WEIGHT } from '../excamera/chunk.js';
 import { CHUNK_ENCODERS, type ChunkEncoderName } from '../excamera/chunk-encoder.js';
-import { writeChunkFile, writeStateFile, writeStream } from '../excamera/files.js';
 import { phaseOf } from '../excamera/coordinator/coordinator.js';
 import type { Transition } from '../excamera/coordinator/types.js';
+import { writeChunkFile, writeStateFile, writeStream } from '../excamera/files.js';
 import { type ChunkStages, checkConfig, runInProcess } from '../excamera/pipeline.js';
+import type { StorageSpec } from '../excamera/runtime/invocation.js';
 import { LocalLauncher } from '../excamera/runtime/local.js';
-import { LambdaLauncher } from '../excamera/runtime/lambda.js';
 import { type Launcher, runDistributed } from '../excamera/runtime/shell.js';
-import { joinFrames } from '../excamera/raw-chunks.js';
-import { parseS3Url } from '../excamera/runtime/s3-storage.js';
-import { type StorageSpec, storageOf } from '../excamera/runtime/invocation.js';
 import type { JobSpec } from '../excamera/runtime/worker.js';
 import { jobConfig } from '../sim/job.js';
 import { renderTimeline } from '../sim/timeline.js';
-import type { ChunkQuality } from '../excamera/vpxenc.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
-import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
 import { frameQuality, QualityTotals } from '../vp8/metrics.js';
-import { CliError } from './errors.js';
+import { defineCommand } from './command.js';
+import { CliError, UsageError } from './errors.js';
+import { integerOption, realOption } from './options.js';
 import { type Progress, phaseBars, progressBar } from './progress.js';
-import { readRawVideo } from './raw.js';
+import { chunkQualityFrom, cqLevelOption, quantizerOption, speedOption } from './quality.js';
+import { openRawClip, type RawClip } from './raw.js';
 
 interface XcArgs {
   input: string;
@@ -61,158 +64,193 @@ interface XcArgs {
 
 export const BACKENDS = ['local', 'lambda', 'inprocess'] as const;
 
-/** The chunk quality the flags ask for (0..63, vpxenc's scale). */
-export function chunkQualityFrom(quantizer: number | undefined, cqLevel: number | undefined): ChunkQuality {
-  if (quantizer !== undefined && cqLevel !== undefined) throw new CliError('--quantizer and --cq-level cannot be combined');
-  const level = quantizer ?? cqLevel ?? 24;
-  if (!Number.isInteger(level) || level < 0 || level > 63) throw new CliError(`the quality level must be an integer 0..63, got ${level}`);
-  return quantizer !== undefined ? { mode: 'quantizer', quantizer: level } : { mode: 'cq', cqLevel: level };
+/** Flags that only workers use, refused with --backend inprocess rather than ignored. */
+const WORKER_FLAGS = ['workers', 'storage', 's3-endpoint', 'function-name', 'lambda-endpoint', 'listen', 'public-host', 'timeline'] as const;
+/** Flags that only Lambda uses, refused with --backend local. */
+const LAMBDA_FLAGS = ['function-name', 'lambda-endpoint', 'public-host'] as const;
+
+/** Refuses flags that would have no effect with the chosen backend (never silently nothing). */
+function checkBackendFlags(args: ArgumentsCamelCase<XcArgs>): void {
+  const given = (flag: string): boolean => (args as Record<string, unknown>)[flag] !== undefined;
+  if (args.backend === 'inprocess') {
+    const bad = WORKER_FLAGS.find(given);
+    if (bad !== undefined) throw new UsageError(`--${bad} concerns workers, and --backend inprocess has none (use --backend local)`);
+  } else if (args.keep !== undefined) {
+    throw new UsageError('--keep needs --backend inprocess (workers keep their intermediate chunks to themselves)');
+  }
+  if (args.backend === 'local') {
+    const bad = LAMBDA_FLAGS.find(given);
+    if (bad !== undefined) throw new UsageError(`--${bad} concerns Lambda workers; add --backend lambda`);
+  }
+  if (args.backend === 'lambda') {
+    if (args.functionName === undefined && process.env.EXCAMERA_LAMBDA_FUNCTION === undefined) throw new UsageError('--backend lambda needs --function-name (or $EXCAMERA_LAMBDA_FUNCTION)');
+    if (args.storage?.startsWith('s3://') !== true) throw new UsageError('--backend lambda needs --storage s3://bucket/prefix: Lambda workers cannot read this machine\'s disk');
+    if (args.publicHost === undefined && args.lambdaEndpoint === undefined) throw new UsageError('--backend lambda needs --public-host: the address Lambda workers reach this machine at');
+  }
 }
 
-export function checkSpeed(speed: number): void {
-  if (!Number.isInteger(speed) || speed < 0 || speed > MAX_SPEED) throw new CliError(`--speed must be an integer 0..${MAX_SPEED}`);
-}
-
-export const xcCommand: CommandModule<object, XcArgs> = {
+export const xcCommand = defineCommand<XcArgs>({
   command: 'xc <input>',
   describe: 'ExCamera[n,x] encode: parallel chunks, encode-given-state, serial rebase',
+  files: {
+    input: 'input', output: 'output', timeline: 'output', keep: 'output-dir', storage: 'output-dir',
+    'chunk-encoder': 'not-a-path', backend: 'not-a-path', 's3-endpoint': 'not-a-path', 'function-name': 'not-a-path',
+    region: 'not-a-path', 'lambda-endpoint': 'not-a-path', listen: 'not-a-path', 'public-host': 'not-a-path',
+  },
   builder: (y: Argv<object>) =>
     y
       .positional('input', { type: 'string', demandOption: true, describe: 'Raw 4:2:0 video (.y4m)' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Compressed output: .ivf or .webm (written atomically)' })
-      .option('frames-per-chunk', { alias: 'n', type: 'number', default: 6, describe: 'n: frames per chunk (one worker each)' })
-      .option('chunks-per-batch', { alias: 'x', type: 'number', default: 16, describe: 'x: chunks per batch; a key frame every n·x frames' })
+      .option('frames-per-chunk', integerOption('frames-per-chunk', { alias: 'n', default: 6, min: 1, max: 100_000, describe: 'n: frames per chunk (one worker each)' }))
+      .option('chunks-per-batch', integerOption('chunks-per-batch', { alias: 'x', default: 16, min: 1, max: 100_000, describe: 'x: chunks per batch; a key frame every n·x frames' }))
       .option('chunk-encoder', { type: 'string', choices: CHUNK_ENCODERS as unknown as string[], default: 'builtin', describe: 'Encoder of the independent chunks: the built-in one, or vpxenc with the paper\'s settings' })
-      .option('quantizer', { type: 'number', describe: 'Constant quantizer of the chunks, 0..63' })
-      .option('cq-level', { type: 'number', describe: 'Constrained quality level of the chunks, 0..63 (the default, at 24)' })
-      .option('speed', { type: 'number', default: DEFAULT_SPEED, describe: `Built-in encoder effort: 0 (best) .. ${MAX_SPEED} (fastest)` })
-      .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], default: 'local', describe: 'Where the workers run: local (worker processes on this machine, over TLS) or inprocess (every phase in this process, the reference)' })
-      .option('workers', { alias: 'w', type: 'number', describe: 'Worker processes (local backend; default: the CPU count)' })
-      .option('spares', { alias: 's', type: 'number', default: 0, describe: 'Extra worker processes, to replace failed ones (local backend)' })
-      .option('storage', { type: 'string', describe: 'Where the job\'s raw and output chunks go: a directory, or s3://bucket/prefix (local backend; default: a temporary directory, removed after)' })
+      .option('quantizer', quantizerOption)
+      .option('cq-level', cqLevelOption)
+      .option('speed', speedOption)
+      .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], default: 'local', describe: 'Where the workers run: local (worker processes on this machine, over TLS), lambda (AWS Lambda invocations), or inprocess (every phase in this process, the reference)' })
+      .option('workers', integerOption('workers', { alias: 'w', min: 1, max: 1024, describe: 'Worker processes or invocations started at once (default: one per CPU, at most one per chunk; lambda: one per chunk)' }))
+      .option('spares', integerOption('spares', { alias: 's', default: 0, min: 0, max: 1024, describe: 'More workers, started with the others: chunks go to workers as they connect, spares included; once every chunk has a worker, spares still idle wait to take over the chunk of a worker that fails' }))
+      .option('storage', { type: 'string', describe: 'Where the job\'s raw and output chunks go: a directory (created if missing, kept after), or s3://bucket/prefix (default: a temporary directory, removed after)' })
       .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint URL, for a server other than AWS (path-style addressing)' })
-      .option('phase-timeout', { type: 'number', default: 600, describe: 'Seconds a worker may spend in one phase before it is replaced (local backend)' })
+      .option('phase-timeout', realOption('phase-timeout', { default: 600, min: 0, exclusiveMin: true, describe: 'Seconds a worker may spend in one phase before it is replaced' }))
       .option('timeline', { type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML; local and lambda backends)' })
       .option('function-name', { type: 'string', describe: 'Lambda function of the workers (lambda backend; default $EXCAMERA_LAMBDA_FUNCTION)' })
       .option('region', { type: 'string', describe: 'AWS region (default $AWS_REGION)' })
-      .option('lambda-endpoint', { type: 'string', describe: 'Lambda API endpoint URL, for a server other than AWS' })
+      .option('lambda-endpoint', { type: 'string', describe: 'Lambda API endpoint URL, for a server other than AWS (lambda backend)' })
       .option('listen', { type: 'string', describe: 'Address the coordinator and rendezvous listen on (default 127.0.0.1; 0.0.0.0 for lambda)' })
       .option('public-host', { type: 'string', describe: 'Address workers reach the coordinator at (lambda backend: this machine\'s public address)' })
-      .option('limit', { type: 'number', describe: 'Encode at most N frames' })
-      .option('key-quantizer-weight', { type: 'number', default: DEFAULT_KEY_QUANTIZER_WEIGHT, describe: 'Encode-given-state quantizer: w·(key frame\'s) + (1−w)·(next frame\'s)' })
-      .option('keep', { type: 'string', describe: 'Write every chunk and state of every phase into this directory (for the single-chunk tools)' })
+      .option('limit', integerOption('limit', { min: 1, describe: 'Encode at most N frames' }))
+      .option('key-quantizer-weight', realOption('key-quantizer-weight', { default: DEFAULT_KEY_QUANTIZER_WEIGHT, min: 0, max: 1, describe: 'Encode-given-state quantizer: w·(key frame\'s) + (1−w)·(next frame\'s), w in 0..1' }))
+      .option('keep', { type: 'string', describe: 'Write every chunk and state of every phase into this directory (--backend inprocess; for the single-chunk tools)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bar' })
       .example('$0 xc in.y4m -o out.ivf -n 6 -x 16 --cq-level 20', 'ExCamera[6,16]')
       .example('$0 xc in.y4m -o out.ivf -n 6 -x 1 --chunk-encoder vpxenc', 'independent chunks by vpxenc') as Argv<XcArgs>,
-  handler: async (args: ArgumentsCamelCase<XcArgs>) => {
+  handler: async (args) => {
     const ext = extname(args.output).toLowerCase();
-    if (ext !== '.ivf' && ext !== '.webm') throw new CliError(`cannot write ${args.output}: the output must end in .ivf or .webm`);
+    if (ext !== '.ivf' && ext !== '.webm') throw new UsageError(`-o ${args.output}: the output must end in .ivf or .webm`);
     const quality = chunkQualityFrom(args.quantizer, args.cqLevel);
-    checkSpeed(args.speed);
-    if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 1)) throw new CliError('--limit must be a positive integer');
-    const raw = await readRawVideo(args.input, 0, undefined);
-    const count = args.limit !== undefined ? Math.min(args.limit, raw.pictures.length) : raw.pictures.length;
-    const pictures = raw.pictures.slice(0, count);
-    const { width, height, frameRate } = raw;
-
+    checkBackendFlags(args);
     const config = {
       framesPerChunk: args.framesPerChunk,
       chunksPerBatch: args.chunksPerBatch,
       chunkEncoder: args.chunkEncoder as ChunkEncoderName,
       quality,
-      frameRate,
       speed: args.speed,
       keyQuantizerWeight: args.keyQuantizerWeight,
     };
-    checkConfig(config);
-    const chunkCount = Math.ceil(count / args.framesPerChunk);
-    const started = performance.now();
-    let frames: readonly Uint8Array[];
-    /** Seconds per phase: compute time in process; worker-seconds per phase with workers. */
-    let phaseSeconds: Record<string, number>;
-    let runtime: { workers: number; latencySeconds: number; failedWorkers: number } | null = null;
-    if (args.backend === 'inprocess') {
-      let bar: Progress | null = null;
-      const result = await runInProcess(pictures, config, {
-        progress: (_phase, done, total) => {
-          bar ??= progressBar('xc', total, args.quiet);
-          bar.update(done);
-        },
-        keepStages: args.keep !== undefined,
-      }).finally(() => bar?.stop());
-      frames = result.frames;
-      phaseSeconds = { ...result.seconds };
-      await writeStream(args.output, frames, width, height, frameRate);
-      if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
-    } else {
-      if (args.keep !== undefined) throw new CliError('--keep needs --backend inprocess (workers keep their intermediate chunks to themselves)');
-      const r = await runWorkers(args, raw.i420.slice(0, count), { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight }, chunkCount);
-      frames = r.frames;
-      phaseSeconds = r.phaseSeconds;
-      runtime = { workers: r.workers, latencySeconds: r.latencySeconds, failedWorkers: r.failedWorkers };
-      await writeStream(args.output, frames, width, height, frameRate);
+    const clip = await openRawClip(args.input, { limit: args.limit });
+    try {
+      await run(args, clip, { ...config, frameRate: clip.frameRate });
+    } finally {
+      await clip.close();
     }
-    const wall = (performance.now() - started) / 1000;
-    const result = { frames, chunks: { length: chunkCount } };
-
-    // Decode the output as any player would, to measure it (and check it plays).
-    const t0 = performance.now();
-    const totals = new QualityTotals();
-    let state = createDecoderState();
-    let shown = 0;
-    let keyFrames = 0;
-    for (const [i, f] of result.frames.entries()) {
-      const r = decodeFrame(state, f, { frameIndex: i });
-      state = r.state;
-      if (r.header?.keyFrame) keyFrames++;
-      if (r.image) totals.add(frameQuality(raw.i420[shown++], imageToI420(r.image), width, height));
-    }
-    const verifySeconds = (performance.now() - t0) / 1000;
-    const bytes = result.frames.reduce((a, f) => a + f.length, 0);
-    const fps = frameRate.numerator / frameRate.denominator;
-    const psnr = totals.psnr();
-    const ssim = totals.ssim();
-    const phases = Object.fromEntries(Object.entries(phaseSeconds).map(([p, sec]) => [p, { seconds: round(sec, 3), msPerFrame: round((1000 * sec) / count, 1) }]));
-    const report = {
-      input: args.input,
-      output: args.output,
-      width,
-      height,
-      frames: shown,
-      keyFrames,
-      framesPerChunk: args.framesPerChunk,
-      chunksPerBatch: args.chunksPerBatch,
-      chunks: result.chunks.length,
-      chunkEncoder: args.chunkEncoder,
-      quality,
-      speed: args.speed,
-      backend: args.backend,
-      ...(runtime !== null ? { workers: runtime.workers, failedWorkers: runtime.failedWorkers, latencySeconds: round(runtime.latencySeconds, 3) } : {}),
-      bytes,
-      kbitPerSecond: round((bytes * 8 * fps) / Math.max(1, shown) / 1000),
-      psnr: { y: round(psnr.y), u: round(psnr.u), v: round(psnr.v), all: round(psnr.all) },
-      ssim: { y: round(ssim.y, 5), all: round(ssim.all, 5), yDb: round(ssim.yDb), allDb: round(ssim.allDb) },
-      phases,
-      wallSeconds: round(wall, 3),
-      verifySeconds: round(verifySeconds, 3),
-    };
-    if (shown !== count) throw new CliError(`internal error: the output shows ${shown} frames of ${count}`);
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-      return;
-    }
-    const lines = [
-      `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] with the ${args.chunkEncoder} chunk encoder, ${result.chunks.length} chunks, backend ${args.backend}`,
-      `${shown} frames (${keyFrames} key), ${bytes} bytes, ${report.kbitPerSecond} kbit/s at ${round(fps, 3)} fps`,
-      `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
-      ...(runtime !== null ? [`${runtime.workers} ${args.backend === 'lambda' ? 'Lambda workers' : 'worker processes'}${runtime.failedWorkers > 0 ? ` (${runtime.failedWorkers} failed and replaced)` : ''}, latency ${round(runtime.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
-      ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
-      `wall ${report.wallSeconds} s; decoded and measured in ${report.verifySeconds} s`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
   },
-};
+});
+
+type XcConfig = Parameters<typeof checkConfig>[0];
+
+async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcConfig): Promise<void> {
+  checkConfig(config);
+  const { width, height, frameRate, frames: count } = clip;
+  const chunkCount = Math.ceil(count / args.framesPerChunk);
+  const started = performance.now();
+  let frames: readonly Uint8Array[];
+  /** Seconds per phase: compute time in process; worker-seconds per phase with workers. */
+  let phaseSeconds: Record<string, number>;
+  let workers: Awaited<ReturnType<typeof runWorkers>> | null = null;
+  if (args.backend === 'inprocess') {
+    let bar: Progress | null = null;
+    const result = await runInProcess(clip.pictures, config, {
+      progress: (_phase, done, total) => {
+        bar ??= progressBar('xc', total, args.quiet);
+        bar.update(done);
+      },
+      keepStages: args.keep !== undefined,
+    }).finally(() => bar?.stop());
+    frames = result.frames;
+    phaseSeconds = { ...result.seconds };
+    await writeStream(args.output, frames, width, height, frameRate);
+    if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
+  } else {
+    const spec: JobSpec = { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality: config.quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight };
+    workers = await runWorkers(args, clip, spec, chunkCount);
+    frames = workers.frames;
+    phaseSeconds = workers.phaseSeconds;
+    // The stream first: a timeline that cannot be written must not cost the encode.
+    await writeStream(args.output, frames, width, height, frameRate);
+    if (args.timeline !== undefined) {
+      const html = renderTimeline({ title: `ExCamera[${spec.framesPerChunk},${spec.chunksPerBatch}] on ${workers.workers} ${args.backend === 'lambda' ? 'Lambda' : 'local'} workers: ${count} frames in ${chunkCount} chunks`, summary: `latency ${workers.latencySeconds.toFixed(2)} s`, latencySeconds: workers.latencySeconds, workers: workers.workers, transitions: workers.transitions });
+      await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
+    }
+  }
+  const wall = (performance.now() - started) / 1000;
+
+  // Decode the output as any player would, to measure it (and check it plays),
+  // against the source read again frame by frame.
+  const t0 = performance.now();
+  const totals = new QualityTotals();
+  let state = createDecoderState();
+  let shown = 0;
+  let keyFrames = 0;
+  const source = clip.i420();
+  for (const [i, f] of frames.entries()) {
+    const r = decodeFrame(state, f, { frameIndex: i });
+    state = r.state;
+    if (r.header?.keyFrame) keyFrames++;
+    if (r.image) {
+      const next = await source.next();
+      if (next.done) throw new CliError(`internal error: the output shows more frames than the ${count} of the input`);
+      totals.add(frameQuality(next.value, imageToI420(r.image), width, height));
+      shown++;
+    }
+  }
+  if (shown !== count) throw new CliError(`internal error: the output shows ${shown} frames of ${count}`);
+  const verifySeconds = (performance.now() - t0) / 1000;
+  const bytes = frames.reduce((a, f) => a + f.length, 0);
+  const fps = frameRate.numerator / frameRate.denominator;
+  const psnr = totals.psnr();
+  const ssim = totals.ssim();
+  const phases = Object.fromEntries(Object.entries(phaseSeconds).map(([p, sec]) => [p, { seconds: round(sec, 3), msPerFrame: round((1000 * sec) / count, 1) }]));
+  const report = {
+    input: args.input,
+    output: args.output,
+    width,
+    height,
+    frames: shown,
+    keyFrames,
+    framesPerChunk: args.framesPerChunk,
+    chunksPerBatch: args.chunksPerBatch,
+    chunks: chunkCount,
+    chunkEncoder: args.chunkEncoder,
+    quality: config.quality,
+    speed: args.speed,
+    backend: args.backend,
+    ...(workers !== null ? { workers: workers.workers, failedWorkers: workers.failedWorkers, latencySeconds: round(workers.latencySeconds, 3) } : {}),
+    ...(args.timeline !== undefined ? { timeline: args.timeline } : {}),
+    bytes,
+    kbitPerSecond: round((bytes * 8 * fps) / Math.max(1, shown) / 1000),
+    psnr: { y: round(psnr.y), u: round(psnr.u), v: round(psnr.v), all: round(psnr.all) },
+    ssim: { y: round(ssim.y, 5), all: round(ssim.all, 5), yDb: round(ssim.yDb), allDb: round(ssim.allDb) },
+    phases,
+    wallSeconds: round(wall, 3),
+    verifySeconds: round(verifySeconds, 3),
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const lines = [
+    `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] with the ${args.chunkEncoder} chunk encoder, ${chunkCount} chunks, backend ${args.backend}`,
+    `${shown} frames (${keyFrames} key), ${bytes} bytes, ${report.kbitPerSecond} kbit/s at ${round(fps, 3)} fps`,
+    `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
+    ...(workers !== null ? [`${workers.workers} ${args.backend === 'lambda' ? 'Lambda workers' : 'worker processes'}${workers.failedWorkers > 0 ? ` (${workers.failedWorkers} failed and replaced)` : ''}, latency ${round(workers.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
+    ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
+    `wall ${report.wallSeconds} s; decoded and measured in ${report.verifySeconds} s`,
+    ...(args.timeline !== undefined ? [`timeline: ${args.timeline}`] : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
 
 /**
  * Writes every stage of every chunk: NNNN.independent.ivf and .state (phase
@@ -237,26 +275,23 @@ function round(v: number, digits = 2): number {
 
 /** Runs the job on worker processes of this machine or on Lambda (see src/excamera/runtime). */
 async function runWorkers(
-  args: ArgumentsCamelCase<XcArgs>, i420: readonly Uint8Array[], spec: JobSpec, chunkCount: number,
-): Promise<{ frames: Uint8Array[]; phaseSeconds: Record<string, number>; workers: number; latencySeconds: number; failedWorkers: number }> {
+  args: ArgumentsCamelCase<XcArgs>, clip: RawClip, spec: JobSpec, chunkCount: number,
+): Promise<{ frames: Uint8Array[]; phaseSeconds: Record<string, number>; workers: number; latencySeconds: number; failedWorkers: number; transitions: Transition[] }> {
   const lambda = args.backend === 'lambda';
   const workers = args.workers ?? (lambda ? chunkCount : Math.min(availableParallelism(), chunkCount));
-  if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new CliError('--workers must be an integer 1..1024');
-  if (!Number.isInteger(args.spares) || args.spares < 0 || args.spares > 1024) throw new CliError('--spares must be an integer 0..1024');
-  if (!(args.phaseTimeout > 0)) throw new CliError('--phase-timeout must be positive');
   const temporary = args.storage === undefined;
-  const s3 = args.storage?.startsWith('s3://') === true ? parseS3Url(args.storage) : null;
+  // The AWS SDK is loaded only by the runs that use it.
+  const s3 = args.storage?.startsWith('s3://') === true ? (await import('../excamera/runtime/s3-storage.js')).parseS3Url(args.storage) : null;
   const dir = s3 !== null ? '' : args.storage ?? (await mkdtemp(join(tmpdir(), 'excamera-job-')));
   const storageSpec: StorageSpec = s3 !== null ? { kind: 's3', ...s3, ...(args.s3Endpoint !== undefined ? { endpoint: args.s3Endpoint } : {}), ...(args.region !== undefined ? { region: args.region } : {}) } : { kind: 'local', dir };
   let launcher: Launcher = new LocalLauncher();
   if (lambda) {
-    const functionName = args.functionName ?? process.env.EXCAMERA_LAMBDA_FUNCTION;
-    if (functionName === undefined) throw new CliError('--backend lambda needs --function-name (or $EXCAMERA_LAMBDA_FUNCTION)');
-    if (s3 === null) throw new CliError('--backend lambda needs --storage s3://bucket/prefix: Lambda workers cannot read this machine\'s disk');
-    if (args.publicHost === undefined && args.lambdaEndpoint === undefined) throw new CliError('--backend lambda needs --public-host: the address Lambda workers reach this machine at');
+    const functionName = (args.functionName ?? process.env.EXCAMERA_LAMBDA_FUNCTION)!;
+    const { LambdaLauncher } = await import('../excamera/runtime/lambda.js');
     launcher = new LambdaLauncher({ functionName, region: args.region, endpoint: args.lambdaEndpoint });
   }
-  const config = jobConfig({ frames: i420.length, framesPerChunk: spec.framesPerChunk, chunksPerBatch: spec.chunksPerBatch, workers, spares: args.spares, standby: args.spares, phaseTimeoutSeconds: args.phaseTimeout });
+  const { storageOf } = await import('../excamera/runtime/invocation.js');
+  const config = jobConfig({ frames: clip.frames, framesPerChunk: spec.framesPerChunk, chunksPerBatch: spec.chunksPerBatch, workers, spares: args.spares, standby: args.spares, phaseTimeoutSeconds: args.phaseTimeout });
   // Progress: a bar per phase, a step each time a worker finishes one.
   const totals: Record<string, number> = { fetch: chunkCount, encode: chunkCount, 'given-state': 0, rebase: 0, upload: chunkCount };
   for (let c = 0; c < chunkCount; c++) {
@@ -273,10 +308,10 @@ async function runWorkers(
   };
   try {
     const r = await runDistributed({
-      rawChunks: joinFrames(i420, spec.framesPerChunk), spec, config, storage: storageOf(storageSpec), storageSpec, launcher, onTransition,
+      rawChunks: clip.chunks(spec.framesPerChunk), spec, config, storage: storageOf(storageSpec), storageSpec, launcher, onTransition,
       host: args.listen ?? (lambda && args.lambdaEndpoint === undefined ? '0.0.0.0' : '127.0.0.1'), advertiseHost: args.publicHost,
       // Lambda workers must reach these ports from outside: say which they are.
-      onListening: lambda ? ({ coordinatorPort, rendezvousPort }) => process.stderr.write(`excamera: coordinator on port ${coordinatorPort}, rendezvous on port ${rendezvousPort} (TCP, TLS)\n`) : undefined,
+      onListening: ({ coordinatorPort, rendezvousPort }) => process.stderr.write(`excamera: coordinator on port ${coordinatorPort}, rendezvous on port ${rendezvousPort} (TCP, TLS)\n`),
       log: (line) => process.stderr.write(`excamera: ${line}\n`),
     }).finally(() => bars.stop());
     const phaseSeconds: Record<string, number> = {};
@@ -290,13 +325,9 @@ async function runWorkers(
       if (before) close(before, t.at);
       open.set(t.worker, t);
     }
-    if (args.timeline !== undefined) {
-      const html = renderTimeline({ title: `ExCamera[${spec.framesPerChunk},${spec.chunksPerBatch}] on ${workers} ${lambda ? 'Lambda' : 'local'} workers: ${i420.length} frames in ${chunkCount} chunks`, summary: `latency ${r.latencySeconds.toFixed(2)} s`, latencySeconds: r.latencySeconds, workers: r.coordinator.workers.size, transitions: r.transitions });
-      await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
-    }
     const order = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'backoff'];
     const sorted = Object.fromEntries(order.filter((p) => p in phaseSeconds).map((p) => [p, phaseSeconds[p]!]));
-    return { frames: r.frames, phaseSeconds: sorted, workers: r.coordinator.workers.size, latencySeconds: r.latencySeconds, failedWorkers: r.transitions.filter((t) => t.status.kind === 'failed').length };
+    return { frames: r.frames, phaseSeconds: sorted, workers: r.coordinator.workers.size, latencySeconds: r.latencySeconds, failedWorkers: r.transitions.filter((t) => t.status.kind === 'failed').length, transitions: r.transitions };
   } finally {
     if (temporary) await rm(dir, { recursive: true, force: true });
   }

@@ -20,6 +20,6 @@ export {
   type EncodeOptions, type EncodeResult, type FrameStats, type KeptFrame, type RebaseOptions,
 } from './encoder/encoder.js';
 export {
-  Vp8Encoder, QUANTIZER_TO_QINDEX, type EncoderConfig, type EncodedFrame, type RateControl,
+  Vp8Encoder, QUANTIZER_TO_QINDEX, DEFAULT_CQ_LEVEL, type EncoderConfig, type EncodedFrame, type RateControl,
 } from './encoder/sequence.js';
 export { type Frame, parseFrame, serializeFrame } from './frame.js';

@@ -116,12 +116,12 @@ describe('excamera (built CLI)', () => {
   it('reports missing and non-VP8 inputs in one line', () => {
     const missing = excamera('decode', join(dir, 'nope.ivf'));
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/ENOENT/);
+    expect(missing.stderr).toBe(`excamera: no such file: ${join(dir, 'nope.ivf')}\n`);
     const y4m = excamera('decode', join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m'));
     expect(y4m.status).toBe(1);
     expect(y4m.stderr).toMatch(/raw video/);
     const badOut = excamera('decode', vector('001'), '-o', join(dir, 'x.mp4'));
-    expect(badOut.status).toBe(1);
+    expect(badOut.status).toBe(2);
     expect(badOut.stderr).toMatch(/\.y4m/);
   });
 
@@ -168,10 +168,10 @@ describe('excamera (built CLI)', () => {
   it('encode refuses conflicting or out-of-range settings in one line', () => {
     const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
     const both = excamera('encode', clip, '-o', join(dir, 'x.ivf'), '--quantizer', '10', '--cq-level', '20');
-    expect(both.status).toBe(1);
+    expect(both.status).toBe(2);
     expect(both.stderr).toMatch(/--quantizer/);
     const far = excamera('encode', clip, '-o', join(dir, 'x.ivf'), '--quantizer', '70');
-    expect(far.status).toBe(1);
+    expect(far.status).toBe(2);
     expect(far.stderr).toMatch(/0\.\.63/);
     expect(excamera('encode', clip, '-o', join(dir, 'x.mkv')).stderr).toMatch(/\.ivf or \.webm/);
   });
@@ -213,7 +213,7 @@ describe('excamera (built CLI)', () => {
       expect(readFileSync(out)).toEqual(readFileSync(join(dir, 'xc.ivf')));
       expect(readFileSync(timeline, 'utf8')).toMatch(/^<!DOCTYPE html>[\s\S]*on 3 local workers/);
       const refused = excamera('xc', clip, '-o', out, '--limit', '8', '--keep', join(dir, 'k2'));
-      expect(refused.status).toBe(1);
+      expect(refused.status).toBe(2);
       expect(refused.stderr).toMatch(/--keep needs --backend inprocess/);
     });
 

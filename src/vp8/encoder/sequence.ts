@@ -29,6 +29,12 @@ export const QUANTIZER_TO_QINDEX: readonly number[] = [
   82, 85, 88, 91, 94, 97, 100, 103, 106, 109, 112, 115, 118, 121, 124, 127,
 ];
 
+/**
+ * The quality level (vpxenc's 0..63 scale) used when none is asked for, by
+ * every command that encodes: constrained quality at this level.
+ */
+export const DEFAULT_CQ_LEVEL = 24;
+
 export type RateControl =
   | { readonly mode: 'quantizer'; readonly quantizer: number }
   | { readonly mode: 'cq'; readonly cqLevel: number; readonly maxBitrate?: number }
