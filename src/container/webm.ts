@@ -12,12 +12,18 @@
 //    loops forever. Every read goes through our source (its cache is off), and
 //    more than 8× the file size read ends the loop as a 'corrupt' error.
 
-import {
-  BufferTarget, CustomSource, EncodedPacket, EncodedPacketSink, EncodedVideoPacketSource, Input, MATROSKA,
-  Output, UnsupportedInputFormatError, WEBM, WebMOutputFormat, type InputVideoTrack,
-} from 'mediabunny';
+import type { CustomSource, Input, InputVideoTrack } from 'mediabunny';
 import { ContainerError, resolveLimits, type LimitOptions } from './errors.js';
 import { readFileLimited, startsWith } from './io.js';
+
+type Mediabunny = typeof import('mediabunny');
+let mediabunny: Promise<Mediabunny> | null = null;
+
+/** mediabunny, loaded on first use: a command that touches no WebM file does not pay for it. */
+function loadMediabunny(): Promise<Mediabunny> {
+  mediabunny ??= import('mediabunny');
+  return mediabunny;
+}
 
 export const EBML_SIGNATURE: Uint8Array = Uint8Array.of(0x1a, 0x45, 0xdf, 0xa3);
 const SEGMENT_ID = 0x18538067;
@@ -68,8 +74,9 @@ export async function readWebmVp8(input: Uint8Array | string, options?: LimitOpt
   const limits = resolveLimits(options, 'webm');
   const bytes = typeof input === 'string' ? await readFileLimited(input, limits.maxFileBytes, 'webm') : input;
   checkEbmlFraming(bytes);
-  const source = new BudgetedSource(bytes);
-  const demuxer = new Input({ formats: [WEBM, MATROSKA], source: source.source });
+  const mb = await loadMediabunny();
+  const source = new BudgetedSource(mb, bytes);
+  const demuxer = new mb.Input({ formats: [mb.WEBM, mb.MATROSKA], source: source.source });
   const frames: WebmFrame[] = [];
   let readingPackets = false; // errors from then on belong to the frame being read
   try {
@@ -81,7 +88,7 @@ export async function readWebmVp8(input: Uint8Array | string, options?: LimitOpt
       if (value > max) throw new ContainerError('too-large', 'webm', `VP8 track ${name} ${value} exceeds the limit ${max}`, source.lastReadAt);
     }
     readingPackets = true;
-    for await (const packet of new EncodedPacketSink(track).packets()) {
+    for await (const packet of new mb.EncodedPacketSink(track).packets()) {
       if (packet.data.length > limits.maxFrameBytes) {
         throw new ContainerError('too-large', 'webm', `frame of ${packet.data.length} bytes exceeds maxFrameBytes ${limits.maxFrameBytes}`, source.lastReadAt, frames.length);
       }
@@ -91,7 +98,7 @@ export async function readWebmVp8(input: Uint8Array | string, options?: LimitOpt
     const frameRate = frames.length < 2 ? null : await fittedFrameRate(track);
     return Object.freeze({ width, height, frameRate, frames: Object.freeze(frames) });
   } catch (error) {
-    throw asContainerError(error, source.lastReadAt, readingPackets ? frames.length : undefined);
+    throw asContainerError(mb, error, source.lastReadAt, readingPackets ? frames.length : undefined);
   } finally {
     demuxer.dispose();
   }
@@ -125,10 +132,10 @@ class BudgetedSource {
   lastReadAt = 0;
   private bytesRead = 0;
 
-  constructor(bytes: Uint8Array) {
+  constructor(mb: Mediabunny, bytes: Uint8Array) {
     // Demuxing a sound file reads it about three times (track setup, packets, frame-rate probing); 8× leaves room.
     const budget = 8 * bytes.length + 1024 * 1024;
-    this.source = new CustomSource({
+    this.source = new mb.CustomSource({
       getSize: () => bytes.length,
       read: (start, end) => {
         this.lastReadAt = start;
@@ -147,9 +154,9 @@ class BudgetedSource {
 }
 
 /** Turns whatever mediabunny threw into a ContainerError that keeps it as `cause`. */
-function asContainerError(error: unknown, byteOffset: number, frameIndex: number | undefined): ContainerError {
+function asContainerError(mb: Mediabunny, error: unknown, byteOffset: number, frameIndex: number | undefined): ContainerError {
   if (error instanceof ContainerError) return error;
-  if (error instanceof UnsupportedInputFormatError) {
+  if (error instanceof mb.UnsupportedInputFormatError) {
     return new ContainerError('bad-header', 'webm', 'mediabunny does not recognise the file as WebM or Matroska', 0, undefined, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -210,9 +217,10 @@ export async function writeWebmVp8(video: WebmVideoInit, frames: readonly WebmFr
   }
   if (!Number.isFinite(video.frameRate) || video.frameRate <= 0) invalid(`frameRate must be a positive number, got ${video.frameRate}`);
   if (frames.length > 0 && !frames[0]!.keyFrame) invalid('the first frame must be a key frame', 0);
-  const target = new BufferTarget();
-  const output = new Output({ format: new WebMOutputFormat(), target });
-  const track = new EncodedVideoPacketSource('vp8');
+  const mb = await loadMediabunny();
+  const target = new mb.BufferTarget();
+  const output = new mb.Output({ format: new mb.WebMOutputFormat(), target });
+  const track = new mb.EncodedVideoPacketSource('vp8');
   output.addVideoTrack(track, {
     frameRate: video.frameRate, // also written as the track's DefaultDuration
     decoderConfig: { codec: 'vp8', codedWidth: video.width, codedHeight: video.height },
@@ -223,7 +231,7 @@ export async function writeWebmVp8(video: WebmVideoInit, frames: readonly WebmFr
     await output.start();
     for (; index < frames.length; index++) {
       const frame = frames[index]!;
-      await track.add(new EncodedPacket(frame.data, frame.keyFrame ? 'key' : 'delta', index * duration, duration));
+      await track.add(new mb.EncodedPacket(frame.data, frame.keyFrame ? 'key' : 'delta', index * duration, duration));
     }
     await output.finalize();
   } catch (error) {
