@@ -44,7 +44,11 @@ export class AtomicFileWriter {
   /** Creates (or truncates) the temporary file for `path`. */
   static async open(path: string): Promise<AtomicFileWriter> {
     const tempPath = temporaryPath(path);
-    return new AtomicFileWriter(path, tempPath, await open(tempPath, 'w'));
+    try {
+      return new AtomicFileWriter(path, tempPath, await open(tempPath, 'w'));
+    } catch (error) {
+      throw naming(path, error);
+    }
   }
 
   /** Bytes appended so far. */
@@ -82,7 +86,7 @@ export class AtomicFileWriter {
     } catch (error) {
       await this.handle.close().catch(() => undefined);
       await rm(this.tempPath, { force: true });
-      throw error;
+      throw naming(this.path, error);
     }
   }
 
@@ -97,6 +101,22 @@ export class AtomicFileWriter {
   private assertOpen(operation: string): void {
     if (this.state !== 'open') throw new Error(`AtomicFileWriter.${operation}: ${this.tempPath} is already ${this.state}`);
   }
+}
+
+/**
+ * A file system error about the temporary file, told of the file the user
+ * named: "cannot write out.ivf: no such directory" rather than an ENOENT on
+ * out.ivf.tmp-1234. The `code` stays, for callers that test it.
+ */
+function naming(path: string, error: unknown): Error {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string') return error as Error;
+  const why: Record<string, string> = {
+    ENOENT: 'its directory does not exist', ENOTDIR: 'a part of its directory is not a directory', EACCES: 'permission denied',
+    EPERM: 'permission denied', EROFS: 'the file system is read-only', ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is exhausted',
+    EISDIR: 'it is a directory', EEXIST: 'a file is in the way',
+  };
+  return Object.assign(new Error(`cannot write ${path}: ${why[e.code] ?? e.message.replace(/, \w+ '[^']*'$/, '')}`, { cause: error }), { code: e.code, path });
 }
 
 /** Writes all chunks contiguously at `position`, continuing after partial writes. */
