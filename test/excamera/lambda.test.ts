@@ -2,8 +2,12 @@
 // refuses the first invocations with HTTP 429 (TooManyRequestsException),
 // then accepts (202) and runs the worker's Lambda handler — taken from the
 // package `excamera lambda package` builds, unzipped — in a process of its
-// own. With S3 storage on s3rver, xc --backend lambda must write the bytes of
-// the in-process run, having retried every throttled invocation.
+// own, whose environment names the bucket and the S3 endpoint (s3rver) as a
+// deployed function's would. xc --backend lambda must write the bytes of the
+// in-process run, having retried every throttled invocation; and the same on
+// serverless-offline, where the function's environment comes from its
+// serverless.yml. Neither the coordinator nor a function prints the AWS
+// SDK's Node.js version notice.
 
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,8 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Invocation } from '../../src/excamera/runtime/invocation.js';
 import { LambdaLauncher } from '../../src/excamera/runtime/lambda.js';
-import { EMULATOR_ENV, startS3, startServerlessOffline } from '../helpers/emulators.js';
+import { childEnv, EMULATOR_ENV, SDK_NODE_NOTICE, startS3, startServerlessOffline } from '../helpers/emulators.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { unzipTo } from '../helpers/unzip.js';
 
@@ -24,14 +29,18 @@ let s3: { endpoint: string; close: () => Promise<void> };
 let lambda: Server;
 let lambdaEndpoint = '';
 let dir = '';
-const seen = { invocations: 0, throttled: 0, functions: new Set<string>(), types: new Set<string>() };
+const seen = { invocations: 0, throttled: 0, functions: new Set<string>(), types: new Set<string>(), events: [] as Record<string, unknown>[] };
+/** What the stand-in's function processes printed (nothing, when all goes well). */
+const functionOutput: string[] = [];
+let packageSummary: Record<string, unknown> = {};
 const THROTTLE_FIRST = 5;
 
 beforeAll(async () => {
   s3 = await startS3(['excamera-lambda']);
   dir = mkdtempSync(join(tmpdir(), 'excamera-lambda-'));
   const zipPath = join(dir, 'worker.zip');
-  await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'lambda', 'package', '-o', zipPath]);
+  const built = await promisify(execFile)(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'lambda', 'package', '-o', zipPath, '--json']);
+  packageSummary = JSON.parse(built.stdout) as Record<string, unknown>;
   const files = unzipTo(readFileSync(zipPath), join(dir, 'lambda'));
   expect(files).toBeGreaterThan(100);
   HANDLER = join(dir, 'lambda', 'dist', 'src', 'excamera', 'runtime', 'lambda-handler.js');
@@ -53,11 +62,18 @@ beforeAll(async () => {
         return;
       }
       res.writeHead(202).end();
-      // The "Lambda runtime": the handler, in a process of its own, with the payload as its event.
+      const event = Buffer.concat(body).toString('utf8');
+      seen.events.push(JSON.parse(event) as Record<string, unknown>);
+      // The "Lambda runtime": the handler, in a process of its own, with the payload as its event
+      // and the function's environment: its bucket and S3 endpoint.
       const child = spawn(process.execPath, ['--input-type=module', '-e', `const { handler } = await import(${JSON.stringify(HANDLER)}); await handler(JSON.parse(process.env.EVENT)); process.exit(0);`], {
-        env: { ...process.env, ...EMULATOR_ENV, EVENT: Buffer.concat(body).toString('utf8') },
-        stdio: 'ignore',
+        env: childEnv({ ...EMULATOR_ENV, EXCAMERA_BUCKET: 'excamera-lambda', EXCAMERA_S3_ENDPOINT: s3.endpoint, EVENT: event }),
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
+      let output = '';
+      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('close', () => functionOutput.push(output));
       child.on('error', () => undefined);
     });
   });
@@ -71,14 +87,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A well-formed invocation (its worker never finds a coordinator: it is only sent). */
+const probe: Invocation = {
+  version: 1, worker: 0, jobId: '0'.repeat(32), token: '1'.repeat(64), fingerprint: Array(32).fill('AB').join(':'),
+  coordinator: { host: '127.0.0.1', port: 9 }, rendezvous: { host: '127.0.0.1', port: 9 },
+  storage: { kind: 's3', bucket: 'excamera-lambda', prefix: 'probe', endpoint: 'http://127.0.0.1:9', region: 'us-east-1' },
+  spec: { width: 16, height: 16, frameRate: { numerator: 30, denominator: 1 }, framesPerChunk: 1, chunksPerBatch: 1, chunkEncoder: 'builtin', quality: { mode: 'cq', cqLevel: 30 } },
+};
+
 describe('Lambda backend', () => {
+  it('packages for a supported Lambda runtime, and lists the function\'s environment', () => {
+    expect(packageSummary).toMatchObject({ runtime: 'nodejs22.x', handler: 'dist/src/excamera/runtime/lambda-handler.handler', environment: { EXCAMERA_BUCKET: 'required' } });
+    expect(Object.keys(packageSummary.environment as object)).toEqual(expect.arrayContaining(['EXCAMERA_PREFIX', 'EXCAMERA_S3_ENDPOINT', 'EXCAMERA_S3_REGION', 'EXCAMERA_MAX_WORKERS']));
+  });
+
   it('reports a throttled invocation as throttled, without retrying it itself', async () => {
     const before = seen.invocations;
     const throttledBefore = seen.throttled;
     const launcher = new LambdaLauncher({ functionName: 'probe', endpoint: lambdaEndpoint });
     Object.assign(process.env, EMULATOR_ENV);
     if (seen.throttled < THROTTLE_FIRST) {
-      await expect(launcher.invoke(0, {} as never)).rejects.toMatchObject({ throttled: true, message: expect.stringMatching(/throttled the invocation of worker 0 \(HTTP 429\)/) });
+      await expect(launcher.invoke(0, probe)).rejects.toMatchObject({ throttled: true, message: expect.stringMatching(/throttled the invocation of worker 0 \(HTTP 429\)/) });
       expect(seen.invocations - before).toBe(1);
       expect(seen.throttled - throttledBefore).toBe(1);
     }
@@ -88,7 +117,7 @@ describe('Lambda backend', () => {
   it('xc --backend lambda writes the bytes of the in-process run, retrying throttled invocations', async () => {
     const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
     const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-    const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: { ...process.env, ...EMULATOR_ENV } });
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: childEnv(EMULATOR_ENV) });
     const r = await run('-o', join(dir, 'lambda.ivf'), '--backend', 'lambda', '--function-name', 'excamera-worker', '--lambda-endpoint', lambdaEndpoint, '--storage', 's3://excamera-lambda/job', '--s3-endpoint', s3.endpoint, '--json');
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ backend: 'lambda', workers: 4, failedWorkers: 0 });
@@ -97,6 +126,14 @@ describe('Lambda backend', () => {
     expect(seen.throttled).toBe(THROTTLE_FIRST);
     expect(seen.functions.has('excamera-worker')).toBe(true);
     expect([...seen.types]).toEqual(['Event']);
+    // The events name the job's prefix, not the S3 endpoint or region: the function has its own.
+    const last = seen.events.at(-1)!;
+    expect(last.storage).toEqual({ kind: 's3', bucket: 'excamera-lambda', prefix: 'job' });
+    // Nothing printed: no refusal, and no SDK notice from the coordinator or a function.
+    expect(r.stderr).not.toMatch(SDK_NODE_NOTICE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(functionOutput.length).toBeGreaterThanOrEqual(4);
+    expect(functionOutput.join('')).toBe('');
   }, 120_000);
 
   it('refuses a lambda job without S3 storage or a function name', async () => {
@@ -114,15 +151,19 @@ describe('Lambda backend on serverless-offline', () => {
     const { mkdirSync, renameSync } = await import('node:fs');
     mkdirSync(service);
     renameSync(join(dir, 'lambda'), join(service, 'lambda'));
-    const offline = await startServerlessOffline(service);
+    // serverless.yml gives the function its bucket, prefix ("offline") and S3 endpoint; only the endpoint's port is this run's.
+    const offline = await startServerlessOffline(service, { EXCAMERA_TEST_S3_ENDPOINT: s3.endpoint });
     try {
       const clip = join(ROOT, 'fixtures', 'clips', 'carphone_qcif_176x144_120f.y4m');
       const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-      const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: { ...process.env, ...EMULATOR_ENV } });
-      const r = await run('-o', join(dir, 'offline.ivf'), '--backend', 'lambda', '--function-name', offline.functionName, '--lambda-endpoint', offline.endpoint, '--storage', 's3://excamera-lambda/offline', '--s3-endpoint', s3.endpoint, '--json');
+      const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '--limit', '16', '-n', '4', '-x', '4', '-q', ...args], { env: childEnv(EMULATOR_ENV) });
+      const r = await run('-o', join(dir, 'offline.ivf'), '--backend', 'lambda', '--function-name', offline.functionName, '--lambda-endpoint', offline.endpoint, '--storage', 's3://excamera-lambda/offline/job-1', '--s3-endpoint', s3.endpoint, '--json');
       expect(JSON.parse(r.stdout)).toMatchObject({ backend: 'lambda', workers: 4, failedWorkers: 0 });
       await run('-o', join(dir, 'ref2.ivf'), '--backend', 'inprocess');
       expect(readFileSync(join(dir, 'offline.ivf'))).toEqual(readFileSync(join(dir, 'ref2.ivf')));
+      expect(r.stderr).not.toMatch(SDK_NODE_NOTICE);
+      expect(offline.output()).not.toMatch(SDK_NODE_NOTICE);
+      expect(offline.output()).not.toMatch(/invocation refused/);
     } finally {
       offline.close();
     }

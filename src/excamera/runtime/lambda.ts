@@ -1,8 +1,11 @@
 // The AWS Lambda backend: each worker is one asynchronous invocation
 // (InvocationType Event) of a function whose handler is
-// `lambda-handler.handler`, given the invocation payload (no private key:
-// security.ts). The function name, region and endpoint come from flags or the
-// standard AWS environment.
+// `lambda-handler.handler`. Its event is the coordinator's invocation
+// payload (no private key: security.ts) as the function takes it
+// (`lambdaEventOf`): the storage names the bucket and the job's key prefix,
+// not the S3 endpoint or region, which the function takes from its own
+// environment. The function name, and the Lambda API's region and endpoint,
+// come from flags or the standard AWS environment.
 //
 // Throttling (HTTP 429, TooManyRequestsException) is not retried here, nor by
 // the SDK (one attempt per call, so no shared retry budget runs dry under a
@@ -12,8 +15,9 @@
 // (its connections close) and ends at its own time limit.
 
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { awsClientDefaults } from './aws.js';
 import type { Launcher } from './shell.js';
-import type { Invocation } from './invocation.js';
+import { type Invocation, lambdaEventOf } from './invocation.js';
 
 export interface LambdaOptions {
   readonly functionName: string;
@@ -30,15 +34,17 @@ export class LambdaLauncher implements Launcher {
 
   constructor(private readonly options: LambdaOptions) {
     this.client = new LambdaClient({
-      region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      ...awsClientDefaults(options.region),
       ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
       maxAttempts: 1,
     });
   }
 
   async invoke(worker: number, payload: Invocation): Promise<void> {
+    // A payload no function would take fails here, before the Invoke API call.
+    const event = lambdaEventOf(payload);
     try {
-      const r = await this.client.send(new InvokeCommand({ FunctionName: this.options.functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
+      const r = await this.client.send(new InvokeCommand({ FunctionName: this.options.functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(event)) }));
       if (r.StatusCode !== 202) throw new Error(`Lambda answered the invocation of worker ${worker} with status ${r.StatusCode}`);
     } catch (e) {
       const err = e as Error & { name?: string; $metadata?: { httpStatusCode?: number }; throttled?: boolean };

@@ -1,7 +1,11 @@
 // `excamera lambda package`: the deployable zip of the worker's Lambda
 // handler — the compiled project (dist/), package.json and the production
 // dependencies (node_modules, without the development ones) — for the
-// Node.js 20 Lambda runtime, handler `dist/src/excamera/runtime/lambda-handler.handler`.
+// Node.js 22 Lambda runtime (LAMBDA_RUNTIME), handler
+// `dist/src/excamera/runtime/lambda-handler.handler`. The code needs Node.js
+// 20.19 or later (package.json "engines") and nothing newer, and uses no API
+// that Node.js 22 removed; nodejs20.x is deprecated by Lambda, nodejs22.x is
+// supported until 2027.
 //
 // The zip is written here (stored or deflated entries, CRC-32, a central
 // directory: the parts of the format every unzip reads), so that packaging
@@ -11,6 +15,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
+
+/** The Lambda runtime to deploy the package on. */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
 
 interface Entry {
   readonly name: string;
