@@ -156,7 +156,7 @@ describe('no private key leaves the coordinator', () => {
     expect(issued).toHaveLength(1);
     const credentials = issued[0]!;
     expect(launcher.payloads.length).toBeGreaterThanOrEqual(2);
-    expect(capture.streams.size).toBeGreaterThanOrEqual(4); // two workers, each connected to the coordinator and the rendezvous
+    expect(capture.streams.size).toBeGreaterThanOrEqual(3); // commands to both workers, states relayed to at least one
     const forms = secretForms(credentials);
     const found: string[] = [];
 
