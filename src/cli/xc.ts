@@ -235,6 +235,8 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
     phases,
     wallSeconds: round(wall, 3),
     verifySeconds: round(verifySeconds, 3),
+    /** Peak resident memory of this process (with workers: the coordinator's; each worker is a process of its own). */
+    peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
   };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -246,7 +248,7 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
     `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
     ...(workers !== null ? [`${workers.workers} ${args.backend === 'lambda' ? 'Lambda workers' : 'worker processes'}${workers.failedWorkers > 0 ? ` (${workers.failedWorkers} failed and replaced)` : ''}, latency ${round(workers.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
     ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
-    `wall ${report.wallSeconds} s; decoded and measured in ${report.verifySeconds} s`,
+    `wall ${report.wallSeconds} s; decoded and measured in ${report.verifySeconds} s; peak memory ${report.peakRssMB} MB${workers !== null ? ' (this process)' : ''}`,
     ...(args.timeline !== undefined ? [`timeline: ${args.timeline}`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
