@@ -96,7 +96,7 @@ describe('odd sizes on worker processes', () => {
     writeFileSync(clip, writeY4m({ width: 333, height: 197, frameRate: RATE }, cropped(333, 197, 6).map((data) => ({ data }))));
     const common = ['-n', '3', '-x', '2', '--speed', '4', '--cq-level', '30', '--quiet', '--json'];
     const local = excamera('xc', clip, '-o', join(dir, 'local.ivf'), '--workers', '2', ...common);
-    expect(local.stderr).toBe('');
+    expect(local.stderr).not.toMatch(/error|refused|failed/i);
     expect(local.status).toBe(0);
     const inprocess = excamera('xc', clip, '-o', join(dir, 'inprocess.ivf'), '--backend', 'inprocess', ...common);
     expect(inprocess.status).toBe(0);

@@ -8,7 +8,7 @@
 // too: the command line, the Lambda function's environment and its event
 // (invocation.ts) all check names with them.
 
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ExcameraError } from '../errors.js';
 import { awsClientDefaults } from './aws.js';
 import type { Storage } from './worker.js';
@@ -56,18 +56,27 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   return { bucket: m[1]!, prefix };
 }
 
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+
 export class S3Storage implements Storage {
-  private readonly client: S3Client;
+  /** The SDK and its client, loaded on first use: most commands never touch S3. */
+  private sdk: Promise<{ sdk: S3Sdk; client: S3Client }> | null = null;
+  private readonly settings: NonNullable<ConstructorParameters<typeof S3Client>[0]>;
 
   constructor(readonly location: S3Location) {
-    this.client = new S3Client({
+    this.settings = {
       ...awsClientDefaults(location.region),
       ...(location.endpoint !== undefined ? { endpoint: location.endpoint, forcePathStyle: true } : {}),
       // Checksums only where S3 requires them: stand-ins store streamed
       // uploads with checksum framing otherwise.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    };
+  }
+
+  private connect(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    this.sdk ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: new sdk.S3Client(this.settings) }));
+    return this.sdk;
   }
 
   private key(key: string): string {
@@ -79,26 +88,28 @@ export class S3Storage implements Storage {
   }
 
   async get(key: string): Promise<Uint8Array> {
+    const { sdk, client } = await this.connect();
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      const r = await client.send(new sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
       if (r.Body === undefined) throw new ExcameraError('invalid-argument', `${this.where(key)} has no body`);
       return await r.Body.transformToByteArray();
     } catch (e) {
-      if (e instanceof NoSuchKey) throw new ExcameraError('invalid-argument', `storage has no ${this.where(key)}`);
+      if (e instanceof sdk.NoSuchKey) throw new ExcameraError('invalid-argument', `storage has no ${this.where(key)}`);
       if (e instanceof ExcameraError) throw e;
       throw new ExcameraError('invalid-argument', `cannot read ${this.where(key)}: ${(e as Error).message}`);
     }
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
+    const { sdk, client } = await this.connect();
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(key), Body: bytes }));
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(key), Body: bytes }));
     } catch (e) {
       throw new ExcameraError('invalid-argument', `cannot write ${this.where(key)}: ${(e as Error).message}`);
     }
   }
 
   close(): void {
-    this.client.destroy();
+    void this.sdk?.then(({ client }) => client.destroy());
   }
 }
