@@ -10,7 +10,7 @@ import { compareCommand } from './compare.js';
 import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { infoCommand } from './info.js';
-import { lambdaCommand } from './lambda.js';
+import { lambdaCommand, packageCommand } from './lambda.js';
 import { simulateCommand, simulateSweepCommand } from './simulate.js';
 import { stateCommand } from './state.js';
 import { xcCommand } from './xc.js';
@@ -34,12 +34,13 @@ export const LEAF_COMMANDS: readonly { readonly path: readonly string[]; readonl
   { path: ['decode'], command: decodeCommand },
   { path: ['compare'], command: compareCommand },
   { path: ['info'], command: infoCommand },
+  { path: ['lambda', 'package'], command: packageCommand },
 ] as unknown as { path: string[]; command: Command<never> }[];
 
 /** The command words at the start of `argv` (`excamera state dump x` → `state dump`). */
 export function commandPath(argv: readonly string[]): string[] {
   const words: string[] = [];
-  for (const leaf of [...LEAF_COMMANDS, { path: ['lambda', 'package'] }, { path: ['lambda'] }, { path: ['state'] }]) {
+  for (const leaf of [...LEAF_COMMANDS, { path: ['lambda'] }, { path: ['state'] }]) {
     if (leaf.path.every((w, i) => argv[i] === w) && leaf.path.length > words.length) words.splice(0, words.length, ...leaf.path);
   }
   return words;

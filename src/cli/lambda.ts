@@ -5,10 +5,11 @@
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../container/index.js';
 import { LAMBDA_ENVIRONMENT } from '../excamera/runtime/invocation.js';
 import { LAMBDA_RUNTIME, lambdaPackage } from '../excamera/runtime/package.js';
+import { type Command, defineCommand, defineGroup } from './command.js';
 
 interface PackageArgs {
   output: string;
@@ -31,15 +32,16 @@ const ENVIRONMENT_HELP = [
   ...environmentLines('  '),
 ].join('\n');
 
-const packageCommand: CommandModule<object, PackageArgs> = {
+export const packageCommand = defineCommand<PackageArgs>({
   command: 'package',
+  files: { output: 'output' },
   describe: 'Build the zip of the worker handler, to deploy as the Lambda function',
   builder: (y: Argv<object>) =>
     y
       .option('output', { alias: 'o', type: 'string', default: 'excamera-worker.zip', describe: 'The zip to write' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
       .epilogue(ENVIRONMENT_HELP) as Argv<PackageArgs>,
-  handler: async (args: ArgumentsCamelCase<PackageArgs>) => {
+  handler: async (args) => {
     const p = lambdaPackage(ROOT);
     await writeFileAtomic(args.output, p.zip);
     const summary = {
@@ -61,11 +63,6 @@ const packageCommand: CommandModule<object, PackageArgs> = {
       );
     }
   },
-};
+});
 
-export const lambdaCommand: CommandModule = {
-  command: 'lambda <command>',
-  describe: 'AWS Lambda: package the worker for deployment',
-  builder: (y: Argv) => y.command(packageCommand).demandCommand(1, 'Name a lambda command: package.'),
-  handler: () => undefined,
-};
+export const lambdaCommand = defineGroup('lambda <command>', 'AWS Lambda: package the worker for deployment', [packageCommand] as Command<never>[], 'Name a lambda command: package.');
