@@ -29,7 +29,7 @@
 // they must reproduce ffmpeg's figures (to its printed precision), and with
 // libvpx's constants metrics.ts's. The direct difference is bounded too.
 //
-// ffmpeg runs its filters' C code here (-cpuflags 0). The x86 SIMD code of
+// The ssim filter runs its C code here (-cpuflags 0). The x86 SIMD code of
 // ffmpeg 5.1's ssim filter disagrees with its own C code on planes with
 // W/4 − 1 ≡ 1 (mod 4) windows per row — QCIF's 88-sample chroma rows among
 // them (measured on 64..104-sample rows: widths 72, 88 and 104 differ, by
