@@ -97,26 +97,39 @@ export async function startServerlessOffline(serviceDir: string, variables: Read
   const { symlinkSync, copyFileSync } = await import('node:fs');
   copyFileSync(join(DIR, 'lambda', 'serverless.yml'), join(serviceDir, 'serverless.yml'));
   symlinkSync(join(DIR, 'node_modules'), join(serviceDir, 'node_modules'), 'dir');
-  const [lambdaPort, httpPort, websocketPort] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(DIR, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort), '--websocketPort', String(websocketPort)], {
-    cwd: serviceDir,
-    env: childEnv({ ...variables, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serverless-offline did not start within 60 s:\n${output}`)), 60_000);
-    const seen = (d: Buffer): void => {
-      output += d.toString();
-      if (/listening on http:\/\/localhost:\d+/.test(output)) {
+  // serverless-offline takes port numbers, not port 0, so free ports are picked here and may be
+  // taken by another process before it binds them: a start that fails for a busy port is retried
+  // with new ones.
+  for (let attempt = 1; ; attempt++) {
+    const [lambdaPort, httpPort, websocketPort] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, [join(DIR, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--lambdaPort', String(lambdaPort), '--httpPort', String(httpPort), '--websocketPort', String(websocketPort)], {
+      cwd: serviceDir,
+      env: childEnv({ ...variables, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const started = await new Promise<true | Error>((resolve) => {
+      const timer = setTimeout(() => resolve(new Error(`serverless-offline did not start within 60 s:\n${output}`)), 60_000);
+      const seen = (d: Buffer): void => {
+        output += d.toString();
+        if (/listening on http:\/\/localhost:\d+/.test(output)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      child.stdout!.on('data', seen);
+      child.stderr!.on('data', seen);
+      child.once('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
-    child.once('exit', (code) => reject(new Error(`serverless-offline exited (${code}):\n${output}`)));
-  });
-  // Keep reading: the functions' own output (console, warnings) arrives here too.
-  return { endpoint: `http://127.0.0.1:${lambdaPort}`, functionName: 'excamera-test-dev-worker', output: () => output, close: () => child.kill('SIGKILL') };
+        resolve(new Error(`serverless-offline exited (${code}):\n${output}`));
+      });
+    });
+    if (started !== true) {
+      child.kill('SIGKILL');
+      if (attempt < 3 && /EADDRINUSE/.test(output)) continue;
+      throw started;
+    }
+    // Keep reading: the functions' own output (console, warnings) arrives here too.
+    return { endpoint: `http://127.0.0.1:${lambdaPort}`, functionName: 'excamera-test-dev-worker', output: () => output, close: () => child.kill('SIGKILL') };
+  }
 }
