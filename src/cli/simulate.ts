@@ -71,6 +71,15 @@ function framesFor(profile: Profile, frames: number | undefined): number {
   return f;
 }
 
+/** Workers that failed (crashed, hung or were stopped) and chunks run more than once. */
+export function faultsOf(r: SimulationResult): { failedWorkers: number; rerunChunks: number } {
+  let failedWorkers = 0;
+  for (let w = 0; w < r.coordinator.workers.size; w++) if (r.coordinator.workers.get(w).status.kind === 'failed') failedWorkers++;
+  let rerunChunks = 0;
+  for (let c = 0; c < r.coordinator.chunkCount; c++) if (r.coordinator.chunks.get(c).attempts > 1) rerunChunks++;
+  return { failedWorkers, rerunChunks };
+}
+
 export function summaryOf(r: SimulationResult, profile: Profile): Record<string, unknown> {
   const round = (v: number, d = 3): number => Number(v.toFixed(d));
   return {
@@ -78,6 +87,7 @@ export function summaryOf(r: SimulationResult, profile: Profile): Record<string,
     failure: r.failure,
     latencySeconds: r.latencySeconds === null ? null : round(r.latencySeconds),
     workers: r.workers,
+    ...faultsOf(r),
     workerSeconds: round(r.workerSeconds, 1),
     costUSD: round(r.costUSD, 4),
     memoryGB: profile.platform.memoryGB,
@@ -222,6 +232,10 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         title,
         result.latencySeconds === null ? `FAILED: ${result.failure}` : `latency         ${result.latencySeconds.toFixed(1)} s`,
         `workers         ${result.workers} (${job.workers} + ${job.spares} spares${result.workers > job.workers + job.spares ? ` + ${result.workers - job.workers - job.spares} replacements` : ''})`,
+        ...(() => {
+          const f = faultsOf(result);
+          return f.failedWorkers > 0 ? [`faults          ${f.failedWorkers} workers failed; ${f.rerunChunks} chunks ran again on spares or replacements`] : [];
+        })(),
         `worker-seconds  ${result.workerSeconds.toFixed(0)} at ${profile.platform.memoryGB} GB: $${result.costUSD.toFixed(2)}`,
         `phase              count   median      p90      max   worker-s`,
         ...PHASE_ORDER.filter((p) => result.phases[p] !== undefined).map((p) => {

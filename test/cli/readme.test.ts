@@ -1,0 +1,124 @@
+// Every command line in the README's ```sh blocks runs and does what it says:
+// each is run as written, its placeholder file names (in.y4m, IN.ivf,
+// CHUNK.ivf, ...) standing for real files, and must exit as documented.
+// Synopsis lines (`IN.ivf|IN.webm`, `...`) are checked against --help: every
+// flag they name exists. A line that cannot run here (it needs AWS, or is
+// the test run itself) must be listed below with the reason; a new README
+// line that is neither runnable nor listed fails this test.
+
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseY4m, writeY4m } from '../../src/container/index.js';
+import { excamera } from '../helpers/cli.js';
+import { CLIPS, ROOT, VECTORS } from '../helpers/fixtures.js';
+import { haveTool } from '../helpers/tools.js';
+
+/** Lines that are not run here, and why. */
+const NOT_RUN: Readonly<Record<string, string>> = {
+  'npm test': 'the test run itself',
+  'npx excamera xc in.y4m -o out.ivf --storage s3://bucket/jobs/1': 'needs an AWS bucket (S3 storage is run against s3rver in test/excamera/s3-storage.test.ts)',
+  'npx excamera xc in.y4m -o out.ivf --backend lambda --function-name excamera-worker --storage s3://bucket/jobs/1 --public-host 203.0.113.7':
+    'needs an AWS account (the Lambda backend is run against serverless-offline and a throttling stand-in in test/excamera/lambda.test.ts)',
+  'npm run paper-logs -- excamera-results/runs/xc-enc_14e88/sintel-s06_k01-logs --match _y30_': 'needs a checkout of the authors\' published logs (test/sim/paper-logs.test.ts runs the parser on excerpts)',
+};
+
+/** The command lines of the README's sh blocks, continuations joined, comments dropped. */
+function readmeCommands(): string[] {
+  const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const lines: string[] = [];
+  for (const block of text.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    const joined = block[1]!.replace(/\\\n\s*/g, '');
+    for (const line of joined.split('\n')) {
+      const code = line.replace(/\s+#.*$/, '').trim();
+      if (code !== '') lines.push(code);
+    }
+  }
+  return lines;
+}
+
+let dir = '';
+/** Placeholder file names in the README and the files they stand for here. */
+let files: Record<string, string> = {};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'excamera-readme-'));
+  // A short real clip (36 frames: enough for calibrate's 6 chunks of 6).
+  const carphone = parseY4m(new Uint8Array(readFileSync(join(CLIPS, 'carphone_qcif_176x144_120f.y4m'))));
+  writeFileSync(join(dir, 'in.y4m'), writeY4m(carphone.header, carphone.frames.slice(0, 36).map((f) => ({ data: f.data }))));
+  copyFileSync(join(VECTORS, 'vp80-00-comprehensive-001.ivf'), join(dir, 'IN.ivf'));
+  const t = (name: string): string => join(dir, name);
+  files = {
+    'in.y4m': t('in.y4m'), 'IN.y4m': t('in.y4m'), 'clip.y4m': t('in.y4m'), 'IN.ivf': t('IN.ivf'),
+    'out.ivf': t('out.ivf'), 'out.webm': t('out.webm'), 'OUT.ivf': t('OUT.ivf'), 'OUT.y4m': t('OUT.y4m'),
+    't.html': t('t.html'), 'job/': t('job/'), 'work/': t('work/'), 'work/0003.output.state': t('work/0003.output.state'),
+    'a.state': t('work/0003.output.state'), 'b.state': t('work/0003.output.state'),
+    // encode-given-state and rebase on chunk 3 of `xc --keep work/` (frames 18..23).
+    'CHUNK.ivf': t('work/0003.independent.ivf'), 'PREV.state': t('work/0002.output.state'), 'F': '18',
+    'OLD.state': t('work/0002.independent.state'), 'NEW.state': t('work/0002.output.state'),
+    'mine.json': t('mine.json'), 'PROFILE.json': t('mine.json'), 'sweep.csv': t('sweep.csv'),
+  };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A line's words with placeholders replaced (the given-state line's CHUNK is chunk 3 as encoded independently; rebase's is as encoded given state). */
+function substitute(command: string): string[] {
+  const words = command.split(/\s+/);
+  const rebase = words.includes('rebase');
+  return words.map((w) => (rebase && w === 'CHUNK.ivf' ? join(dir, 'work', '0003.given-state.ivf') : files[w] ?? w));
+}
+
+const isSynopsis = (line: string): boolean => /\||\.\.\.|\[\w+\]|\b(A|B)\b$|\bA B\b/.test(line.replace(/ \| /g, ' '));
+
+describe('README command lines', () => {
+  it('every line is run here or listed with the reason it cannot be', () => {
+    const lines = readmeCommands();
+    expect(lines.length).toBeGreaterThan(30);
+    for (const line of lines) {
+      const known = line in NOT_RUN || line.startsWith('npx excamera') || line.startsWith('npm run bench:') || line.startsWith('npm ci && ');
+      expect(known, `README line neither run by this test nor listed in NOT_RUN: ${line}`).toBe(true);
+    }
+    for (const listed of Object.keys(NOT_RUN)) expect(lines, `NOT_RUN lists a line the README no longer has: ${listed}`).toContain(listed);
+  });
+
+  it('bench commands name benchmarks that exist (they run for minutes, and print their own figures)', () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const benches = readmeCommands().flatMap((l) => [...l.matchAll(/npm run (bench:\w+)/g)].map((m) => m[1]!));
+    for (const b of benches) expect(scripts[b], b).toBeDefined();
+  });
+
+  it('every runnable line exits as documented, in README order', () => {
+    const failures: string[] = [];
+    for (const line of readmeCommands()) {
+      if (line in NOT_RUN || line.startsWith('npm run bench:')) continue;
+      // `npm ci && npx excamera ...`: the README's first command, whose install part is what CI does.
+      const parts = line.replace(/^npm ci && /, '').split(' && ');
+      for (const part of parts) {
+        if (!part.startsWith('npx excamera ')) {
+          failures.push(`${line}: cannot run ${part}`);
+          continue;
+        }
+        if (part.includes('--chunk-encoder vpxenc') && !haveTool('vpxenc')) continue;
+        if (isSynopsis(part)) {
+          // A synopsis: each flag it names is one of the command's.
+          const words = part.slice('npx excamera '.length).split(/\s+/);
+          const command = words[0]!;
+          const help = excamera(command, '--help').stdout;
+          for (const flag of part.match(/--[a-z][a-z0-9-]*/g) ?? []) if (!help.includes(flag)) failures.push(`${line}: ${command} --help has no ${flag}`);
+          continue;
+        }
+        const args = substitute(part).slice(2);
+        const out = args.includes('fixtures/clips/foreman_cif_352x288_60f.y4m') ? args.map((a) => (a === 'out.ivf' ? join(dir, 'main.ivf') : a)) : args;
+        const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...out], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+        if (r.status !== 0) failures.push(`${line}: exit ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        else if (part.includes('--failure-probability')) {
+          // The example shows recovery: workers failed, their chunks ran again, and the job finished.
+          if (!/^faults +[1-9]\d* workers failed; [1-9]\d* chunks ran again/m.test(r.stdout) || !/^latency +[\d.]+ s$/m.test(r.stdout)) failures.push(`${line}: no recovery shown: ${r.stdout}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 600_000);
+});
