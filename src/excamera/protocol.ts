@@ -339,6 +339,12 @@ export function decodeMessage(bytes: Uint8Array, maxMessageBytes = DEFAULT_MAX_M
  * and returns the messages it completes; bytes of an unfinished message wait
  * for the next piece. After a ProtocolError the stream is unusable: the
  * connection must be closed.
+ *
+ * The bound on one message can change as the stream goes on: a listener
+ * reads a peer's first message (its hello, ~66 bytes) under a tiny bound and
+ * raises it only once the hello has verified (message-socket.ts). `feed` hands
+ * out each message as soon as it is whole, so the bound can change between
+ * two messages of the same piece.
  */
 export class MessageReader {
   private buf = new Uint8Array(0);
@@ -346,8 +352,26 @@ export class MessageReader {
   /** Bytes of the stream consumed by whole messages. */
   private consumed = 0;
   private broken: ProtocolError | null = null;
+  private stopped = false;
+  private limit: number;
 
-  constructor(readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
+  constructor(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+    this.limit = maxMessageBytes;
+  }
+
+  /** The bound on one message, as it is now. */
+  get maxMessageBytes(): number {
+    return this.limit;
+  }
+
+  /**
+   * Changes the bound from the next byte on; a message already begun is
+   * checked again against the new bound when its next bytes arrive.
+   */
+  setMaxMessageBytes(maxMessageBytes: number): void {
+    if (!(Number.isInteger(maxMessageBytes) && maxMessageBytes >= 0)) throw new RangeError(`a message bound must be a non-negative integer, got ${maxMessageBytes}`);
+    this.limit = maxMessageBytes;
+  }
 
   /** Bytes held for a message not yet whole (never more than 4 + maxMessageBytes). */
   get buffered(): number {
@@ -355,8 +379,22 @@ export class MessageReader {
   }
 
   push(piece: Uint8Array): Message[] {
-    if (this.broken) throw this.broken;
     const out: Message[] = [];
+    this.feed(piece, (m) => {
+      out.push(m);
+    });
+    return out;
+  }
+
+  /**
+   * Like `push`, but gives each message to `each` as soon as it is whole,
+   * before reading on. `each` may change the bound for what follows, or
+   * return false to stop: the rest of the piece is thrown away and the reader
+   * takes nothing more (its connection is being closed).
+   */
+  feed(piece: Uint8Array, each: (m: Message) => boolean | void): void {
+    if (this.broken) throw this.broken;
+    if (this.stopped) return;
     let p = 0;
     try {
       while (p < piece.length || this.have >= 4) {
@@ -370,7 +408,7 @@ export class MessageReader {
           if (this.have < 4) break;
         }
         const length = new DataView(this.buf.buffer, this.buf.byteOffset).getUint32(0);
-        if (length > this.maxMessageBytes + 16) throw new ProtocolError('too-large', `a message of ${length} bytes is over the bound of ${this.maxMessageBytes}`, this.consumed);
+        if (length > this.limit + 16) throw new ProtocolError('too-large', `a message of ${length} bytes is over the bound of ${this.limit}`, this.consumed);
         const total = 4 + length;
         const n = Math.min(total - this.have, piece.length - p);
         // Grow with the bytes that came, not with the length announced: a
@@ -380,22 +418,26 @@ export class MessageReader {
         this.have += n;
         p += n;
         if (this.have < total) break;
-        out.push(decodeBody(this.buf.subarray(4, total), this.consumed, this.maxMessageBytes));
+        const m = decodeBody(this.buf.subarray(4, total), this.consumed, this.limit);
         this.consumed += total;
         this.have = 0;
         // Let a large buffer go once its message is out.
         if (this.buf.length > 1 << 20) this.buf = new Uint8Array(0);
+        if (each(m) === false) {
+          this.stopped = true;
+          this.buf = new Uint8Array(0);
+          return;
+        }
       }
     } catch (e) {
       if (e instanceof ProtocolError) this.broken = e;
       throw e;
     }
-    return out;
   }
 
   private ensure(n: number): void {
     if (this.buf.length >= n) return;
-    const bigger = new Uint8Array(Math.max(n, Math.min(this.buf.length * 2, 4 + this.maxMessageBytes + 16), 256));
+    const bigger = new Uint8Array(Math.max(n, Math.min(this.buf.length * 2, 4 + this.limit + 16), 256));
     // (Doubling, capped at the largest message, keeps the copies linear.)
     bigger.set(this.buf.subarray(0, this.have));
     this.buf = bigger;

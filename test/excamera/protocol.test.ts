@@ -1,6 +1,7 @@
 // The wire protocol: every message survives encode -> decode, in pieces of
 // any size; malformed, foreign and oversized input is refused with a clear
-// error, without buffering more than the bound.
+// error, without buffering more than the bound; the bound can rise between
+// two messages of one piece (a listener's hello, then the rest).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -121,5 +122,44 @@ describe('protocol', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('lets the bound rise between two messages of one piece, as a listener does after a hello', () => {
+    const hello = encodeMessage({ type: 'hello', job: new Uint8Array(16), worker: 3, token: new Uint8Array(32) });
+    const state = encodeMessage({ type: 'state', from: 1, to: 2, state: 'final', bytes: new Uint8Array(5000).fill(7) });
+    expect(hello.length).toBe(66);
+    const piece = Uint8Array.from([...hello, ...state]);
+    // Under the pre-hello bound the state is refused from its length...
+    expect(() => new MessageReader(1024).push(piece)).toThrow(/a message of 5015 bytes is over the bound of 1024/);
+    // ...unless the bound rises once the hello is out.
+    const reader = new MessageReader(1024);
+    const seen: string[] = [];
+    reader.feed(piece, (m) => {
+      seen.push(m.type);
+      if (m.type === 'hello') reader.setMaxMessageBytes(10_000);
+    });
+    expect(seen).toEqual(['hello', 'state']);
+    expect(reader.maxMessageBytes).toBe(10_000);
+    expect(() => reader.setMaxMessageBytes(-1)).toThrow(RangeError);
+  });
+
+  it('stops reading when told to, and takes nothing more', () => {
+    const ping = (nonce: number): Uint8Array => encodeMessage({ type: 'ping', nonce });
+    const reader = new MessageReader();
+    const seen: number[] = [];
+    reader.feed(Uint8Array.from([...ping(1), ...ping(2), ...ping(3)]), (m) => {
+      if (m.type === 'ping') seen.push(m.nonce);
+      return false;
+    });
+    expect(seen).toEqual([1]);
+    expect(reader.push(ping(4))).toEqual([]);
+    expect(reader.buffered).toBe(0);
+  });
+
+  it('under a raised bound still buffers only the bytes that came, not the length announced', () => {
+    const reader = new MessageReader(16);
+    reader.setMaxMessageBytes(64 << 20);
+    reader.push(Uint8Array.from([0x04, 0, 0, 0, 1, 5, 0, 0]));
+    expect(reader.buffered).toBe(8);
   });
 });
