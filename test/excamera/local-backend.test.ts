@@ -12,8 +12,8 @@ import type { Transition } from '../../src/excamera/coordinator/types.js';
 import { runInProcess } from '../../src/excamera/pipeline.js';
 import { encodeMessage } from '../../src/excamera/protocol.js';
 import { LocalLauncher } from '../../src/excamera/runtime/local.js';
-import { connectPinned } from '../../src/excamera/runtime/security.js';
-import { runDistributed } from '../../src/excamera/runtime/shell.js';
+import { connectPinned } from '../../src/excamera/runtime/message-socket.js';
+import { type Launcher, runDistributed } from '../../src/excamera/runtime/shell.js';
 import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
 import type { JobSpec } from '../../src/excamera/runtime/worker.js';
@@ -52,39 +52,57 @@ describe('local backend', () => {
 
   it('survives a worker process killed mid-job, and refuses strangers, with the same output', async () => {
     const storageDir = join(dir, 'b');
-    const launcher = new LocalLauncher({ stderr: 'ignore' });
+    const local = new LocalLauncher({ stderr: 'ignore' });
+    // Two strangers connect as soon as the coordinator listens: one with a
+    // forged token, one speaking garbage. No worker starts before both are
+    // dropped, so the job cannot end first and the check does not race it.
+    let strangersDropped: Promise<unknown> = Promise.resolve();
+    const launcher: Launcher = {
+      invoke: async (worker, payload) => {
+        await strangersDropped;
+        return local.invoke(worker, payload);
+      },
+      terminate: (worker) => local.terminate(worker),
+      close: () => local.close(),
+      set onExit(f: ((worker: number, reason: string) => void) | undefined) {
+        local.onExit = f;
+      },
+      get onExit() {
+        return local.onExit;
+      },
+    };
     let killed = -1;
     const logs: string[] = [];
     const onTransition = (t: Transition): void => {
       // Kill the first worker to start encoding given state.
       if (killed < 0 && t.status.kind === 'working' && t.status.phase === 'given-state') {
         killed = t.worker;
-        process.kill(launcher.pids.get(t.worker)!, 'SIGKILL');
+        process.kill(local.pids.get(t.worker)!, 'SIGKILL');
       }
     };
-    const strangers: Promise<unknown>[] = [];
+    const stranger = async (port: number, fingerprint: string, bytes: Uint8Array): Promise<void> => {
+      const s = await connectPinned({ host: '127.0.0.1', port, fingerprint });
+      s.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+      s.write(bytes);
+      await closed;
+    };
     const r = await runDistributed({
       rawChunks: joinFrames(raw, 4), spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 4, spares: 1, standby: 1, phaseTimeoutSeconds: 60 }),
       storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher, onTransition, log: (l) => logs.push(l),
       onListening: ({ coordinatorPort, fingerprint }) => {
-        // A client with a forged token, and one speaking garbage.
-        strangers.push(connectPinned({ host: '127.0.0.1', port: coordinatorPort, fingerprint }).then((s) => {
-          s.write(encodeMessage({ type: 'hello', job: new Uint8Array(16), worker: 0, token: new Uint8Array(32) }));
-          s.on('error', () => undefined);
-        }));
-        strangers.push(connectPinned({ host: '127.0.0.1', port: coordinatorPort, fingerprint }).then((s) => {
-          s.write(Uint8Array.from([0, 0, 0, 2, 7, 7]));
-          s.on('error', () => undefined);
-        }));
+        strangersDropped = Promise.all([
+          stranger(coordinatorPort, fingerprint, encodeMessage({ type: 'hello', job: new Uint8Array(16), worker: 0, token: new Uint8Array(32) })),
+          stranger(coordinatorPort, fingerprint, Uint8Array.from([0, 0, 0, 2, 7, 7])),
+        ]);
       },
     });
-    await Promise.all(strangers);
     expect(killed).toBeGreaterThanOrEqual(0);
     expect(r.frames).toEqual(reference);
     const failed = r.transitions.filter((t) => t.status.kind === 'failed');
     expect(failed.map((t) => t.worker)).toEqual([killed]);
-    expect(logs.join('\n')).toMatch(/dropped an unauthenticated client .*wrong job or token/);
-    expect(logs.join('\n')).toMatch(/protocol version 7/);
+    expect(logs.join('\n')).toMatch(/coordinator: dropped an unauthenticated client .*a hello for another job/);
+    expect(logs.join('\n')).toMatch(/coordinator: dropped an unauthenticated client .*protocol version 7/);
   }, 120_000);
 
   it('replaces a worker process that hangs (stopped with SIGSTOP) after the phase time limit', async () => {

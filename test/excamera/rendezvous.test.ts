@@ -1,12 +1,15 @@
 // The rendezvous over real TLS on loopback: states reach the worker that
 // claims their chunk, held ones at the claim; strangers, impostors and
 // malformed peers are dropped without disturbing the job; budgets hold.
+// Tests wait for conditions (with a deadline), never for a fixed time.
 
-import type { TLSSocket } from 'node:tls';
+import { connect as connectTcp } from 'node:net';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeMessage, type Message, MessageReader } from '../../src/excamera/protocol.js';
 import { Rendezvous, type RendezvousOptions } from '../../src/excamera/runtime/rendezvous.js';
-import { connectPinned, createJobCredentials, workerToken } from '../../src/excamera/runtime/security.js';
+import { connectPinned } from '../../src/excamera/runtime/message-socket.js';
+import { createJobCredentials, workerToken } from '../../src/excamera/runtime/security.js';
 
 const job = createJobCredentials();
 const other = createJobCredentials();
@@ -70,6 +73,24 @@ async function client(r: Rendezvous, hello: { worker: number; token?: Uint8Array
   return c;
 }
 
+/** Resolves when `condition` holds; fails after `timeoutMs` (a bound on waiting, not a measure of speed). */
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** `p`, or a failure naming `what` after `timeoutMs`. */
+function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 const state = (from: number, to: number, fill: number, size = 1000): Message => ({ type: 'state', from, to, state: 'final', bytes: new Uint8Array(size).fill(fill) });
 
 describe('rendezvous', () => {
@@ -78,8 +99,7 @@ describe('rendezvous', () => {
     const a = await client(r, { worker: 1 });
     const b = await client(r, { worker: 2 });
     a.send(state(4, 5, 7));
-    await new Promise((res) => setTimeout(res, 50));
-    expect(r.stats.heldBytes).toBeGreaterThan(1000);
+    await until('the state held', () => r.stats.heldBytes > 1000);
     b.send({ type: 'claim', chunk: 5 });
     expect(await b.next()).toEqual(state(4, 5, 7));
     a.send(state(4, 5, 8));
@@ -124,7 +144,7 @@ describe('rendezvous', () => {
     const text = logs.join('\n');
     expect(text).toMatch(/worker 3 .*message type 99 is not one of the 10 known/);
     expect(text).toMatch(/worker 4 .*over the bound of 10000/);
-    expect(text).toMatch(/no hello within 1000 ms/);
+    expect(text).toMatch(/rendezvous: dropped an unauthenticated client .*no hello within 1000 ms of connecting/);
     expect(text).toMatch(/worker 5 .*a command message, which workers do not send/);
     a.send(state(0, 1, 3));
     expect(await b.next()).toEqual(state(0, 1, 3));
@@ -145,12 +165,55 @@ describe('rendezvous', () => {
     const r = await start({ holdSeconds: 0.1 });
     const a = await client(r, { worker: 1 });
     a.send(state(0, 1, 1));
-    await new Promise((res) => setTimeout(res, 400));
-    expect(r.stats.expired).toBe(1);
+    await until('the state expired', () => r.stats.expired === 1);
     expect(r.stats.heldBytes).toBe(0);
     const b = await client(r, { worker: 2 });
     b.send({ type: 'claim', chunk: 1 });
-    expect(await b.next(200)).toBeNull();
+    // Messages are handled in order: had the claim brought a state, it would come before the pong.
+    b.send({ type: 'ping', nonce: 4 });
+    expect(await b.next()).toEqual({ type: 'pong', nonce: 4 });
     expect(logs.join('\n')).toMatch(/a state from worker 1 for chunk 1 expired unclaimed/);
+  });
+
+  it('counts the hello deadline from the TCP connection, and refuses a big message before the hello at once', async () => {
+    const r = await start({ helloTimeoutMs: 1000 });
+    // Silent TCP for 700 ms, then TLS and a hello dribbled over ~700 ms: whole
+    // ~1.4 s after connecting, less than 1 s after the handshake. Cut.
+    const raw = connectTcp(r.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    await new Promise((resolve) => raw.once('connect', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the attack's own pause, not a wait for an event
+    const late = connectTls({ socket: raw, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+    late.on('error', () => undefined);
+    const lateClosed = new Promise<void>((resolve) => late.once('close', () => resolve()));
+    late.once('secureConnect', () => {
+      const bytes = encodeMessage({ type: 'hello', job: job.jobId, worker: 6, token: workerToken(job.secret, job.jobId, 6) });
+      let at = 0;
+      const timer = setInterval(() => (at < bytes.length && !late.destroyed ? late.write(bytes.subarray(at, ++at)) : clearInterval(timer)), 10);
+    });
+    // A stranger announcing a 64 MiB message before its hello: refused from the length alone.
+    const big = await client(r, null);
+    big.socket.write(Uint8Array.from([0x04, 0, 0, 0]));
+    await within(Promise.all([lateClosed, big.closed]), 10_000, 'both drops');
+    const text = logs.join('\n');
+    expect(text).toMatch(/no hello within 1000 ms of connecting/);
+    expect(text).toMatch(/a message of 67108864 bytes is over the bound of 1024/);
+    expect(r.stats).toMatchObject({ authenticated: 0, dropped: 2 });
+  });
+
+  it('closes every connection, a worker\'s or a stranger\'s at any stage, when it closes', async () => {
+    const r = await start();
+    const worker = await client(r, { worker: 1 });
+    worker.send({ type: 'claim', chunk: 2 });
+    const mute = await client(r, null);
+    const raw = connectTcp(r.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    const rawClosed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    await new Promise((resolve) => raw.once('connect', resolve));
+    await until('all three accepted', () => r.stats.connections === 3 && r.stats.authenticated === 1);
+    running = null;
+    await within(r.close(), 10_000, 'close()');
+    await within(Promise.all([worker.closed, mute.closed, rawClosed]), 10_000, 'every connection closed');
+    expect(logs.join('\n')).toMatch(/rendezvous: closed with 2 unauthenticated connection\(s\) still open; they were cut/);
   });
 });

@@ -7,7 +7,8 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import type { AddressInfo } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectPinned, createJobCredentials, fingerprintOf, PinningError, verifyWorkerToken, workerToken } from '../../src/excamera/runtime/security.js';
+import { connectPinned } from '../../src/excamera/runtime/message-socket.js';
+import { createJobCredentials, fingerprintOf, PinningError, verifyWorkerToken, workerToken } from '../../src/excamera/runtime/security.js';
 
 describe('job credentials', () => {
   const job = createJobCredentials();

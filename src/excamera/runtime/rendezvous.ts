@@ -4,9 +4,12 @@
 //
 // Rules:
 //  - TLS only, with the job's certificate (workers pin its fingerprint).
-//  - A connection's first message must be a `hello` with the job's id and
-//    the worker's token, within `helloTimeoutMs`; otherwise it is dropped
-//    and logged, and nothing it sent reaches anyone.
+//  - Connections are accepted, authenticated, bounded and closed by the
+//    job's shared listener (message-socket.ts): a connection's first message
+//    must be a `hello` with the job's id and the worker's token, within
+//    `helloTimeoutMs` of its TCP connection, at most 1 KiB; otherwise it is
+//    dropped and logged, and nothing it sent reaches anyone. Strangers are
+//    capped, and `close()` destroys every connection at once.
 //  - A worker `claim`s the chunk it runs; a `state` addressed to a chunk goes
 //    to the worker that claimed it. A state for a chunk nobody has claimed is
 //    held (at most `holdSeconds`, within a byte budget shared by all held
@@ -17,26 +20,24 @@
 //  - A recipient that does not read its socket is not written to without
 //    bound: its states wait, counted against the budget, until it drains.
 
-import { createServer, type Server, type TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
-import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, type Message, MessageReader, ProtocolError } from '../protocol.js';
+import { encodeMessage, type Message } from '../protocol.js';
+import { type ListenerLimits, MessageListener, type MessageSocket } from './message-socket.js';
 import type { JobCredentials } from './security.js';
-import { verifyWorkerToken } from './security.js';
 
-export interface RendezvousOptions {
+export interface RendezvousOptions extends Partial<ListenerLimits> {
   readonly credentials: Pick<JobCredentials, 'privateKey' | 'certificate' | 'secret' | 'jobId'>;
   readonly host?: string;
   readonly port?: number;
-  readonly maxMessageBytes?: number;
-  /** Bytes of states held for unclaimed chunks or slow readers, all together. */
+  /** Bytes of states held for unclaimed chunks or slow readers, all together (256 MiB). */
   readonly heldBytesBudget?: number;
+  /** Seconds a state waits for its chunk to be claimed (300). */
   readonly holdSeconds?: number;
-  readonly helloTimeoutMs?: number;
-  /** Where to log refusals and drops (one line each). */
+  /** Where to log refusals and drops (one line each, summed up under floods). */
   readonly log?: (line: string) => void;
 }
 
 export interface RendezvousStats {
+  /** TCP connections accepted. */
   connections: number;
   authenticated: number;
   /** Connections dropped for breaking a rule. */
@@ -54,29 +55,19 @@ interface Held {
   readonly from: number;
 }
 
-interface Peer {
-  readonly socket: TLSSocket;
-  readonly reader: MessageReader;
-  worker: number;
-  readonly address: string;
-}
-
 export class Rendezvous {
-  readonly stats: RendezvousStats = { connections: 0, authenticated: 0, dropped: 0, relayed: 0, refused: 0, expired: 0, heldBytes: 0 };
-  private readonly route = new Map<number, Peer>();
+  private readonly relay = { relayed: 0, refused: 0, expired: 0, heldBytes: 0 };
+  private readonly route = new Map<number, MessageSocket>();
   private readonly held = new Map<number, Held[]>();
-  private readonly peers = new Set<Peer>();
   private readonly sweeper: NodeJS.Timeout;
-  private readonly maxMessageBytes: number;
   private readonly budget: number;
   private readonly holdMs: number;
   private readonly log: (line: string) => void;
 
   private constructor(
-    private readonly server: Server,
-    private readonly options: RendezvousOptions,
+    private readonly listener: MessageListener,
+    options: RendezvousOptions,
   ) {
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.budget = options.heldBytesBudget ?? 256 << 20;
     this.holdMs = (options.holdSeconds ?? 300) * 1000;
     this.log = options.log ?? (() => undefined);
@@ -85,84 +76,40 @@ export class Rendezvous {
   }
 
   static async start(options: RendezvousOptions): Promise<Rendezvous> {
-    const server = createServer({ key: options.credentials.privateKey, cert: options.credentials.certificate, minVersion: 'TLSv1.3' });
-    const r = new Rendezvous(server, options);
-    server.on('secureConnection', (socket: TLSSocket) => r.accept(socket));
-    // A failed handshake (a client that does not speak TLS) concerns only that client.
-    server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
-      r.stats.dropped++;
-      r.log(`dropped ${socket.remoteAddress ?? '?'}: TLS handshake failed (${e.message})`);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-    });
+    let r: Rendezvous | null = null;
+    // No worker can say hello before `r` is set: connections are handled only after listening resolves.
+    const listener = await MessageListener.start({ ...options, name: 'rendezvous', onPeer: (peer) => r!.accept(peer) });
+    r = new Rendezvous(listener, options);
     return r;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.listener.port;
   }
 
+  /** The listener's counts (connections, authenticated, dropped) and the relay's. */
+  get stats(): RendezvousStats {
+    return { ...this.listener.stats, ...this.relay };
+  }
+
+  /** Destroys every connection, a worker's or a stranger's, and stops listening. */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const p of this.peers) p.socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.listener.close();
   }
 
-  private accept(socket: TLSSocket): void {
-    this.stats.connections++;
-    const peer: Peer = { socket, reader: new MessageReader(this.maxMessageBytes), worker: -1, address: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` };
-    this.peers.add(peer);
-    const helloTimer = setTimeout(() => this.drop(peer, `no hello within ${this.options.helloTimeoutMs ?? 10_000} ms`), this.options.helloTimeoutMs ?? 10_000);
-    helloTimer.unref();
-    socket.on('data', (piece: Buffer) => {
-      let messages: Message[];
-      try {
-        messages = peer.reader.push(piece);
-      } catch (e) {
-        if (e instanceof ProtocolError) {
-          this.drop(peer, e.message);
-          return;
-        }
-        throw e;
-      }
-      for (const m of messages) {
-        if (peer.socket.destroyed) return;
-        if (peer.worker < 0) {
-          clearTimeout(helloTimer);
-          this.hello(peer, m);
-        } else this.handle(peer, m);
-      }
-    });
-    socket.on('drain', () => {
+  /** A worker whose hello verified. */
+  private accept(peer: MessageSocket): void {
+    peer.onMessage = (m) => this.handle(peer, m);
+    peer.onDrain = () => {
       for (const [chunk, p] of this.route) if (p === peer) this.flush(chunk);
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearTimeout(helloTimer);
-      this.peers.delete(peer);
+    };
+    peer.onClose = () => {
       for (const [chunk, p] of this.route) if (p === peer) this.route.delete(chunk);
-    });
+    };
   }
 
-  private drop(peer: Peer, why: string): void {
-    if (peer.socket.destroyed) return;
-    this.stats.dropped++;
-    this.log(`dropped ${peer.worker >= 0 ? `worker ${peer.worker}` : 'an unauthenticated client'} (${peer.address}): ${why}`);
-    peer.socket.destroy();
-  }
-
-  private hello(peer: Peer, m: Message): void {
-    if (m.type !== 'hello') return this.drop(peer, `its first message was a ${m.type}, not a hello`);
-    const { jobId, secret } = this.options.credentials;
-    if (!Buffer.from(m.job).equals(Buffer.from(jobId))) return this.drop(peer, 'a hello for another job');
-    if (!verifyWorkerToken(secret, jobId, m.worker, m.token)) return this.drop(peer, `a wrong token for worker ${m.worker}`);
-    peer.worker = m.worker;
-    this.stats.authenticated++;
-  }
-
-  private handle(peer: Peer, m: Message): void {
+  private handle(peer: MessageSocket, m: Message): void {
     switch (m.type) {
       case 'claim':
         this.route.set(m.chunk, peer);
@@ -171,30 +118,30 @@ export class Rendezvous {
       case 'state': {
         const bytes = encodeMessage(m);
         const list = this.held.get(m.to) ?? [];
-        if (this.stats.heldBytes + bytes.length > this.budget && !this.canWrite(m.to)) {
-          this.stats.refused++;
+        if (this.relay.heldBytes + bytes.length > this.budget && !this.canWrite(m.to)) {
+          this.relay.refused++;
           this.log(`refused a state of ${bytes.length} bytes from worker ${peer.worker} for chunk ${m.to}: over the budget of ${this.budget} held bytes`);
-          peer.socket.write(encodeMessage({ type: 'refused', reason: `state for chunk ${m.to} refused: the rendezvous holds ${this.stats.heldBytes} of its ${this.budget} bytes` }));
+          peer.send({ type: 'refused', reason: `state for chunk ${m.to} refused: the rendezvous holds ${this.relay.heldBytes} of its ${this.budget} bytes` });
           return;
         }
         list.push({ bytes, since: Date.now(), from: peer.worker });
         this.held.set(m.to, list);
-        this.stats.heldBytes += bytes.length;
+        this.relay.heldBytes += bytes.length;
         this.flush(m.to);
         return;
       }
       case 'ping':
-        peer.socket.write(encodeMessage({ type: 'pong', nonce: m.nonce }));
+        peer.send({ type: 'pong', nonce: m.nonce });
         return;
       default:
-        this.drop(peer, `a ${m.type} message, which workers do not send to the rendezvous`);
+        this.listener.drop(peer, `a ${m.type} message, which workers do not send to the rendezvous`);
     }
   }
 
   /** Whether the worker that claimed `chunk` can take more bytes now. */
   private canWrite(chunk: number): boolean {
     const p = this.route.get(chunk);
-    return p !== undefined && !p.socket.destroyed && p.socket.writableLength < this.maxMessageBytes;
+    return p !== undefined && !p.closed && p.writableLength < this.listener.limits.maxMessageBytes;
   }
 
   /** Sends the states held for `chunk` to its worker, while it reads them. */
@@ -204,9 +151,9 @@ export class Rendezvous {
     if (list === undefined || p === undefined) return;
     while (list.length > 0 && this.canWrite(chunk)) {
       const h = list.shift()!;
-      this.stats.heldBytes -= h.bytes.length;
-      this.stats.relayed++;
-      p.socket.write(h.bytes);
+      this.relay.heldBytes -= h.bytes.length;
+      this.relay.relayed++;
+      p.write(h.bytes);
     }
     if (list.length === 0) this.held.delete(chunk);
   }
@@ -216,8 +163,8 @@ export class Rendezvous {
     for (const [chunk, list] of this.held) {
       while (list.length > 0 && list[0]!.since < limit) {
         const h = list.shift()!;
-        this.stats.heldBytes -= h.bytes.length;
-        this.stats.expired++;
+        this.relay.heldBytes -= h.bytes.length;
+        this.relay.expired++;
         this.log(`a state from worker ${h.from} for chunk ${chunk} expired unclaimed after ${this.holdMs / 1000} s`);
       }
       if (list.length === 0) this.held.delete(chunk);

@@ -10,11 +10,13 @@
 //  - the coordinator and the rendezvous admit only the job's workers (they
 //    recompute the token), and one worker cannot pose as another.
 //
+// The connections that use all this — pinning on a worker's side, the hello
+// check on the listeners' — are made in message-socket.ts.
+//
 // Node.js can use certificates but not make them, so `selfSignedCertificate`
 // writes the few DER structures of an X.509 v3 certificate itself.
 
 import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
 export interface JobCredentials {
   /** PEM: stays in the coordinator's process. */
@@ -123,40 +125,10 @@ export function verifyWorkerToken(secret: Uint8Array, jobId: Uint8Array, worker:
   return timingSafeEqual(workerToken(secret, jobId, worker), token);
 }
 
+/** A server whose certificate is not the pinned one (message-socket.ts's connectPinned refuses it before sending a byte). */
 export class PinningError extends Error {
   constructor(readonly expected: string, readonly got: string | null) {
     super(got === null ? 'the server presented no certificate' : `the server's certificate ${got} is not the job's ${expected}`);
     this.name = 'PinningError';
   }
-}
-
-/**
- * A TLS connection to a server whose certificate must have `fingerprint`.
- * No certificate authority is consulted: the pinned fingerprint is the only
- * trust. The socket is handed out only after the check, so nothing is sent
- * to an impostor.
- */
-export function connectPinned(options: { host: string; port: number; fingerprint: string; timeoutMs?: number }): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tlsOptions: ConnectionOptions = { host: options.host, port: options.port, rejectUnauthorized: false, minVersion: 'TLSv1.3', servername: 'excamera-job' };
-    const socket = connect(tlsOptions);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no TLS connection to ${options.host}:${options.port} within ${options.timeoutMs ?? 10_000} ms`));
-    }, options.timeoutMs ?? 10_000);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      const got = socket.getPeerCertificate().fingerprint256 ?? null;
-      if (got !== options.fingerprint) {
-        socket.destroy();
-        reject(new PinningError(options.fingerprint, got));
-        return;
-      }
-      resolve(socket);
-    });
-    socket.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
 }

@@ -4,17 +4,20 @@
 // timers, failed launches — into events for `step`, and carries out the
 // effects `step` returns. When the job finishes it reads the output chunks
 // back from storage, in order.
+//
+// Accepting, authenticating and bounding connections, and closing them all
+// at the end, is the shared listener's (message-socket.ts), the same as the
+// rendezvous's: here a connection exists for the shell once its worker's
+// hello has verified.
 
-import { createServer, type TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { createCoordinator, type CoordinatorState, step, transitions } from '../coordinator/coordinator.js';
 import type { Effect, Event, JobConfig, Transition } from '../coordinator/types.js';
 import { ExcameraError } from '../errors.js';
 import { parseChunkFile } from '../files.js';
-import { encodeMessage, type Message, MessageReader, ProtocolError } from '../protocol.js';
 import { i420Size } from '../../vp8/index.js';
 import { Rendezvous } from './rendezvous.js';
-import { createJobCredentials, verifyWorkerToken, workerToken } from './security.js';
+import { DEFAULT_LISTENER_LIMITS, MessageListener, type MessageSocket } from './message-socket.js';
+import { createJobCredentials, workerToken } from './security.js';
 import type { Invocation, StorageSpec } from './invocation.js';
 import { type JobSpec, outputChunkKey, rawChunkKey, type Storage } from './worker.js';
 
@@ -78,8 +81,11 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
   }
   if (uploaded !== chunks) throw new ExcameraError('invalid-argument', `the job has ${chunks} chunks but ${uploaded} raw chunks were given`);
 
-  const rendezvous = await Rendezvous.start({ credentials, host, log });
-  const sockets = new Map<number, TLSSocket>();
+  // Every worker the job starts at once opens one connection to each listener:
+  // the cap on strangers must not be lower than that.
+  const maxUnauthenticated = Math.max(DEFAULT_LISTENER_LIMITS.maxUnauthenticated, config.workers + config.spares);
+  const rendezvous = await Rendezvous.start({ credentials, host, log, maxUnauthenticated });
+  const peers = new Map<number, MessageSocket>();
   const timers = new Map<number, NodeJS.Timeout>();
   const started = performance.now();
   const now = (): number => (performance.now() - started) / 1000;
@@ -89,6 +95,8 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
     settle = { resolve, reject };
   });
   let logged: object | null = null;
+  /** Set once the job has ended: the connections closed then are no news for `step`. */
+  let ending = false;
 
   const dispatch = (event: Event): void => {
     const [next, effects] = step(state, event);
@@ -100,46 +108,32 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
     for (const e of effects) apply(e);
   };
 
-  const server = createServer({ key: credentials.privateKey, cert: credentials.certificate, minVersion: 'TLSv1.3' }, (socket: TLSSocket) => {
-    const reader = new MessageReader();
-    let worker = -1;
-    socket.on('data', (d: Buffer) => {
-      let messages: Message[];
-      try {
-        messages = reader.push(d);
-      } catch (e) {
-        log(`dropped ${worker >= 0 ? `worker ${worker}` : 'a client'}: ${e instanceof ProtocolError ? e.message : String(e)}`);
-        socket.destroy();
-        return;
+  /** A worker whose hello verified: its messages become events. */
+  const onPeer = (peer: MessageSocket): void => {
+    const worker = peer.worker;
+    peers.set(worker, peer);
+    peer.onMessage = (m) => {
+      if (m.type === 'phase-done') dispatch({ kind: 'phase-done', at: now(), worker, chunk: m.chunk, phase: m.phase });
+      else if (m.type === 'state-received') dispatch({ kind: 'state-received', at: now(), worker, chunk: m.chunk, state: m.state });
+      else if (m.type === 'failed') dispatch({ kind: 'worker-failed', at: now(), worker, reason: m.reason });
+      else if (m.type === 'ping') peer.send({ type: 'pong', nonce: m.nonce });
+    };
+    peer.onClose = () => {
+      if (peers.get(worker) === peer) {
+        peers.delete(worker);
+        if (!ending) dispatch({ kind: 'worker-failed', at: now(), worker, reason: 'its connection closed' });
       }
-      for (const m of messages) {
-        if (worker < 0) {
-          if (m.type !== 'hello' || !Buffer.from(m.job).equals(Buffer.from(credentials.jobId)) || !verifyWorkerToken(credentials.secret, credentials.jobId, m.worker, m.token)) {
-            log(`dropped an unauthenticated client (${socket.remoteAddress ?? '?'}): ${m.type === 'hello' ? 'wrong job or token' : `a ${m.type} before any hello`}`);
-            socket.destroy();
-            return;
-          }
-          worker = m.worker;
-          sockets.set(worker, socket);
-          dispatch({ kind: 'connected', at: now(), worker });
-          continue;
-        }
-        if (m.type === 'phase-done') dispatch({ kind: 'phase-done', at: now(), worker, chunk: m.chunk, phase: m.phase });
-        else if (m.type === 'state-received') dispatch({ kind: 'state-received', at: now(), worker, chunk: m.chunk, state: m.state });
-        else if (m.type === 'failed') dispatch({ kind: 'worker-failed', at: now(), worker, reason: m.reason });
-        else if (m.type === 'ping') socket.write(encodeMessage({ type: 'pong', nonce: m.nonce }));
-      }
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (worker >= 0 && sockets.get(worker) === socket) {
-        sockets.delete(worker);
-        dispatch({ kind: 'worker-failed', at: now(), worker, reason: 'its connection closed' });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+    };
+    dispatch({ kind: 'connected', at: now(), worker });
+  };
+  let listener: MessageListener;
+  try {
+    listener = await MessageListener.start({ name: 'coordinator', credentials, host, log, maxUnauthenticated, onPeer });
+  } catch (e) {
+    await rendezvous.close();
+    throw e;
+  }
+  const port = listener.port;
   job.launcher.onExit = (worker, reason) => dispatch({ kind: 'worker-failed', at: now(), worker, reason });
   job.onListening?.({ coordinatorPort: port, rendezvousPort: rendezvous.port, fingerprint: credentials.fingerprint });
 
@@ -169,14 +163,14 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
         });
         return;
       case 'command': {
-        const socket = sockets.get(e.worker);
-        socket?.write(encodeMessage({ type: 'command', command: e.command }));
-        if (e.command.kind === 'quit') sockets.delete(e.worker);
+        peers.get(e.worker)?.send({ type: 'command', command: e.command });
+        // A worker told to quit closes its connection itself.
+        if (e.command.kind === 'quit') peers.delete(e.worker);
         return;
       }
       case 'terminate':
-        sockets.get(e.worker)?.destroy();
-        sockets.delete(e.worker);
+        peers.get(e.worker)?.destroy();
+        peers.delete(e.worker);
         job.launcher.terminate(e.worker);
         return;
       case 'start-timer': {
@@ -204,10 +198,13 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
   try {
     return await result;
   } finally {
+    ending = true;
     for (const t of timers.values()) clearTimeout(t);
-    for (const s of sockets.values()) s.destroy();
+    // Workers still at work are cut loose, so their processes end; workers
+    // told to quit are left a moment to read it and leave by themselves.
+    for (const p of peers.values()) p.destroy();
     await job.launcher.close();
-    await rendezvous.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Then every connection left, whoever holds it, ends at once.
+    await Promise.all([rendezvous.close(), listener.close()]);
   }
 }
