@@ -151,7 +151,7 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
 
     // Phase 1: independent chunks and the states they end in.
     const independent: Chunk[] = [];
-    const ends: DecoderState[] = [];
+    const ends: (DecoderState | null)[] = [];
     for (const i of batch) {
       const raws = await pictures(i);
       const chunk = await timed(i, 'encode', () =>
@@ -161,11 +161,14 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
     }
 
     // Phase 2: each chunk after the batch's first, given the previous chunk's state.
-    const given: ({ chunk: Chunk; state: DecoderState } | null)[] = [null];
+    // (The state a chunk ends in is kept only for the batch's second chunk, the
+    // one phase 3 does not rebase: states are large, chunks small.)
+    const given: ({ chunk: Chunk; state: DecoderState | null } | null)[] = [null];
     for (let e = 1; e < batch.length; e++) {
       const i = b + e;
       const raws = await pictures(i);
-      given.push(await timed(i, 'encode-given-state', () => encodeGivenState(independent[e], ends[e - 1], raws, { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight })));
+      const g = await timed(i, 'encode-given-state', () => encodeGivenState(independent[e], ends[e - 1]!, raws, { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight }));
+      given.push({ chunk: g.chunk, state: e === 1 ? g.state : null });
     }
 
     // Phase 3: serial rebase within the batch.
@@ -175,14 +178,14 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
       if (e === 0 || g === null) {
         output.push(independent[e]);
         origins.push('independent');
-        state = ends[e];
+        state = ends[e]!;
       } else if (e === 1) {
         // The chunk before is unchanged, so the state it was given is the true one.
         output.push(g.chunk);
         origins.push('given-state');
-        state = g.state;
+        state = g.state!;
       } else {
-        const from = ends[e - 1];
+        const from = ends[e - 1]!;
         const to: DecoderState = state!;
         const raws = await pictures(i);
         const r: { chunk: Chunk; state: DecoderState } = await timed(i, 'rebase', () => rebaseChunk(g.chunk, from, to, raws, { speed, chunkIndex: i }));
@@ -191,7 +194,9 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
         state = r.state;
       }
       if (keepStages) {
-        stages.push({ independent: independent[e], independentEnd: ends[e], givenState: g?.chunk ?? null, output: output[i], outputEnd: state! });
+        stages.push({ independent: independent[e], independentEnd: ends[e]!, givenState: g?.chunk ?? null, output: output[i], outputEnd: state! });
+      } else if (e >= 1) {
+        ends[e - 1] = null; // the last use of the state chunk e-1 ended in
       }
     }
   }
