@@ -17,7 +17,7 @@ import { DEFAULT_KEY_QUANTIZER_WEIGHT } from '../excamera/chunk.js';
 import { CHUNK_ENCODERS, type ChunkEncoderName } from '../excamera/chunk-encoder.js';
 import { phaseOf } from '../excamera/coordinator/coordinator.js';
 import type { Transition } from '../excamera/coordinator/types.js';
-import { writeChunkFile, writeStateFile, writeStream } from '../excamera/files.js';
+import { openStreamWriter, writeChunkFile, writeStateFile } from '../excamera/files.js';
 import { type ChunkStages, checkConfig, runInProcess } from '../excamera/pipeline.js';
 import type { StorageSpec } from '../excamera/runtime/invocation.js';
 import { LocalLauncher } from '../excamera/runtime/local.js';
@@ -170,44 +170,52 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
     }).finally(() => bar?.stop());
     frames = result.frames;
     phaseSeconds = { ...result.seconds };
-    await writeStream(args.output, frames, width, height, frameRate);
     if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
   } else {
     const spec: JobSpec = { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality: config.quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight };
     workers = await runWorkers(args, clip, spec, chunkCount);
     frames = workers.frames;
     phaseSeconds = workers.phaseSeconds;
-    // The stream first: a timeline that cannot be written must not cost the encode.
-    await writeStream(args.output, frames, width, height, frameRate);
-    if (args.timeline !== undefined) {
-      const html = renderTimeline({ title: `ExCamera[${spec.framesPerChunk},${spec.chunksPerBatch}] on ${workers.workers} ${args.backend === 'lambda' ? 'Lambda' : 'local'} workers: ${count} frames in ${chunkCount} chunks`, summary: `latency ${workers.latencySeconds.toFixed(2)} s`, latencySeconds: workers.latencySeconds, workers: workers.workers, transitions: workers.transitions });
-      await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
-    }
   }
   const wall = (performance.now() - started) / 1000;
 
-  // Decode the output as any player would, to measure it (and check it plays),
-  // against the source read again frame by frame.
+  // Write the stream, and decode it as any player would, to measure it (and
+  // check it plays) against the source read again frame by frame.
   const t0 = performance.now();
+  const out = await openStreamWriter(args.output, width, height, frameRate);
   const totals = new QualityTotals();
   let state = createDecoderState();
   let shown = 0;
   let keyFrames = 0;
+  let bytes = 0;
   const source = clip.i420();
-  for (const [i, f] of frames.entries()) {
-    const r = decodeFrame(state, f, { frameIndex: i });
-    state = r.state;
-    if (r.header?.keyFrame) keyFrames++;
-    if (r.image) {
-      const next = await source.next();
-      if (next.done) throw new CliError(`internal error: the output shows more frames than the ${count} of the input`);
-      totals.add(frameQuality(next.value, imageToI420(r.image), width, height));
-      shown++;
+  try {
+    let i = 0;
+    for (const f of frames) {
+      await out.write(f);
+      bytes += f.length;
+      const r = decodeFrame(state, f, { frameIndex: i++ });
+      state = r.state;
+      if (r.header?.keyFrame) keyFrames++;
+      if (r.image) {
+        const next = await source.next();
+        if (next.done) throw new CliError(`internal error: the output shows more frames than the ${count} of the input`);
+        totals.add(frameQuality(next.value, imageToI420(r.image), width, height));
+        shown++;
+      }
     }
+    if (shown !== count) throw new CliError(`internal error: the output shows ${shown} frames of ${count}`);
+    await out.commit();
+  } catch (e) {
+    await out.abort();
+    throw e;
   }
-  if (shown !== count) throw new CliError(`internal error: the output shows ${shown} frames of ${count}`);
   const verifySeconds = (performance.now() - t0) / 1000;
-  const bytes = frames.reduce((a, f) => a + f.length, 0);
+  // The stream first: a timeline that cannot be written must not cost the encode.
+  if (workers !== null && args.timeline !== undefined) {
+    const html = renderTimeline({ title: `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] on ${workers.workers} ${args.backend === 'lambda' ? 'Lambda' : 'local'} workers: ${count} frames in ${chunkCount} chunks`, summary: `latency ${workers.latencySeconds.toFixed(2)} s`, latencySeconds: workers.latencySeconds, workers: workers.workers, transitions: workers.transitions });
+    await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
+  }
   const fps = frameRate.numerator / frameRate.denominator;
   const psnr = totals.psnr();
   const ssim = totals.ssim();
@@ -248,7 +256,7 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
     `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
     ...(workers !== null ? [`${workers.workers} ${args.backend === 'lambda' ? 'Lambda workers' : 'worker processes'}${workers.failedWorkers > 0 ? ` (${workers.failedWorkers} failed and replaced)` : ''}, latency ${round(workers.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
     ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
-    `wall ${report.wallSeconds} s; decoded and measured in ${report.verifySeconds} s; peak memory ${report.peakRssMB} MB${workers !== null ? ' (this process)' : ''}`,
+    `wall ${report.wallSeconds} s; written, decoded and measured in ${report.verifySeconds} s; peak memory ${report.peakRssMB} MB${workers !== null ? ' (this process)' : ''}`,
     ...(args.timeline !== undefined ? [`timeline: ${args.timeline}`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,7 +10,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import {
-  ContainerError, DEFAULT_CONTAINER_LIMITS, parseIvf, type Rational, writeFileAtomic, writeIvf, writeWebmVp8,
+  ContainerError, DEFAULT_CONTAINER_LIMITS, IvfWriter, parseIvf, type Rational, writeFileAtomic, writeIvf, writeWebmVp8,
 } from '../container/index.js';
 import type { DecoderLimits, DecoderState } from '../vp8/index.js';
 import type { Chunk } from './chunk.js';
@@ -93,15 +93,52 @@ async function readLimited(path: string, maxBytes: number): Promise<Uint8Array> 
   return new Uint8Array(await readFile(path));
 }
 
-/** Writes a whole stream as IVF or WebM (by the path's extension). */
-export async function writeStream(path: string, frames: readonly Uint8Array[], width: number, height: number, frameRate: Rational): Promise<void> {
+/** An output stream being written frame by frame; nothing appears at its path until `commit`. */
+export interface StreamWriter {
+  write(frame: Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens the output stream at `path`, IVF or WebM by its extension. IVF is
+ * written as the frames come (a long stream is never held in memory); WebM is
+ * muxed at `commit` from the frames kept until then, and refuses a hidden
+ * frame, which it cannot store.
+ */
+export async function openStreamWriter(path: string, width: number, height: number, frameRate: Rational): Promise<StreamWriter> {
   if (/\.webm$/i.test(path)) {
-    if (frames.some((f) => !isShown(f))) {
-      throw new ExcameraError('invalid-argument', 'the stream has hidden frames, which this WebM writer cannot store; write IVF instead', { file: path });
-    }
-    const video = { width, height, frameRate: frameRate.numerator / frameRate.denominator };
-    await writeFileAtomic(path, await writeWebmVp8(video, frames.map((data) => ({ data, keyFrame: isKeyFrame(data) }))));
-    return;
+    const frames: { data: Uint8Array; keyFrame: boolean }[] = [];
+    return {
+      write: async (data) => {
+        if (!isShown(data)) throw new ExcameraError('invalid-argument', 'the stream has hidden frames, which this WebM writer cannot store; write IVF instead', { file: path, frame: frames.length });
+        frames.push({ data, keyFrame: isKeyFrame(data) });
+      },
+      commit: async () => writeFileAtomic(path, await writeWebmVp8({ width, height, frameRate: frameRate.numerator / frameRate.denominator }, frames)),
+      abort: async () => undefined,
+    };
   }
-  await writeFileAtomic(path, chunkToIvf({ frames, width, height, expects: null }, frameRate));
+  const ivf = await IvfWriter.create(path, { width, height, timebaseDenominator: frameRate.numerator, timebaseNumerator: frameRate.denominator, unused: 0 });
+  // Presentation times count shown frames; a hidden frame takes the time of the frame shown after it.
+  let shown = 0;
+  return {
+    write: async (data) => {
+      await ivf.writeFrame(data, shown);
+      if (isShown(data)) shown++;
+    },
+    commit: () => ivf.commit(),
+    abort: () => ivf.abort(),
+  };
+}
+
+/** Writes a whole stream as IVF or WebM (by the path's extension). */
+export async function writeStream(path: string, frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, width: number, height: number, frameRate: Rational): Promise<void> {
+  const out = await openStreamWriter(path, width, height, frameRate);
+  try {
+    for await (const f of frames) await out.write(f);
+    await out.commit();
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
 }
