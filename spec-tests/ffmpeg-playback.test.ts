@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseIvf, parseY4m, writeY4m } from '../src/container/index.js';
-import { createDecoderState, decodeFrame, i420Size, imageToI420 } from '../src/vp8/index.js';
+import { parseY4m, writeY4m } from '../src/container/index.js';
+import { i420Size } from '../src/vp8/index.js';
 import { excamera } from '../test/helpers/cli.js';
-import { CLIPS, cropI420, md5 } from '../test/helpers/fixtures.js';
+import { CLIPS, cropI420, ivfFrames, md5, shownFrameMd5s } from '../test/helpers/fixtures.js';
 import { requireTools, skipWithout } from '../test/helpers/tools.js';
 
 /** Runs a program; fails the test with its error output when it does not exit 0. */
@@ -33,14 +33,7 @@ function vpxdecMd5s(ivf: string): string[] {
 }
 
 function ourMd5s(ivf: string): string[] {
-  let state = createDecoderState();
-  const out: string[] = [];
-  for (const { data } of parseIvf(new Uint8Array(readFileSync(ivf))).frames) {
-    const r = decodeFrame(state, data);
-    state = r.state;
-    if (r.image) out.push(md5(imageToI420(r.image)));
-  }
-  return out;
+  return shownFrameMd5s(ivfFrames(ivf));
 }
 
 describe.skipIf(skipWithout('ffmpeg', 'vpxdec'))('IVF output plays in ffmpeg (needs ffmpeg and vpxdec)', () => {

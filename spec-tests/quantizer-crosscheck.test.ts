@@ -16,9 +16,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseIvf, parseY4m, writeIvf, writeY4m } from '../src/container/index.js';
 import { QUANTIZER_TO_QINDEX, Vp8Encoder } from '../src/vp8/encoder/sequence.js';
-import { createDecoderState, decodeFrame, encodeFrame, frameInfo, imageFromI420, imageToI420, i420Size, parseFrame } from '../src/vp8/index.js';
+import { createDecoderState, encodeFrame, frameInfo, imageFromI420, imageToI420, i420Size, parseFrame } from '../src/vp8/index.js';
 import { excamera } from '../test/helpers/cli.js';
-import { CLIPS, md5 } from '../test/helpers/fixtures.js';
+import { CLIPS, md5, shownFrameMd5s } from '../test/helpers/fixtures.js';
 import { requireTools, skipWithout } from '../test/helpers/tools.js';
 
 const run = promisify(execFile);
@@ -28,18 +28,6 @@ const RATE = { numerator: 30000, denominator: 1001 };
 async function vpxdecMd5s(ivf: string): Promise<string[]> {
   const { stdout } = await run('vpxdec', ['--md5', '--i420', '-o', 'x-%wx%h-%4.i420', ivf], { maxBuffer: 16 * 1024 * 1024 });
   return stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]!);
-}
-
-/** Our decoder's md5 of every shown frame. */
-function ourMd5s(frames: readonly Uint8Array[]): string[] {
-  let state = createDecoderState();
-  const out: string[] = [];
-  for (const f of frames) {
-    const r = decodeFrame(state, f);
-    state = r.state;
-    if (r.image) out.push(md5(imageToI420(r.image)));
-  }
-  return out;
 }
 
 /** Runs `task` over `items`, two at a time (the machine has two cores). */
@@ -79,7 +67,7 @@ describe.skipIf(skipWithout('vpxenc', 'vpxdec'))('quantizer levels and dequantiz
         problems.push(`Q ${q}: vpxenc coded q_index ${qIndices.join(', ')}; QUANTIZER_TO_QINDEX says ${QUANTIZER_TO_QINDEX[q]}`);
       }
       const expected = await vpxdecMd5s(ivf);
-      const ours = ourMd5s(frames);
+      const ours = shownFrameMd5s(frames);
       if (ours.join() !== expected.join()) problems.push(`Q ${q}: our md5s ${ours.join(', ')}, vpxdec ${expected.join(', ')}`);
     });
     expect(problems).toEqual([]);
@@ -147,7 +135,7 @@ describe.skipIf(skipWithout('vpxenc', 'vpxdec'))('quantizer levels and dequantiz
     const ivf = join(dir, 'every-qindex.ivf');
     writeFileSync(ivf, writeIvf({ width, height, timebaseDenominator: 30, timebaseNumerator: 1 }, frames.map((data) => ({ data }))));
     const libvpx = await vpxdecMd5s(ivf);
-    const ours = ourMd5s(frames);
+    const ours = shownFrameMd5s(frames);
     libvpx.forEach((m, i) => {
       if (m !== ours[i] || m !== reconstructions[i]) problems.push(`q_index ${i >> 1} (${i % 2 === 0 ? 'key' : 'inter'} frame): vpxdec ${m}, our decoder ${ours[i]}, encoder ${reconstructions[i]}`);
     });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseIvf } from '../../src/container/index.js';
+import { createDecoderState, decodeFrame, imageToI420 } from '../../src/vp8/index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(ROOT, 'fixtures');
@@ -20,6 +21,18 @@ export function ivfFrames(path: string): Uint8Array[] {
 
 export function md5(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
+}
+
+/** Our decoder's md5 of every shown frame of a stream (as packed I420, vpxdec --md5 --i420). */
+export function shownFrameMd5s(frames: readonly Uint8Array[]): string[] {
+  let state = createDecoderState();
+  const out: string[] = [];
+  for (const f of frames) {
+    const r = decodeFrame(state, f);
+    state = r.state;
+    if (r.image) out.push(md5(imageToI420(r.image)));
+  }
+  return out;
 }
 
 /** The top-left w×h of a packed I420 frame of size W×H (chroma planes round up). */
