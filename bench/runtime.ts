@@ -14,7 +14,7 @@ import { calibrate } from '../src/excamera/calibrate.js';
 import type { Transition } from '../src/excamera/coordinator/types.js';
 import { runInProcess } from '../src/excamera/pipeline.js';
 import { LocalLauncher } from '../src/excamera/runtime/local.js';
-import { runDistributed } from '../src/excamera/runtime/shell.js';
+import { collectOutput, runDistributed } from '../src/excamera/runtime/shell.js';
 import { joinFrames } from '../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../src/excamera/runtime/storage.js';
 import { simulate } from '../src/sim/engine.js';
@@ -69,7 +69,8 @@ const local = await runDistributed({
 });
 const localSeconds = seconds(t0);
 rmSync(dir, { recursive: true, force: true });
-const identical = local.frames.length === inprocess.frames.length && local.frames.every((f, i) => Buffer.compare(Buffer.from(f), Buffer.from(inprocess.frames[i]!)) === 0);
+const localFrames = await collectOutput(local);
+const identical = localFrames.length === inprocess.frames.length && localFrames.every((f, i) => Buffer.compare(Buffer.from(f), Buffer.from(inprocess.frames[i]!)) === 0);
 
 /** Worker-seconds per phase from a transition log. */
 function perPhase(log: readonly Transition[]): Record<string, number> {

@@ -155,10 +155,11 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
   const { width, height, frameRate, frames: count } = clip;
   const chunkCount = Math.ceil(count / args.framesPerChunk);
   const started = performance.now();
-  let frames: readonly Uint8Array[];
+  let wall = 0;
   /** Seconds per phase: compute time in process; worker-seconds per phase with workers. */
   let phaseSeconds: Record<string, number>;
-  let workers: Awaited<ReturnType<typeof runWorkers>> | null = null;
+  let workers: WorkersRun | null = null;
+  let measured: Measured;
   if (args.backend === 'inprocess') {
     let bar: Progress | null = null;
     const result = await runInProcess(clip.pictures, config, {
@@ -168,49 +169,22 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
       },
       keepStages: args.keep !== undefined,
     }).finally(() => bar?.stop());
-    frames = result.frames;
+    wall = (performance.now() - started) / 1000;
     phaseSeconds = { ...result.seconds };
+    measured = await writeAndMeasure(args.output, result.frames, clip);
     if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
   } else {
     const spec: JobSpec = { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality: config.quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight };
-    workers = await runWorkers(args, clip, spec, chunkCount);
-    frames = workers.frames;
+    // The output is read from the job's storage as it is written, before a temporary storage goes.
+    const done = await runWorkers(args, clip, spec, chunkCount, async (run, frames) => {
+      wall = (performance.now() - started) / 1000;
+      return { run, measured: await writeAndMeasure(args.output, frames, clip) };
+    });
+    workers = done.run;
+    measured = done.measured;
     phaseSeconds = workers.phaseSeconds;
   }
-  const wall = (performance.now() - started) / 1000;
-
-  // Write the stream, and decode it as any player would, to measure it (and
-  // check it plays) against the source read again frame by frame.
-  const t0 = performance.now();
-  const out = await openStreamWriter(args.output, width, height, frameRate);
-  const totals = new QualityTotals();
-  let state = createDecoderState();
-  let shown = 0;
-  let keyFrames = 0;
-  let bytes = 0;
-  const source = clip.i420();
-  try {
-    let i = 0;
-    for (const f of frames) {
-      await out.write(f);
-      bytes += f.length;
-      const r = decodeFrame(state, f, { frameIndex: i++ });
-      state = r.state;
-      if (r.header?.keyFrame) keyFrames++;
-      if (r.image) {
-        const next = await source.next();
-        if (next.done) throw new CliError(`internal error: the output shows more frames than the ${count} of the input`);
-        totals.add(frameQuality(next.value, imageToI420(r.image), width, height));
-        shown++;
-      }
-    }
-    if (shown !== count) throw new CliError(`internal error: the output shows ${shown} frames of ${count}`);
-    await out.commit();
-  } catch (e) {
-    await out.abort();
-    throw e;
-  }
-  const verifySeconds = (performance.now() - t0) / 1000;
+  const { shown, keyFrames, bytes, totals, seconds: verifySeconds } = measured;
   // The stream first: a timeline that cannot be written must not cost the encode.
   if (workers !== null && args.timeline !== undefined) {
     const html = renderTimeline({ title: `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] on ${workers.workers} ${args.backend === 'lambda' ? 'Lambda' : 'local'} workers: ${count} frames in ${chunkCount} chunks`, summary: `latency ${workers.latencySeconds.toFixed(2)} s`, latencySeconds: workers.latencySeconds, workers: workers.workers, transitions: workers.transitions });
@@ -262,6 +236,54 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+interface Measured {
+  readonly shown: number;
+  readonly keyFrames: number;
+  readonly bytes: number;
+  readonly totals: QualityTotals;
+  /** Seconds spent writing, decoding and measuring. */
+  readonly seconds: number;
+}
+
+/**
+ * Writes the stream, and decodes it as any player would, to measure it (and
+ * check it plays) against the source read again frame by frame — one frame
+ * in memory at a time. Nothing is left at `path` if anything fails.
+ */
+async function writeAndMeasure(path: string, frames: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, clip: RawClip): Promise<Measured> {
+  const { width, height, frameRate, frames: count } = clip;
+  const t0 = performance.now();
+  const out = await openStreamWriter(path, width, height, frameRate);
+  const totals = new QualityTotals();
+  let state = createDecoderState();
+  let shown = 0;
+  let keyFrames = 0;
+  let bytes = 0;
+  const source = clip.i420();
+  try {
+    let i = 0;
+    for await (const f of frames) {
+      await out.write(f);
+      bytes += f.length;
+      const r = decodeFrame(state, f, { frameIndex: i++ });
+      state = r.state;
+      if (r.header?.keyFrame) keyFrames++;
+      if (r.image) {
+        const next = await source.next();
+        if (next.done) throw new CliError(`internal error: the output shows more frames than the ${count} of the input`);
+        totals.add(frameQuality(next.value, imageToI420(r.image), width, height));
+        shown++;
+      }
+    }
+    if (shown !== count) throw new CliError(`internal error: the output shows ${shown} frames of ${count}`);
+    await out.commit();
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+  return { shown, keyFrames, bytes, totals, seconds: (performance.now() - t0) / 1000 };
+}
+
 /**
  * Writes every stage of every chunk: NNNN.independent.ivf and .state (phase
  * 1), NNNN.given-state.ivf (phase 2), NNNN.output.ivf and .state (the chunk
@@ -283,10 +305,23 @@ function round(v: number, digits = 2): number {
   return Number(v.toFixed(digits));
 }
 
-/** Runs the job on worker processes of this machine or on Lambda (see src/excamera/runtime). */
-async function runWorkers(
+interface WorkersRun {
+  readonly phaseSeconds: Record<string, number>;
+  readonly workers: number;
+  readonly latencySeconds: number;
+  readonly failedWorkers: number;
+  readonly transitions: Transition[];
+}
+
+/**
+ * Runs the job on worker processes of this machine or on Lambda (see
+ * src/excamera/runtime), then hands its output frames, read from storage, to
+ * `consume` — before a temporary storage is removed.
+ */
+async function runWorkers<T>(
   args: ArgumentsCamelCase<XcArgs>, clip: RawClip, spec: JobSpec, chunkCount: number,
-): Promise<{ frames: Uint8Array[]; phaseSeconds: Record<string, number>; workers: number; latencySeconds: number; failedWorkers: number; transitions: Transition[] }> {
+  consume: (run: WorkersRun, frames: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T> {
   const lambda = args.backend === 'lambda';
   const workers = args.workers ?? (lambda ? chunkCount : Math.min(availableParallelism(), chunkCount));
   const temporary = args.storage === undefined;
@@ -337,7 +372,8 @@ async function runWorkers(
     }
     const order = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'backoff'];
     const sorted = Object.fromEntries(order.filter((p) => p in phaseSeconds).map((p) => [p, phaseSeconds[p]!]));
-    return { frames: r.frames, phaseSeconds: sorted, workers: r.coordinator.workers.size, latencySeconds: r.latencySeconds, failedWorkers: r.transitions.filter((t) => t.status.kind === 'failed').length, transitions: r.transitions };
+    const run = { phaseSeconds: sorted, workers: r.coordinator.workers.size, latencySeconds: r.latencySeconds, failedWorkers: r.transitions.filter((t) => t.status.kind === 'failed').length, transitions: r.transitions };
+    return await consume(run, r.outputFrames());
   } finally {
     if (temporary) await rm(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,7 @@ import { runInProcess } from '../../src/excamera/pipeline.js';
 import { encodeMessage } from '../../src/excamera/protocol.js';
 import { LocalLauncher } from '../../src/excamera/runtime/local.js';
 import { connectPinned } from '../../src/excamera/runtime/message-socket.js';
-import { type Launcher, runDistributed } from '../../src/excamera/runtime/shell.js';
+import { collectOutput, type Launcher, runDistributed } from '../../src/excamera/runtime/shell.js';
 import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
 import type { JobSpec } from '../../src/excamera/runtime/worker.js';
@@ -46,7 +46,7 @@ describe('local backend', () => {
       rawChunks: joinFrames(raw, 4), spec, config: jobConfig({ frames: FRAMES, framesPerChunk: 4, chunksPerBatch: 4, workers: 3, spares: 0, phaseTimeoutSeconds: 60 }),
       storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher: new LocalLauncher(),
     });
-    expect(r.frames).toEqual(reference);
+    expect(await collectOutput(r)).toEqual(reference);
     expect(r.transitions.filter((t) => t.status.kind === 'failed')).toEqual([]);
   }, 120_000);
 
@@ -98,7 +98,7 @@ describe('local backend', () => {
       },
     });
     expect(killed).toBeGreaterThanOrEqual(0);
-    expect(r.frames).toEqual(reference);
+    expect(await collectOutput(r)).toEqual(reference);
     const failed = r.transitions.filter((t) => t.status.kind === 'failed');
     expect(failed.map((t) => t.worker)).toEqual([killed]);
     expect(logs.join('\n')).toMatch(/coordinator: dropped an unauthenticated client .*a hello for another job/);
@@ -121,7 +121,7 @@ describe('local backend', () => {
       storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher, onTransition,
     });
     expect(stopped).toBeGreaterThanOrEqual(0);
-    expect(r.frames).toEqual(reference);
+    expect(await collectOutput(r)).toEqual(reference);
     const failed = r.transitions.filter((t) => t.status.kind === 'failed');
     expect(failed.find((t) => t.worker === stopped)?.status).toEqual({ kind: 'failed', reason: 'no answer in encode of chunk 1 within 6 s' });
   }, 120_000);

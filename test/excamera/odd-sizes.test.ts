@@ -13,7 +13,7 @@ import { parseY4m, writeY4m } from '../../src/container/index.js';
 import { runInProcess } from '../../src/excamera/pipeline.js';
 import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import { LocalLauncher } from '../../src/excamera/runtime/local.js';
-import { runDistributed } from '../../src/excamera/runtime/shell.js';
+import { collectOutput, runDistributed } from '../../src/excamera/runtime/shell.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
 import { jobConfig } from '../../src/sim/job.js';
 import { chromaSize, i420Layout, i420Size, imageFromI420 } from '../../src/vp8/index.js';
@@ -86,7 +86,7 @@ describe('odd sizes on worker processes', () => {
         config: jobConfig({ frames: frames.length, framesPerChunk: 3, chunksPerBatch: 2, workers: 2, spares: 0, phaseTimeoutSeconds: 60 }),
         storage: new LocalStorage(storageDir), storageSpec: { kind: 'local', dir: storageDir }, launcher: new LocalLauncher(),
       });
-      expect(r.frames).toEqual([...reference.frames]);
+      expect(await collectOutput(r)).toEqual([...reference.frames]);
       expect(r.transitions.filter((t) => t.status.kind === 'failed')).toEqual([]);
     }, 120_000);
   }

@@ -19,7 +19,7 @@ import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import type { Invocation } from '../../src/excamera/runtime/invocation.js';
 import { LocalLauncher } from '../../src/excamera/runtime/local.js';
 import type { JobCredentials } from '../../src/excamera/runtime/security.js';
-import { type Launcher, runDistributed } from '../../src/excamera/runtime/shell.js';
+import { collectOutput, type Launcher, runDistributed } from '../../src/excamera/runtime/shell.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
 import { jobConfig } from '../../src/sim/job.js';
 import { CLIPS } from '../helpers/fixtures.js';
@@ -150,7 +150,7 @@ describe('no private key leaves the coordinator', () => {
     } finally {
       capture.restore();
     }
-    expect(result.frames).toHaveLength(12);
+    expect(await collectOutput(result)).toHaveLength(12);
 
     // What was captured is the job's traffic: one set of credentials, a payload per worker, messages on every connection.
     expect(issued).toHaveLength(1);

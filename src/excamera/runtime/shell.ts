@@ -2,8 +2,8 @@
 // It starts the rendezvous, puts the raw chunks in storage, listens (TLS)
 // for workers, turns what happens — connections, messages, closed sockets,
 // timers, failed launches — into events for `step`, and carries out the
-// effects `step` returns. When the job finishes it reads the output chunks
-// back from storage, in order.
+// effects `step` returns. When the job finishes, the output chunks are read
+// back from storage in order, one at a time, as the caller consumes them.
 //
 // Accepting, authenticating and bounding connections, and closing them all
 // at the end, is the shared listener's (message-socket.ts), the same as the
@@ -56,12 +56,19 @@ export interface DistributedJob {
 }
 
 export interface DistributedResult {
-  /** The output stream's frames, in decoding order. */
-  readonly frames: Uint8Array[];
+  /**
+   * The output stream's frames, in decoding order, read from storage one
+   * chunk at a time as they are consumed — never all at once, so a long job's
+   * output is not held in memory. The storage must still be there.
+   */
+  outputFrames(): AsyncGenerator<Uint8Array>;
   readonly latencySeconds: number;
   readonly transitions: Transition[];
   readonly coordinator: CoordinatorState;
 }
+
+/** How long the end of a job waits for workers told to quit to leave by themselves. */
+const QUIT_GRACE_MS = 1000;
 
 export async function runDistributed(job: DistributedJob): Promise<DistributedResult> {
   const log = job.log ?? (() => undefined);
@@ -97,6 +104,8 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
   let logged: object | null = null;
   /** Set once the job has ended: the connections closed then are no news for `step`. */
   let ending = false;
+  /** Resolve when a worker told to quit has closed its connection. */
+  const quitting: Promise<void>[] = [];
 
   const dispatch = (event: Event): void => {
     const [next, effects] = step(state, event);
@@ -149,10 +158,12 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
     spec,
   });
 
+  const storage = job.storage;
+  async function* outputFrames(): AsyncGenerator<Uint8Array> {
+    for (let c = 0; c < chunks; c++) yield* parseChunkFile(await storage.get(outputChunkKey(c)), outputChunkKey(c)).chunk.frames;
+  }
   const finish = async (): Promise<void> => {
-    const frames: Uint8Array[] = [];
-    for (let c = 0; c < chunks; c++) frames.push(...parseChunkFile(await job.storage.get(outputChunkKey(c)), outputChunkKey(c)).chunk.frames);
-    settle?.resolve({ frames, latencySeconds: now(), transitions: transitions(state), coordinator: state });
+    settle?.resolve({ outputFrames, latencySeconds: now(), transitions: transitions(state), coordinator: state });
   };
 
   function apply(e: Effect): void {
@@ -165,7 +176,11 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
       case 'command': {
         peers.get(e.worker)?.send({ type: 'command', command: e.command });
         // A worker told to quit closes its connection itself.
-        if (e.command.kind === 'quit') peers.delete(e.worker);
+        if (e.command.kind === 'quit') {
+          const peer = peers.get(e.worker);
+          peers.delete(e.worker);
+          if (peer !== undefined && !peer.closed) quitting.push(new Promise<void>((resolve) => (peer.onClose = () => resolve())));
+        }
         return;
       }
       case 'terminate':
@@ -204,7 +219,19 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
     // told to quit are left a moment to read it and leave by themselves.
     for (const p of peers.values()) p.destroy();
     await job.launcher.close();
+    // Lambda workers cannot be waited for as processes: wait (briefly) for
+    // those told to quit to close their connections, so that the listeners
+    // closing does not reach one before its quit does — it would take that
+    // for a failure.
+    await Promise.race([Promise.all(quitting), new Promise((resolve) => setTimeout(resolve, QUIT_GRACE_MS).unref())]);
     // Then every connection left, whoever holds it, ends at once.
     await Promise.all([rendezvous.close(), listener.close()]);
   }
+}
+
+/** Every frame of a finished job's output, in one array (for tests and short jobs). */
+export async function collectOutput(result: DistributedResult): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  for await (const f of result.outputFrames()) frames.push(f);
+  return frames;
 }
