@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEAF_COMMANDS } from '../../src/cli/commands.js';
 import { usageMessage } from '../../src/cli/usage.js';
-import { writeY4mHeader } from '../../src/container/index.js';
+import { writeIvf, writeY4mHeader } from '../../src/container/index.js';
 import { DEFAULT_CQ_LEVEL } from '../../src/vp8/index.js';
 import { excamera } from '../helpers/cli.js';
 import { CLIPS } from '../helpers/fixtures.js';
@@ -95,6 +95,15 @@ describe('files that are missing or not what they claim', () => {
     const notY4m = join(dir, 'text.y4m');
     writeFileSync(notY4m, 'hello\n');
     expect(excamera('encode', notY4m, '-o', join(dir, 'h.ivf')).stderr).toMatch(/text\.y4m is not a Y4M file: a Y4M file starts with/);
+  });
+
+  it('decode of a stream that shows no frames writes no empty file', () => {
+    const empty = join(dir, 'none.ivf');
+    writeFileSync(empty, writeIvf({ width: 176, height: 144, timebaseDenominator: 30, timebaseNumerator: 1 }, []));
+    const r = excamera('decode', empty, '-o', join(dir, 'none.y4m'));
+    expect(r.stderr).toMatch(/none\.ivf shows no frames; .*none\.y4m was not written/);
+    expect(r.status).toBe(1);
+    expect(existsSync(join(dir, 'none.y4m'))).toBe(false);
   });
 
   it('encode --limit 0 is refused: no zero-frame file, no "PSNR 100"', () => {
