@@ -1,8 +1,8 @@
 // ExCamera[n, x] in one process (DESIGN.md section 5): every phase of the
-// algorithm in the paper's order, on one machine, one chunk at a time (and one
-// batch at a time, since batches do not depend on each other). It is
-// the reference a distributed run is checked against byte for byte: the
-// output depends only on the input and the settings, never on timing.
+// algorithm on one machine, chunk by chunk, each phase as soon as its inputs
+// exist. It is the reference a distributed run is checked against byte for
+// byte: the output depends only on the input and the settings, never on
+// timing or order.
 //
 // n frames per chunk, x chunks per batch; chunk i sits at position
 // e = i mod x of its batch, and each batch starts with a key frame.
@@ -113,10 +113,9 @@ export interface RunOptions {
 }
 
 /**
- * Runs ExCamera[n, x] over the input (see the file comment). Batches are
- * independent — each starts with a key frame — so they run one after another,
- * and only one batch's pictures and states are held at a time; a batch's
- * pictures are read again for each phase rather than kept.
+ * Runs ExCamera[n, x] over the input (see the file comment), one chunk at a
+ * time: a chunk's pictures are read once, and at most two chunks' states are
+ * held, so memory does not grow with the clip or the batch.
  */
 export async function runInProcess(input: readonly Image[] | PictureSource, config: ExcameraConfig, options: RunOptions = {}): Promise<ExcameraResult> {
   const { progress, keepStages = false } = options;
@@ -146,59 +145,45 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
   const stages: ChunkStages[] = [];
   let state: DecoderState | null = null;
 
-  for (let b = 0; b < count; b += x) {
-    const batch = Array.from({ length: Math.min(x, count - b) }, (_, e) => b + e);
-
-    // Phase 1: independent chunks and the states they end in.
-    const independent: Chunk[] = [];
-    const ends: (DecoderState | null)[] = [];
-    for (const i of batch) {
-      const raws = await pictures(i);
-      const chunk = await timed(i, 'encode', () =>
-        encodeChunk(raws, { encoder: config.chunkEncoder, quality: config.quality, frameRate: config.frameRate, speed, chunkIndex: i }));
-      independent.push(chunk);
-      ends.push(await timed(i, 'decode', () => decodeChunk(chunk, undefined, i).state));
-    }
-
-    // Phase 2: each chunk after the batch's first, given the previous chunk's state.
-    // (The state a chunk ends in is kept only for the batch's second chunk, the
-    // one phase 3 does not rebase: states are large, chunks small.)
-    const given: ({ chunk: Chunk; state: DecoderState | null } | null)[] = [null];
-    for (let e = 1; e < batch.length; e++) {
-      const i = b + e;
-      const raws = await pictures(i);
-      const g = await timed(i, 'encode-given-state', () => encodeGivenState(independent[e], ends[e - 1]!, raws, { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight }));
-      given.push({ chunk: g.chunk, state: e === 1 ? g.state : null });
-    }
-
-    // Phase 3: serial rebase within the batch.
-    for (let e = 0; e < batch.length; e++) {
-      const i = b + e;
-      const g = given[e];
-      if (e === 0 || g === null) {
-        output.push(independent[e]);
-        origins.push('independent');
-        state = ends[e]!;
-      } else if (e === 1) {
+  // Each chunk's phases run as soon as their inputs exist: the state the chunk
+  // before ended in (phase 1) and, for a rebase, the true state before it —
+  // known here as soon as that chunk is done, since this runs chunk by chunk.
+  // The result is the same as phase by phase (every step is a pure function
+  // of its inputs), and at most two chunks' states are held at once.
+  let previousEnd: DecoderState | null = null; // where chunk i-1's independent encode ends
+  for (let i = 0; i < count; i++) {
+    const e = i % x;
+    const raws = await pictures(i);
+    // Phase 1: the independent chunk and the state it ends in.
+    const independent = await timed(i, 'encode', () =>
+      encodeChunk(raws, { encoder: config.chunkEncoder, quality: config.quality, frameRate: config.frameRate, speed, chunkIndex: i }));
+    const independentEnd = await timed(i, 'decode', () => decodeChunk(independent, undefined, i).state);
+    let given: Chunk | null = null;
+    if (e === 0) {
+      output.push(independent);
+      origins.push('independent');
+      state = independentEnd;
+    } else {
+      // Phase 2: given the state the chunk before ended in, independently.
+      const g = await timed(i, 'encode-given-state', () => encodeGivenState(independent, previousEnd!, raws, { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight }));
+      given = g.chunk;
+      if (e === 1) {
         // The chunk before is unchanged, so the state it was given is the true one.
         output.push(g.chunk);
         origins.push('given-state');
-        state = g.state!;
+        state = g.state;
       } else {
-        const from = ends[e - 1]!;
+        // Phase 3: rebased onto the true state before it.
+        const from = previousEnd!;
         const to: DecoderState = state!;
-        const raws = await pictures(i);
         const r: { chunk: Chunk; state: DecoderState } = await timed(i, 'rebase', () => rebaseChunk(g.chunk, from, to, raws, { speed, chunkIndex: i }));
         output.push(r.chunk);
         origins.push('rebased');
         state = r.state;
       }
-      if (keepStages) {
-        stages.push({ independent: independent[e], independentEnd: ends[e]!, givenState: g?.chunk ?? null, output: output[i], outputEnd: state! });
-      } else if (e >= 1) {
-        ends[e - 1] = null; // the last use of the state chunk e-1 ended in
-      }
     }
+    if (keepStages) stages.push({ independent, independentEnd, givenState: given, output: output[i]!, outputEnd: state! });
+    previousEnd = independentEnd;
   }
   const total = zero();
   for (const s of seconds) for (const p of PHASES) total[p] += s[p];
