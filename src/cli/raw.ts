@@ -23,7 +23,7 @@ export interface RawClip {
   readI420(first: number, count: number): Promise<Uint8Array[]>;
   /** The same frames as pictures. */
   readonly pictures: PictureSource;
-  /** Frames n at a time, each group joined into one buffer (raw chunks). */
+  /** Frames n at a time, each group joined into one buffer (raw chunks; one buffer, overwritten by the next chunk). */
   chunks(n: number): AsyncGenerator<Uint8Array>;
   /** Every frame in order, one at a time (in one buffer, overwritten by the next frame). */
   i420(): AsyncGenerator<Uint8Array>;
@@ -92,9 +92,10 @@ function clipOf(path: string, reader: Y4mFileReader, starts: readonly number[]):
     },
     async *chunks(n: number): AsyncGenerator<Uint8Array> {
       const size = reader.frameBytes;
+      const buffer = new Uint8Array(Math.min(n, frames) * size);
       for (let first = 0; first < frames; first += n) {
         const count = Math.min(n, frames - first);
-        const bytes = new Uint8Array(count * size);
+        const bytes = buffer.subarray(0, count * size);
         for (let i = 0; i < count; i++) await reader.readSamples(starts[first + i]!, bytes.subarray(i * size, (i + 1) * size));
         yield bytes;
       }

@@ -36,7 +36,8 @@ export interface DistributedJob {
   /**
    * The raw chunks, in order: chunk c is frames [c·n, (c+1)·n) of the input as
    * packed I420, one after another. They are read one at a time as they are
-   * put in storage, so the job never holds the whole input.
+   * put in storage, so the job never holds the whole input; each is stored
+   * before the next is asked for, so a source may reuse one buffer.
    */
   readonly rawChunks: AsyncIterable<Uint8Array>;
   readonly spec: JobSpec;
