@@ -3,14 +3,13 @@
 // frame's md5 equals vpxdec's and our decoder's.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseY4m, writeY4m } from '../src/container/index.js';
 import { i420Size } from '../src/vp8/index.js';
 import { excamera } from '../test/helpers/cli.js';
-import { CLIPS, cropI420, ivfFrames, md5, shownFrameMd5s } from '../test/helpers/fixtures.js';
+import { ivfFrames, md5, shownFrameMd5s, writeClipPrefix } from '../test/helpers/fixtures.js';
 import { requireTools, skipWithout } from '../test/helpers/tools.js';
 
 /** Runs a program; fails the test with its error output when it does not exit 0. */
@@ -42,10 +41,8 @@ describe.skipIf(skipWithout('ffmpeg', 'vpxdec'))('IVF output plays in ffmpeg (ne
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'excamera-playback-'));
     // An odd size, so that chroma rounding is part of the check: the top-left 175x143 of carphone.
-    const y4m = parseY4m(new Uint8Array(readFileSync(join(CLIPS, 'carphone_qcif_176x144_120f.y4m'))));
     clip = join(dir, 'clip.y4m');
-    const frames = y4m.frames.slice(0, 12).map((f) => ({ data: cropI420(f.data, 176, 144, 175, 143) }));
-    writeFileSync(clip, writeY4m({ width: 175, height: 143, frameRate: { numerator: 30000, denominator: 1001 } }, frames));
+    writeClipPrefix(clip, 'carphone_qcif_176x144_120f.y4m', 12, { size: [175, 143] });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => requireTools('ffmpeg', 'vpxdec'));

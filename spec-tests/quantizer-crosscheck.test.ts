@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseIvf, parseY4m, writeIvf, writeY4m } from '../src/container/index.js';
+import { parseIvf, parseY4m, writeIvf } from '../src/container/index.js';
 import { QUANTIZER_TO_QINDEX, Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { createDecoderState, encodeFrame, frameInfo, imageFromI420, imageToI420, i420Size, parseFrame } from '../src/vp8/index.js';
 import { excamera } from '../test/helpers/cli.js';
-import { CLIPS, md5, shownFrameMd5s } from '../test/helpers/fixtures.js';
+import { md5, shownFrameMd5s, writeClipPrefix } from '../test/helpers/fixtures.js';
 import { requireTools, skipWithout } from '../test/helpers/tools.js';
 
 const run = promisify(execFile);
@@ -45,9 +45,8 @@ describe.skipIf(skipWithout('vpxenc', 'vpxdec'))('quantizer levels and dequantiz
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'excamera-quant-'));
     // Three frames of carphone: a key frame and two inter frames per level.
-    const y4m = parseY4m(new Uint8Array(readFileSync(join(CLIPS, 'carphone_qcif_176x144_120f.y4m'))));
     clip = join(dir, 'carphone-3.y4m');
-    writeFileSync(clip, writeY4m({ width: 176, height: 144, frameRate: RATE }, y4m.frames.slice(0, 3).map((f) => ({ data: f.data }))));
+    writeClipPrefix(clip, 'carphone_qcif_176x144_120f.y4m', 3, { frameRate: RATE });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => requireTools('vpxenc', 'vpxdec'));

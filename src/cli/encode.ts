@@ -123,7 +123,7 @@ export const encodeCommand = defineCommand<EncodeArgs>({
       frames,
       keyFrames,
       bytes,
-      kbitPerSecond: frames > 0 ? Number(((bytes * 8 * fps) / frames / 1000).toFixed(2)) : 0,
+      kbitPerSecond: Number(((bytes * 8 * fps) / frames / 1000).toFixed(2)),
       psnr: { y: round(psnr.y), u: round(psnr.u), v: round(psnr.v), all: round(psnr.all) },
       ssim: { y: round(ssim.y, 5), all: round(ssim.all, 5), yDb: round(ssim.yDb), allDb: round(ssim.allDb) },
       seconds: round(seconds, 3),

@@ -108,12 +108,11 @@ function clipOf(path: string, reader: Y4mFileReader, starts: readonly number[]):
   };
 }
 
-/** Pictures and packed frames of a range of a clip, read whole (for commands on one chunk). */
-export async function readRawVideo(path: string, first = 0, count?: number): Promise<{ width: number; height: number; frameRate: Rational; pictures: Image[]; i420: Uint8Array[] }> {
+/** The pictures of a range of a clip, read whole (for the commands on one chunk). */
+export async function readRawVideo(path: string, first = 0, count?: number): Promise<{ frameRate: Rational; pictures: readonly Image[] }> {
   const clip = await openRawClip(path, { first, count });
   try {
-    const i420 = await clip.readI420(0, clip.frames);
-    return { width: clip.width, height: clip.height, frameRate: clip.frameRate, pictures: i420.map((f) => imageFromI420(clip.width, clip.height, f)), i420 };
+    return { frameRate: clip.frameRate, pictures: await clip.pictures.read(0, clip.frames) };
   } finally {
     await clip.close();
   }

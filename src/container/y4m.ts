@@ -94,7 +94,7 @@ export interface Y4mFile {
   readonly truncatedAt: number | null;
 }
 
-/** Bytes of one 8-bit 4:2:0 frame: a full-size Y plane and two half-size (rounded up) chroma planes. */
+/** Bytes of one 8-bit 4:2:0 frame: a full-size Y plane and two half-size (rounded up) chroma planes (i420Size, by the name this module's users know). */
 export const y4mFrameSize: (width: number, height: number) => number = i420Size;
 
 // ---------------------------------------------------------------------------
@@ -178,7 +178,7 @@ function parseRational(value: string): Rational | null {
 
 /** The checked frame size for `header`. */
 function frameSizeWithin(header: Y4mHeader, limits: ContainerLimits): number {
-  const size = y4mFrameSize(header.width, header.height);
+  const size = i420Size(header.width, header.height);
   if (size > limits.maxFrameBytes) {
     throw new ContainerError('too-large', 'y4m', `${header.width}x${header.height} frames of ${size} bytes exceed maxFrameBytes ${limits.maxFrameBytes}`, 0);
   }
@@ -292,10 +292,7 @@ export class Y4mFileReader extends FrameFileReader<Y4mFrame> {
     let offset = this.firstFrameAt;
     while (starts.length < maxFrames && offset < fileBytes) {
       const frameIndex = starts.length;
-      const line = await readLine(this.handle, offset, this.limits.maxHeaderBytes, 'FRAME line', frameIndex, this.scratch);
-      if (line.end === -1) unfinishedFrameLine(line.bytes, offset, frameIndex);
-      parseFrameLine(line.bytes.subarray(0, line.end), offset, frameIndex);
-      const dataStart = offset + line.end + 1;
+      const { dataStart } = (await this.frameLineAt(offset, frameIndex))!;
       if (fileBytes - dataStart < this.frameBytes) {
         throw new ContainerError('truncated', 'y4m', `frame has ${Math.max(0, fileBytes - dataStart)} of its ${this.frameBytes} bytes`, offset, frameIndex);
       }
@@ -313,12 +310,18 @@ export class Y4mFileReader extends FrameFileReader<Y4mFrame> {
     return out;
   }
 
-  protected async readFrameAt(offset: number, frameIndex: number): Promise<{ frame: Y4mFrame; next: number } | null> {
+  /** The FRAME line at `offset`: its tags and where the frame's samples start; null at the end of the file. */
+  private async frameLineAt(offset: number, frameIndex: number): Promise<{ tags: readonly string[]; dataStart: number } | null> {
     const line = await readLine(this.handle, offset, this.limits.maxHeaderBytes, 'FRAME line', frameIndex, this.scratch);
     if (line.bytes.length === 0) return null;
     if (line.end === -1) unfinishedFrameLine(line.bytes, offset, frameIndex);
-    const tags = parseFrameLine(line.bytes.subarray(0, line.end), offset, frameIndex);
-    const dataStart = offset + line.end + 1;
+    return { tags: parseFrameLine(line.bytes.subarray(0, line.end), offset, frameIndex), dataStart: offset + line.end + 1 };
+  }
+
+  protected async readFrameAt(offset: number, frameIndex: number): Promise<{ frame: Y4mFrame; next: number } | null> {
+    const line = await this.frameLineAt(offset, frameIndex);
+    if (line === null) return null;
+    const { tags, dataStart } = line;
     const data = new Uint8Array(this.frameBytes);
     const read = await readFully(this.handle, data, dataStart);
     if (read < this.frameBytes) {
@@ -395,7 +398,7 @@ function frameLine(tags: readonly string[] | undefined, frameIndex: number): Uin
 }
 
 function checkFrameData(header: Y4mHeaderInit, data: Uint8Array, frameIndex: number): void {
-  const size = y4mFrameSize(header.width, header.height);
+  const size = i420Size(header.width, header.height);
   if (data.length !== size) invalid(`frame has ${data.length} bytes; ${header.width}x${header.height} I420 needs ${size}`, frameIndex);
 }
 

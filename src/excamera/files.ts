@@ -20,15 +20,14 @@ import { deserializeState, serializeState } from './state-file.js';
 const isKeyFrame = (f: Uint8Array): boolean => f.length > 0 && (f[0] & 1) === 0;
 const isShown = (f: Uint8Array): boolean => f.length > 0 && (f[0] & 0x10) !== 0;
 
-/** Presentation times: shown frames count up from `first`; a hidden frame takes the next shown frame's. */
+/**
+ * Presentation times: a frame's is `first` plus the number of shown frames
+ * before it — so shown frames count up, and a hidden frame takes the time of
+ * the frame shown after it. (openStreamWriter counts the same way.)
+ */
 function presentationTimes(frames: readonly Uint8Array[], first: number): number[] {
-  const pts = new Array<number>(frames.length);
-  let next = first + frames.filter(isShown).length;
-  for (let i = frames.length - 1; i >= 0; i--) {
-    if (isShown(frames[i])) next--;
-    pts[i] = next;
-  }
-  return pts;
+  let shown = first;
+  return frames.map((f) => (isShown(f) ? shown++ : shown));
 }
 
 /** A chunk as IVF bytes; `firstFrame` is the index of its first shown frame in the whole video. */
@@ -119,7 +118,7 @@ export async function openStreamWriter(path: string, width: number, height: numb
     };
   }
   const ivf = await IvfWriter.create(path, { width, height, timebaseDenominator: frameRate.numerator, timebaseNumerator: frameRate.denominator, unused: 0 });
-  // Presentation times count shown frames; a hidden frame takes the time of the frame shown after it.
+  // Presentation times as in presentationTimes: the shown frames before each frame.
   let shown = 0;
   return {
     write: async (data) => {

@@ -7,13 +7,12 @@
 // line that is neither runnable nor listed fails this test.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseY4m, writeY4m } from '../../src/container/index.js';
 import { excamera } from '../helpers/cli.js';
-import { CLIPS, ROOT, VECTORS } from '../helpers/fixtures.js';
+import { ROOT, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
 import { haveTool } from '../helpers/tools.js';
 
 /** Lines that are not run here, and why. */
@@ -46,8 +45,7 @@ let files: Record<string, string> = {};
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'excamera-readme-'));
   // A short real clip (36 frames: enough for calibrate's 6 chunks of 6).
-  const carphone = parseY4m(new Uint8Array(readFileSync(join(CLIPS, 'carphone_qcif_176x144_120f.y4m'))));
-  writeFileSync(join(dir, 'in.y4m'), writeY4m(carphone.header, carphone.frames.slice(0, 36).map((f) => ({ data: f.data }))));
+  writeClipPrefix(join(dir, 'in.y4m'), 'carphone_qcif_176x144_120f.y4m', 36);
   copyFileSync(join(VECTORS, 'vp80-00-comprehensive-001.ivf'), join(dir, 'IN.ivf'));
   const t = (name: string): string => join(dir, name);
   files = {

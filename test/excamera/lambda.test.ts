@@ -10,18 +10,17 @@
 // SDK's Node.js version notice.
 
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseY4m, writeY4m } from '../../src/container/index.js';
 import type { Invocation } from '../../src/excamera/runtime/invocation.js';
 import { LambdaLauncher } from '../../src/excamera/runtime/lambda.js';
 import { childEnv, EMULATOR_ENV, SDK_NODE_NOTICE, startS3, startServerlessOffline } from '../helpers/emulators.js';
-import { cropI420, ROOT } from '../helpers/fixtures.js';
+import { ROOT, writeClipPrefix } from '../helpers/fixtures.js';
 import { unzipTo } from '../helpers/unzip.js';
 
 /** The handler as deployed: from the package `excamera lambda package` writes, unzipped. */
@@ -139,11 +138,9 @@ describe('Lambda backend', () => {
 
   it('odd picture sizes (333x197, 175x144): Lambda workers write the bytes of the in-process run', async () => {
     const bin = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-    const foreman = parseY4m(new Uint8Array(readFileSync(join(ROOT, 'fixtures', 'clips', 'foreman_cif_352x288_60f.y4m'))));
     for (const [w, h] of [[333, 197], [175, 144]] as const) {
       const clip = join(dir, `odd-${w}x${h}.y4m`);
-      const frames = foreman.frames.slice(0, 6).map((f) => ({ data: cropI420(f.data, 352, 288, w, h) }));
-      writeFileSync(clip, writeY4m({ width: w, height: h, frameRate: { numerator: 30, denominator: 1 } }, frames));
+      writeClipPrefix(clip, 'foreman_cif_352x288_60f.y4m', 6, { size: [w, h], frameRate: { numerator: 30, denominator: 1 } });
       const run = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'xc', clip, '-n', '3', '-x', '2', '--speed', '4', '-q', ...args], { env: childEnv(EMULATOR_ENV) });
       const r = await run('-o', join(dir, `odd-${w}.ivf`), '--backend', 'lambda', '--function-name', 'excamera-worker', '--lambda-endpoint', lambdaEndpoint, '--storage', `s3://excamera-lambda/odd-${w}`, '--s3-endpoint', s3.endpoint, '--json');
       expect(JSON.parse(r.stdout)).toMatchObject({ backend: 'lambda', width: w, height: h, frames: 6, failedWorkers: 0 });

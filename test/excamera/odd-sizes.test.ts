@@ -5,11 +5,11 @@
 // run odd sizes through worker processes and the CLI and require the
 // in-process bytes; a scan of the sources keeps the formula in one place.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseY4m, writeY4m } from '../../src/container/index.js';
+import { parseY4m } from '../../src/container/index.js';
 import { runInProcess } from '../../src/excamera/pipeline.js';
 import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import { LocalLauncher } from '../../src/excamera/runtime/local.js';
@@ -18,7 +18,7 @@ import { LocalStorage } from '../../src/excamera/runtime/storage.js';
 import { jobConfig } from '../../src/sim/job.js';
 import { chromaSize, i420Layout, i420Size, imageFromI420 } from '../../src/vp8/index.js';
 import { excamera } from '../helpers/cli.js';
-import { CLIPS, cropI420, ROOT } from '../helpers/fixtures.js';
+import { CLIPS, cropI420, ROOT, writeClipPrefix } from '../helpers/fixtures.js';
 
 const RATE = { numerator: 30, denominator: 1 };
 let foreman: { width: number; height: number; frames: Uint8Array[] };
@@ -93,7 +93,7 @@ describe('odd sizes on worker processes', () => {
 
   it('xc on a 333x197 clip: --backend local writes the bytes of --backend inprocess', () => {
     const clip = join(dir, 'odd-333x197.y4m');
-    writeFileSync(clip, writeY4m({ width: 333, height: 197, frameRate: RATE }, cropped(333, 197, 6).map((data) => ({ data }))));
+    writeClipPrefix(clip, 'foreman_cif_352x288_60f.y4m', 6, { size: [333, 197], frameRate: RATE });
     const common = ['-n', '3', '-x', '2', '--speed', '4', '--cq-level', '30', '--quiet', '--json'];
     const local = excamera('xc', clip, '-o', join(dir, 'local.ivf'), '--workers', '2', ...common);
     expect(local.stderr).not.toMatch(/error|refused|failed/i);

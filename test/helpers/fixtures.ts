@@ -1,10 +1,10 @@
 // Paths of the test fixtures and small helpers shared by tests.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseIvf } from '../../src/container/index.js';
+import { parseIvf, parseY4m, type Rational, writeY4m } from '../../src/container/index.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../../src/vp8/index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,4 +55,17 @@ export function cropI420(frame: Uint8Array, W: number, H: number, w: number, h: 
     }
   }
   return out;
+}
+
+/**
+ * Writes the first `frames` frames of fixture clip `name` (in CLIPS) to `path`
+ * as Y4M: cropped to the top-left `size` when given (odd sizes), at the
+ * clip's frame rate unless `frameRate` is given.
+ */
+export function writeClipPrefix(path: string, name: string, frames: number, options: { readonly size?: readonly [number, number]; readonly frameRate?: Rational } = {}): void {
+  const clip = parseY4m(new Uint8Array(readFileSync(join(CLIPS, name))));
+  const { width: W, height: H } = clip.header;
+  const [width, height] = options.size ?? [W, H];
+  const data = clip.frames.slice(0, frames).map((f) => ({ data: width === W && height === H ? f.data : cropI420(f.data, W, H, width, height) }));
+  writeFileSync(path, writeY4m({ width, height, frameRate: options.frameRate ?? clip.header.frameRate }, data));
 }

@@ -15,9 +15,13 @@ import type { Storage } from './worker.js';
 
 /** S3's bucket names: 3-63 lower-case letters, digits, dots and hyphens, a letter or digit at each end. */
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** BUCKET_NAME in words, for messages. */
+export const BUCKET_NAME_RULE = '3-63 lower-case letters, digits, dots and hyphens';
 
 /** The longest key prefix: S3 keys are at most 1024 bytes, and a job adds `/output/000000.ivf` and the like. */
 export const MAX_PREFIX_LENGTH = 900;
+/** isKeyPrefix in words, for messages. */
+export const KEY_PREFIX_RULE = `names joined by '/', of letters, digits and ! - _ . * ' ( ) (none empty, . or ..), at most ${MAX_PREFIX_LENGTH} characters`;
 
 /**
  * Whether `prefix` is a key prefix a job may use: '' (the bucket's root) or
@@ -48,10 +52,10 @@ export interface S3Location {
 /** `s3://bucket/some/prefix` -> bucket and prefix; anything else is an error. */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(url);
-  if (m === null || !BUCKET_NAME.test(m[1]!)) throw new ExcameraError('invalid-argument', `${url} is not an s3://bucket/prefix address (bucket names are 3-63 lower-case letters, digits, dots and hyphens)`);
+  if (m === null || !BUCKET_NAME.test(m[1]!)) throw new ExcameraError('invalid-argument', `${url} is not an s3://bucket/prefix address (bucket names are ${BUCKET_NAME_RULE})`);
   const prefix = (m[2] ?? '').replace(/\/+$/, '');
   if (!isKeyPrefix(prefix)) {
-    throw new ExcameraError('invalid-argument', `${url}: the key prefix must be names joined by '/', of letters, digits and ! - _ . * ' ( ) (none empty, . or ..), at most ${MAX_PREFIX_LENGTH} characters`);
+    throw new ExcameraError('invalid-argument', `${url}: the key prefix must be ${KEY_PREFIX_RULE}`);
   }
   return { bucket: m[1]!, prefix };
 }

@@ -163,9 +163,6 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
   async function* outputFrames(): AsyncGenerator<Uint8Array> {
     for (let c = 0; c < chunks; c++) yield* parseChunkFile(await storage.get(outputChunkKey(c)), outputChunkKey(c)).chunk.frames;
   }
-  const finish = async (): Promise<void> => {
-    settle?.resolve({ outputFrames, latencySeconds: now(), transitions: transitions(state), coordinator: state });
-  };
 
   function apply(e: Effect): void {
     switch (e.kind) {
@@ -202,7 +199,7 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
         timers.delete(e.timer);
         return;
       case 'finish':
-        finish().catch((err: Error) => settle?.reject(err));
+        settle?.resolve({ outputFrames, latencySeconds: now(), transitions: transitions(state), coordinator: state });
         return;
       case 'fail':
         settle?.reject(new ExcameraError('job-failed', `the job failed: ${e.reason}`));
