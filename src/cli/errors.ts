@@ -1,10 +1,23 @@
-// Errors the command line reports as one line on stderr with an exit code,
-// rather than as a stack trace.
+// Errors of the command line (docs/architecture.md, "Errors"): reported as one
+// line on stderr with an exit status, rather than as a stack trace.
 
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
+import { ExcameraTsError } from '../errors.js';
+
+export type CliErrorCode =
+  /** A command line that cannot be run as given (exit status 2). */
+  | 'usage'
+  /** An input the command cannot use, or an output it may not write. */
+  | 'bad-input';
+
+export class CliError extends ExcameraTsError<CliErrorCode> {
+  constructor(message: string, exitCode = 1, code: CliErrorCode = 'bad-input') {
+    super(code, message, {}, { exitStatus: exitCode });
     this.name = 'CliError';
+  }
+
+  /** The exit status (the same as `exitStatus`). */
+  get exitCode(): number {
+    return this.exitStatus;
   }
 }
 
@@ -15,7 +28,7 @@ export class CliError extends Error {
  */
 export class UsageError extends CliError {
   constructor(message: string) {
-    super(message, 2);
+    super(message, 2, 'usage');
     this.name = 'UsageError';
   }
 }

@@ -9,12 +9,9 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExcameraError } from '../excamera/errors.js';
-import { ContainerError } from '../container/index.js';
-import { Vp8Error } from '../vp8/index.js';
-import { SimError } from '../sim/errors.js';
+import { ExcameraTsError } from '../errors.js';
 import { commandPath, commandString, COMMANDS } from './commands.js';
-import { CliError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { usageMessage } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -43,10 +40,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`excamera: ${e.message} (see '${help}')\n`);
       return e.exitCode;
     }
-    // Bad input and bad paths are reported in one line.
-    if (e instanceof CliError || e instanceof ContainerError || e instanceof Vp8Error || e instanceof ExcameraError || e instanceof SimError) {
+    // Bad input and bad paths, from any layer, are reported in one line.
+    if (e instanceof ExcameraTsError) {
       process.stderr.write(`excamera: ${e.message}\n`);
-      return e instanceof CliError ? e.exitCode : 1;
+      return e.exitStatus;
     }
     const err = e as NodeJS.ErrnoException | null;
     if (err?.code === 'ENOENT' && typeof err.path === 'string') {

@@ -6,6 +6,8 @@
 // Limits come from an options object with documented defaults, never from
 // module-level globals, so two readers in one process can use different ones.
 
+import { ExcameraTsError, withLocation } from '../errors.js';
+
 /** The container formats this layer reads and writes. */
 export type ContainerFormat = 'ivf' | 'y4m' | 'webm';
 
@@ -27,16 +29,13 @@ export type ContainerErrorCode =
   | 'invalid-argument';
 
 /** The one error type the container layer throws for bad input. */
-export class ContainerError extends Error {
-  readonly code: ContainerErrorCode;
+export class ContainerError extends ExcameraTsError<ContainerErrorCode> {
   /** The format being read or written; 'unknown' when no signature matched. */
   readonly format: ContainerFormat | 'unknown';
   /** Offset in the file (or output) where the problem is. */
   readonly byteOffset: number;
   /** Index of the frame concerned, when the problem is inside a frame. */
   readonly frameIndex: number | undefined;
-  /** The description without the location suffix that `message` carries. */
-  readonly detail: string;
 
   constructor(
     code: ContainerErrorCode,
@@ -46,14 +45,13 @@ export class ContainerError extends Error {
     frameIndex?: number,
     options?: { cause?: unknown },
   ) {
-    const where = frameIndex === undefined ? `byte ${byteOffset}` : `frame ${frameIndex}, byte ${byteOffset}`;
-    super(`${format.toUpperCase()}: ${detail} (${where})`, options);
+    const location = { frame: frameIndex, byte: byteOffset };
+    // The format leads the message: "IVF: frame of 40 bytes is cut short (frame 3, byte 812)".
+    super(code, detail, location, { message: `${format.toUpperCase()}: ${withLocation(detail, location)}`, cause: options?.cause });
     this.name = 'ContainerError';
-    this.code = code;
     this.format = format;
     this.byteOffset = byteOffset;
     this.frameIndex = frameIndex;
-    this.detail = detail;
   }
 }
 

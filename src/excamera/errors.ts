@@ -1,9 +1,11 @@
-// Errors of the ExCamera layer (DESIGN.md sections 4 and 5).
+// Errors of the ExCamera layer (docs/architecture.md, "Errors").
 //
 // Codec errors stay Vp8Errors and container errors ContainerErrors; what this
 // layer adds — state files, chunks and the pipeline's own checks — ends in an
 // ExcameraError whose `code` a script can switch on and whose message says
 // what was wrong and where (which file, which chunk, which frame).
+
+import { ExcameraTsError } from '../errors.js';
 
 export type ExcameraErrorCode =
   /** A state file is not one, is cut short, fails its checksum or holds impossible values. */
@@ -32,21 +34,12 @@ export interface ExcameraErrorDetails {
   readonly byteOffset?: number;
 }
 
-export class ExcameraError extends Error {
-  readonly code: ExcameraErrorCode;
-  readonly detail: string;
+export class ExcameraError extends ExcameraTsError<ExcameraErrorCode> {
   readonly where: ExcameraErrorDetails;
 
   constructor(code: ExcameraErrorCode, detail: string, where: ExcameraErrorDetails = {}) {
-    const parts: string[] = [];
-    if (where.file !== undefined) parts.push(where.file);
-    if (where.chunk !== undefined) parts.push(`chunk ${where.chunk}`);
-    if (where.frame !== undefined) parts.push(`frame ${where.frame}`);
-    if (where.byteOffset !== undefined) parts.push(`byte ${where.byteOffset}`);
-    super(parts.length > 0 ? `${detail} (${parts.join(', ')})` : detail);
+    super(code, detail, { file: where.file, chunk: where.chunk, frame: where.frame, byte: where.byteOffset });
     this.name = 'ExcameraError';
-    this.code = code;
-    this.detail = detail;
     this.where = where;
   }
 

@@ -19,6 +19,7 @@
 // A peer that breaks a rule gets a ProtocolError naming what and where, and
 // is dropped; nothing it sent can make the reader allocate without bound.
 
+import { ExcameraTsError } from '../errors.js';
 import type { ChunkPhase, Command, StateKind } from './coordinator/types.js';
 import { CHUNK_PHASES, STATE_KINDS } from './coordinator/types.js';
 
@@ -55,14 +56,14 @@ const MAX_REASON_BYTES = 4096;
 
 export type ProtocolErrorCode = 'too-large' | 'version' | 'unknown-type' | 'malformed';
 
-export class ProtocolError extends Error {
+export class ProtocolError extends ExcameraTsError<ProtocolErrorCode> {
   constructor(
-    readonly code: ProtocolErrorCode,
-    readonly detail: string,
+    code: ProtocolErrorCode,
+    detail: string,
     /** Offset in the stream of the message's first byte. */
     readonly streamOffset: number,
   ) {
-    super(`${detail} (message at byte ${streamOffset} of the stream)`);
+    super(code, detail, { byte: streamOffset }, { message: `${detail} (message at byte ${streamOffset} of the stream)` });
     this.name = 'ProtocolError';
   }
 }

@@ -1,10 +1,12 @@
-// Errors and limits of the VP8 codec (DESIGN.md section 4).
+// Errors and limits of the VP8 codec (docs/architecture.md, "Errors").
 //
 // Bad input never escapes as a TypeError or RangeError: every problem the
 // decoder can detect in a compressed frame becomes a Vp8Error that says what
 // went wrong (`code`), in which frame (`frameIndex`) and where in that frame's
 // bytes (`byteOffset`). Resource limits come from an options object, never from
 // module-level globals, so two decoders in one process can use different ones.
+
+import { ExcameraTsError } from '../errors.js';
 
 /** What went wrong, as a machine-readable code. */
 export type Vp8ErrorCode =
@@ -33,21 +35,13 @@ export interface Vp8ErrorDetails {
 }
 
 /** The one error type the VP8 codec throws for bad input. */
-export class Vp8Error extends Error {
-  readonly code: Vp8ErrorCode;
-  /** The description without the location suffix that `message` carries. */
-  readonly detail: string;
+export class Vp8Error extends ExcameraTsError<Vp8ErrorCode> {
   readonly frameIndex: number | undefined;
   readonly byteOffset: number | undefined;
 
   constructor(code: Vp8ErrorCode, detail: string, details: Vp8ErrorDetails = {}) {
-    const where: string[] = [];
-    if (details.frameIndex !== undefined) where.push(`frame ${details.frameIndex}`);
-    if (details.byteOffset !== undefined) where.push(`byte ${details.byteOffset}`);
-    super(where.length > 0 ? `${detail} (${where.join(', ')})` : detail);
+    super(code, detail, { frame: details.frameIndex, byte: details.byteOffset });
     this.name = 'Vp8Error';
-    this.code = code;
-    this.detail = detail;
     this.frameIndex = details.frameIndex;
     this.byteOffset = details.byteOffset;
   }
