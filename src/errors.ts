@@ -7,11 +7,12 @@
 // field). The message a person reads is the detail followed by the location,
 // so the command line prints any of them the same way, in one line.
 //
-// A contract violation — a function called with arguments it does not accept —
-// is bad input too: each layer throws its own error with the code
-// 'invalid-argument', through its own class, so a caller catches one type per
-// layer. Anything else thrown (a TypeError, a RangeError) is a bug in this
-// project and keeps its stack trace.
+// Invalid arguments are thrown one way: where a value can come from outside
+// the program — a flag, a file, a JSON profile, a message, an argument of the
+// public API — a bad one is bad input, and the layer throws its own error with
+// the code 'invalid-argument'. An index outside an internal table, or any
+// other broken invariant, is a bug: a RangeError or an Error, which the
+// command line does not dress up but shows with its stack trace.
 //
 // This module depends on nothing: every layer, src/vp8 included, may import it.
 

@@ -304,7 +304,7 @@ export class Y4mFileReader extends FrameFileReader<Y4mFrame> {
 
   /** The samples of the frame whose data starts at `dataStart` (from `indexFrames`), into `out` if given. */
   async readSamples(dataStart: number, out: Uint8Array = new Uint8Array(this.frameBytes)): Promise<Uint8Array> {
-    if (out.length !== this.frameBytes) throw new RangeError(`Y4mFileReader.readSamples: a buffer of ${out.length} bytes for frames of ${this.frameBytes}`);
+    if (out.length !== this.frameBytes) throw new ContainerError('invalid-argument', 'y4m', `readSamples: a buffer of ${out.length} bytes for frames of ${this.frameBytes}`, dataStart);
     const read = await readFully(this.handle, out, dataStart);
     if (read < this.frameBytes) throw new ContainerError('truncated', 'y4m', `frame has ${read} of its ${this.frameBytes} bytes`, dataStart);
     return out;

@@ -15,6 +15,7 @@
 // coordinates (inter.ts).
 
 import { i420Layout, i420Size } from './i420.js';
+import { Vp8Error } from './errors.js';
 
 export { i420Size };
 
@@ -118,7 +119,7 @@ function copyPlane(p: Plane, w: number, h: number, out: Uint8Array, o: number): 
  */
 export function imageFromI420(width: number, height: number, i420: Uint8Array): Image {
   const l = i420Layout(width, height);
-  if (i420.length < l.size) throw new RangeError(`imageFromI420: ${i420.length} bytes hold no ${width}x${height} I420 frame (${l.size} bytes)`);
+  if (i420.length < l.size) throw new Vp8Error('invalid-argument', `imageFromI420: ${i420.length} bytes hold no ${width}x${height} I420 frame (${l.size} bytes)`);
   const img = allocateImage(width, height);
   fillPlane(img.y, l.width, l.height, i420, 0);
   fillPlane(img.u, l.chromaWidth, l.chromaHeight, i420, l.uOffset);
