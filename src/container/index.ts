@@ -19,3 +19,4 @@ export {
   type WebmFrame, type WebmVp8Video, type WebmVideoInit, type WebmFrameInit,
 } from './webm.js';
 export { detectContainer, detectContainerFile, readVp8Frames, type Vp8Stream } from './detect.js';
+export { ExcameraTsError, type ErrorLocation, describeLocation } from '../errors.js';

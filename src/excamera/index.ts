@@ -22,3 +22,4 @@ export {
 } from './protocol.js';
 export { createCoordinator, type CoordinatorState, step, transitions } from './coordinator/coordinator.js';
 export type { ChunkPhase, Command, Effect, Event, JobConfig, StateKind, Transition, WorkerStatus } from './coordinator/types.js';
+export { ExcameraTsError, type ErrorLocation, describeLocation } from '../errors.js';

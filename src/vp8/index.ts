@@ -23,3 +23,4 @@ export {
   Vp8Encoder, QUANTIZER_TO_QINDEX, DEFAULT_CQ_LEVEL, type EncoderConfig, type EncodedFrame, type RateControl,
 } from './encoder/sequence.js';
 export { type Frame, parseFrame, serializeFrame } from './frame.js';
+export { ExcameraTsError, type ErrorLocation, describeLocation } from '../errors.js';
