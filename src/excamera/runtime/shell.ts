@@ -99,6 +99,7 @@ export async function runDistributed(job: DistributedJob): Promise<DistributedRe
   const onPeer = (peer: MessageSocket): void => {
     executor.connected(peer);
     peer.onMessage = (m) => {
+      // A refused message is one `step` would ignore: stale or stray, no news.
       const t = eventOf(m, contextOf(state, peer.worker, clock.now()));
       if ('event' in t) dispatch(t.event);
     };
