@@ -9,7 +9,8 @@
 //    must be a `hello` with the job's id and the worker's token, within
 //    `helloTimeoutMs` of its TCP connection, at most 1 KiB; otherwise it is
 //    dropped and logged, and nothing it sent reaches anyone. Strangers are
-//    capped, and `close()` destroys every connection at once.
+//    capped, pings are answered, and `close()` destroys every connection at
+//    once.
 //  - A worker `claim`s the chunk it runs; a `state` addressed to a chunk goes
 //    to the worker that claimed it. A state for a chunk nobody has claimed is
 //    held (at most `holdSeconds`, within a byte budget shared by all held
@@ -130,9 +131,6 @@ export class Rendezvous {
         this.flush(m.to);
         return;
       }
-      case 'ping':
-        peer.send({ type: 'pong', nonce: m.nonce });
-        return;
       default:
         this.listener.drop(peer, `a ${m.type} message, which workers do not send to the rendezvous`);
     }
