@@ -47,7 +47,7 @@ export type StatusKind = WorkerStatus['kind'];
 
 /** The status kinds; a row stores a kind as its index here. */
 const STATUS_KINDS: readonly StatusKind[] = ['invoking', 'backoff', 'idle', 'working', 'waiting', 'released', 'failed'];
-const STATUS_CODE = Object.fromEntries(STATUS_KINDS.map((k, i) => [k, i])) as Record<StatusKind, number>;
+const statusCode = (kind: StatusKind): number => STATUS_KINDS.indexOf(kind);
 
 /** A worker's row. */
 const W_STATUS = 0; // the status kind's code
@@ -172,15 +172,26 @@ export function initialTables(chunks: number, reasons: PVec<string>): { workers:
 
 // ---- records, as a step changes them -------------------------------------------
 
-/** Keeps a failure reason, returning its index in the state's list of them. */
-export type KeepReason = (text: string) => number;
+/** Where a step keeps failure reasons: `keepReason` returns the index of one in the state's list of them. */
+export interface Reasons {
+  keepReason(text: string): number;
+}
 
-/** A step's edit of the chunks' rows. */
+/**
+ * A step's edit of the chunks' rows: written in place with every
+ * overwritten value logged (ptable.ts), read as they change, and made a new
+ * table version by `commit`.
+ */
 export class ChunkRows {
+  /** Also WorkerRows' (outboxes are linked through the chunks' rows). */
+  readonly edit: TableEdit;
+
   constructor(
-    private readonly edit: TableEdit,
-    private readonly keepReason: KeepReason,
-  ) {}
+    chunks: ChunkTable,
+    private readonly reasons: Reasons,
+  ) {
+    this.edit = chunks.rows.edit();
+  }
 
   /** The worker running chunk c, or -1. */
   worker(c: number): number {
@@ -236,17 +247,32 @@ export class ChunkRows {
   }
 
   setLastFailure(c: number, reason: string): void {
-    this.edit.set(c, C_FAILURE, this.keepReason(reason));
+    this.edit.set(c, C_FAILURE, this.reasons.keepReason(reason));
+  }
+
+  /** The chunks' new table version; the edit is closed. */
+  commit(): PTable {
+    return this.edit.commit();
+  }
+
+  abandon(): void {
+    this.edit.abandon();
   }
 }
 
-/** A step's edit of the workers' rows. */
+/** A step's edit of the workers' rows (as ChunkRows is of the chunks'). */
 export class WorkerRows {
+  private readonly edit: TableEdit;
+  private readonly chunks: TableEdit;
+
   constructor(
-    private readonly edit: TableEdit,
-    private readonly chunks: TableEdit,
-    private readonly keepReason: KeepReason,
-  ) {}
+    workers: WorkerTable,
+    chunks: ChunkRows,
+    private readonly reasons: Reasons,
+  ) {
+    this.edit = workers.rows.edit();
+    this.chunks = chunks.edit;
+  }
 
   /** Workers invoked so far (numbered 0 up). */
   get count(): number {
@@ -261,7 +287,7 @@ export class WorkerRows {
   add(at: number, attempt: number): number {
     return this.edit.push(
       newRow(WORKER_FIELDS, [
-        [W_STATUS, STATUS_CODE.invoking],
+        [W_STATUS, statusCode('invoking')],
         [W_CHUNK, -1],
         [W_AUX, attempt],
         [W_TIMER, -1],
@@ -315,13 +341,13 @@ export class WorkerRows {
         if (status.kind === 'waiting') t.set(w, W_AUX, STATE_KINDS.indexOf(status.waitFor));
         break;
       case 'failed':
-        t.set(w, W_AUX, this.keepReason(status.reason));
+        t.set(w, W_AUX, this.reasons.keepReason(status.reason));
         break;
       case 'idle':
       case 'released':
         break;
     }
-    t.set(w, W_STATUS, STATUS_CODE[status.kind]);
+    t.set(w, W_STATUS, statusCode(status.kind));
     if (status.kind === 'released' || status.kind === 'failed') t.set(w, W_ENDED, at);
   }
 
@@ -399,35 +425,13 @@ export class WorkerRows {
     W.set(w, W_OUTBOX_COUNT, 0);
     return kept;
   }
-}
 
-/**
- * One step's edit of a state's records: rows written in place with every
- * overwritten value logged (ptable.ts), readable through `workers` and
- * `chunks` as they change, and made new tables by `commit`.
- */
-export class RecordsEdit {
-  readonly workers: WorkerRows;
-  readonly chunks: ChunkRows;
-  private readonly workerEdit: TableEdit;
-  private readonly chunkEdit: TableEdit;
-
-  constructor(workers: WorkerTable, chunks: ChunkTable, keepReason: KeepReason) {
-    this.workerEdit = workers.rows.edit();
-    this.chunkEdit = chunks.rows.edit();
-    this.workers = new WorkerRows(this.workerEdit, this.chunkEdit, keepReason);
-    this.chunks = new ChunkRows(this.chunkEdit, keepReason);
+  /** The workers' table after the step, beside the chunks' (`chunkRows`) and the failure reasons. */
+  commit(chunkRows: PTable, reasons: PVec<string>): WorkerTable {
+    return new WorkerTable(this.edit.commit(), chunkRows, reasons);
   }
 
-  /** The tables after the step, whose failure reasons are `reasons`. */
-  commit(reasons: PVec<string>): { workers: WorkerTable; chunks: ChunkTable } {
-    const chunkRows = this.chunkEdit.commit();
-    return { workers: new WorkerTable(this.workerEdit.commit(), chunkRows, reasons), chunks: new ChunkTable(chunkRows, reasons) };
-  }
-
-  /** Leaves the tables as they were (a step that threw). */
   abandon(): void {
-    this.workerEdit.abandon();
-    this.chunkEdit.abandon();
+    this.edit.abandon();
   }
 }

@@ -6,7 +6,7 @@
 import { awaitedBefore, type ChunkPhase, type Schedule, type StateKind, STATE_KINDS, stateBit } from '../schedule.js';
 import type { CoordinatorState } from './coordinator.js';
 import { PVec } from './pvec.js';
-import { type ChunkRows, RecordsEdit, type WorkerRows } from './records.js';
+import { ChunkRows, ChunkTable, type Reasons, WorkerRows } from './records.js';
 import type { Command, Effect, Event, WorkerStatus } from './types.js';
 
 /**
@@ -14,10 +14,9 @@ import type { Command, Effect, Event, WorkerStatus } from './types.js';
  * written in place with every overwritten value logged, and made a new
  * version at the end, so the old state reads as it was.
  */
-export class Step {
+export class Step implements Reasons {
   readonly effects: Effect[] = [];
   private s: { -readonly [K in keyof CoordinatorState]: CoordinatorState[K] };
-  private readonly records: RecordsEdit;
   private readonly workers: WorkerRows;
   private readonly chunks: ChunkRows;
   private readonly schedule: Schedule;
@@ -29,20 +28,20 @@ export class Step {
     this.s = { ...state };
     if (state.config.keepLog === false) this.s.log = null;
     this.schedule = state.schedule;
-    this.records = new RecordsEdit(state.workers, state.chunks, (text) => this.reason(text));
-    this.workers = this.records.workers;
-    this.chunks = this.records.chunks;
+    this.chunks = new ChunkRows(state.chunks, this);
+    this.workers = new WorkerRows(state.workers, this.chunks, this);
   }
 
   finish(): CoordinatorState {
-    const { workers, chunks } = this.records.commit(this.s.reasons);
-    this.s.workers = workers;
-    this.s.chunks = chunks;
+    const chunkRows = this.chunks.commit();
+    this.s.workers = this.workers.commit(chunkRows, this.s.reasons);
+    this.s.chunks = new ChunkTable(chunkRows, this.s.reasons);
     return this.s;
   }
 
   abandon(): void {
-    this.records.abandon();
+    this.workers.abandon();
+    this.chunks.abandon();
   }
 
   handle(event: Event): void {
@@ -70,7 +69,7 @@ export class Step {
   // ---- workers ------------------------------------------------------------
 
   /** A failure reason's index in the state's list of them. */
-  private reason(text: string): number {
+  keepReason(text: string): number {
     this.s.reasons = this.s.reasons.push(text);
     return this.s.reasons.size - 1;
   }
