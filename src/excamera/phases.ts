@@ -45,41 +45,46 @@ export interface PhaseStats {
   readonly maxSeconds: number;
 }
 
-/** `open` codes: 0 none, else 1 + the phase's index in `names`. */
-const NONE = 0;
+/** The code of no phase (a worker that has ended). */
+export const NO_PHASE = 0;
 
 /**
- * The spans of time workers spent in each phase, folded in transition by
- * transition (a simulation of 100,000 workers need not keep its millions of
- * transitions). Per worker it keeps only the phase it is in and since when.
+ * The spans of time workers spent in each phase. Phases are coded as small
+ * integers (`codeOf`: 1 + the order they were first seen in), so that a
+ * caller folding in millions of transitions — the simulator — can keep each
+ * worker's current phase and its start in its own packed records, and add a
+ * span as each ends. `observe` does that bookkeeping for a log at hand.
  */
 export class PhaseSpans {
   private readonly names: string[] = [];
   private readonly codes = new Map<string, number>();
   private readonly spans: number[][] = [];
-  private open = new Int32Array(64);
-  private since = new Float64Array(64);
-  /** Workers seen: 1 + the highest worker number. */
-  private workers = 0;
+  /** For `observe`: each worker's last transition. */
+  private readonly open = new Map<number, Transition>();
+
+  /** The code of the phase transition t starts; NO_PHASE for a worker's end. */
+  codeOf(t: Transition): number {
+    const phase = phaseOf(t);
+    if (phase === null) return NO_PHASE;
+    let code = this.codes.get(phase);
+    if (code === undefined) {
+      this.names.push(phase);
+      this.spans.push([]);
+      this.codes.set(phase, (code = this.names.length));
+    }
+    return code;
+  }
+
+  /** A span of `seconds` in the phase of `code` has ended. */
+  add(code: number, seconds: number): void {
+    if (code !== NO_PHASE) this.spans[code - 1]!.push(seconds);
+  }
 
   /** The worker's next transition: it ends the phase the worker was in. */
   observe(t: Transition): void {
-    const w = t.worker;
-    if (w >= this.workers) this.grow(w + 1);
-    const open = this.open[w]!;
-    if (open !== NONE) this.spans[open - 1]!.push(t.at - this.since[w]!);
-    const phase = phaseOf(t);
-    this.open[w] = phase === null ? NONE : this.code(phase);
-    this.since[w] = t.at;
-  }
-
-  /** Ends, at `at`, the phase each worker is still in (the job is over). */
-  closeAll(at: number): void {
-    for (let w = 0; w < this.workers; w++) {
-      const open = this.open[w]!;
-      if (open !== NONE) this.spans[open - 1]!.push(at - this.since[w]!);
-      this.open[w] = NONE;
-    }
+    const before = this.open.get(t.worker);
+    if (before !== undefined) this.add(this.codeOf(before), t.at - before.at);
+    this.open.set(t.worker, t);
   }
 
   /** Count, total, median, p90 and max of each phase's ended spans, phases in PHASE_ORDER. */
@@ -116,29 +121,6 @@ export class PhaseSpans {
   /** The phases seen, as indices in `names`, in PHASE_ORDER (others after, as first seen). */
   private ordered(): number[] {
     return this.names.map((_, k) => k).sort((a, b) => phaseRank(this.names[a]!) - phaseRank(this.names[b]!));
-  }
-
-  private code(phase: string): number {
-    let code = this.codes.get(phase);
-    if (code === undefined) {
-      this.names.push(phase);
-      this.spans.push([]);
-      this.codes.set(phase, (code = this.names.length));
-    }
-    return code;
-  }
-
-  private grow(workers: number): void {
-    if (workers > this.open.length) {
-      const size = Math.max(workers, 2 * this.open.length);
-      const open = new Int32Array(size);
-      open.set(this.open);
-      const since = new Float64Array(size);
-      since.set(this.since);
-      this.open = open;
-      this.since = since;
-    }
-    this.workers = workers;
   }
 }
 
