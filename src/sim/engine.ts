@@ -25,10 +25,10 @@ import type { Command, Effect, Event, Transition } from '../excamera/coordinator
 import { NO_PHASE, PhaseSpans, type PhaseStats } from '../excamera/phases.js';
 import { CHUNK_PHASE_INDEX, CHUNK_PHASES, type JobConfig, type Schedule, type StateKind, STATE_KINDS } from '../excamera/schedule.js';
 import { i420Size } from '../vp8/i420.js';
+import { encodeAtCqLevel } from './cq-level.js';
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
 import type { ComputeModel, Profile, TransferModel } from './profile-types.js';
-import { encodeAtCqLevel } from './cq-level.js';
 import { EventPool, EventQueue, FifoLane, grown, Sequence } from './queue.js';
 import { Random } from './random.js';
 

@@ -29,7 +29,7 @@ export { validateJob } from '../schedule.js';
 export { phaseOf } from '../phases.js';
 
 /** The log: each transition linked to the one before (one object per entry, shared by every later state). */
-export interface LogEntry extends Transition {
+interface LogEntry extends Transition {
   readonly previous: LogEntry | null;
 }
 

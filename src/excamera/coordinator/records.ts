@@ -9,9 +9,9 @@
 // only: the rest of the coordinator uses names (WorkerRows, ChunkRows), and
 // its callers get records (WorkerTable, ChunkTable).
 
+import { type ChunkPhase, CHUNK_PHASE_INDEX, CHUNK_PHASES, type StateKind, STATE_KINDS, type StateSet } from '../schedule.js';
 import { PTable, type TableEdit } from './ptable.js';
 import type { PVec } from './pvec.js';
-import { type ChunkPhase, CHUNK_PHASE_INDEX, CHUNK_PHASES, type StateKind, STATE_KINDS, type StateSet } from '../schedule.js';
 import type { WorkerStatus } from './types.js';
 
 export interface WorkerRecord {
