@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseY4m } from '../src/container/index.js';
-import { calibrate } from '../src/excamera/calibrate.js';
+import { calibrate } from '../src/sim/calibrate.js';
 import type { Transition } from '../src/excamera/coordinator/types.js';
 import { runInProcess } from '../src/excamera/pipeline.js';
 import { LocalLauncher } from '../src/excamera/runtime/local.js';

@@ -1,12 +1,12 @@
 // `excamera calibrate IN.y4m`: measure this project's ExCamera operations on a
 // clip, on this machine, and write a simulation profile from them (see
-// src/excamera/calibrate.ts), for `excamera simulate --profile`.
+// src/sim/calibrate.ts), for `excamera simulate --profile`.
 
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../container/index.js';
-import { calibrate } from '../excamera/calibrate.js';
 import { CHUNK_ENCODERS, type ChunkEncoderName } from '../excamera/chunk-encoder.js';
+import { calibrate } from '../sim/calibrate.js';
 import { serializeProfile } from '../sim/profile.js';
 import { defineCommand } from './command.js';
 import { CliError } from './errors.js';

@@ -5,9 +5,10 @@
 
 import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../container/index.js';
-import { PHASE_ORDER, simulate, type SimulationResult } from '../sim/engine.js';
+import { PHASE_ORDER } from '../excamera/phases.js';
+import { chunkCount, DEFAULT_MAX_ATTEMPTS, DEFAULT_PHASE_TIMEOUT_SECONDS, jobConfig } from '../excamera/schedule.js';
+import { simulate, type SimulationResult } from '../sim/engine.js';
 import { SimError } from '../sim/errors.js';
-import { jobConfig } from '../sim/job.js';
 import { BUILTIN_PROFILES, loadProfile } from '../sim/profile.js';
 import type { Profile } from '../sim/profile-types.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../sim/sweep-output.js';
@@ -183,8 +184,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('height', { global: false, ...integerOption('height', { min: 1, max: 65536, describe: 'Picture height (default: the profile clip\'s)' }) })
       .option('cq-level', { global: false, ...integerOption('cq-level', { min: 0, max: 63, describe: '' }), describe: 'Chunk encoder quality level: encode times come from the profile\'s measurement nearest this level, scaled by its CQ factors' })
       .option('failure-probability', { global: false, ...realOption('failure-probability', { min: 0, max: 1, describe: 'Probability that a worker fails in any one phase, 0..1 (default: the profile\'s)' }) })
-      .option('phase-timeout', { global: false, ...realOption('phase-timeout', { default: 120, min: 0, exclusiveMin: true, describe: 'Seconds a worker may spend in one phase before it is replaced' }) })
-      .option('max-attempts', { global: false, ...integerOption('max-attempts', { default: 3, min: 1, max: 1000, describe: 'Runs of one chunk before the job fails' }) })
+      .option('phase-timeout', { global: false, ...realOption('phase-timeout', { default: DEFAULT_PHASE_TIMEOUT_SECONDS, min: 0, exclusiveMin: true, describe: 'Seconds a worker may spend in one phase before it is replaced' }) })
+      .option('max-attempts', { global: false, ...integerOption('max-attempts', { default: DEFAULT_MAX_ATTEMPTS, min: 1, max: 1000, describe: 'Runs of one chunk before the job fails' }) })
       .option('json', { global: false, type: 'boolean', default: false, describe: 'Print one JSON object (latencySeconds, workers, workerSeconds, costUSD, phases, ...)' })
       .option('timeline', { global: false, type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML)' })
       .example('$0 simulate --frames 21312 -n 6 -x 16', 'the paper\'s Sintel job, ExCamera[6,16]')
@@ -212,7 +213,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       throw e;
     }
     const summary = summaryOf(result, profile);
-    const chunks = Math.ceil(frames / args.framesPerChunk);
+    const chunks = chunkCount(frames, args.framesPerChunk);
     const title = `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] on ${profile.name}: ${frames} frames in ${chunks} chunks, seed ${args.seed}`;
     if (args.timeline !== undefined) {
       const latency = result.latencySeconds;

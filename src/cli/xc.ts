@@ -15,15 +15,15 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { type Rational, writeFileAtomic } from '../container/index.js';
 import { DEFAULT_KEY_QUANTIZER_WEIGHT } from '../excamera/chunk.js';
 import { CHUNK_ENCODERS, type ChunkEncoderName } from '../excamera/chunk-encoder.js';
-import { phaseOf } from '../excamera/coordinator/coordinator.js';
 import type { Transition } from '../excamera/coordinator/types.js';
 import { openStreamWriter, writeChunkFile, writeStateFile } from '../excamera/files.js';
+import { phaseSummary, workerSecondsByPhase } from '../excamera/phases.js';
 import { type ChunkStages, checkConfig, runInProcess } from '../excamera/pipeline.js';
 import type { StorageSpec } from '../excamera/runtime/invocation.js';
 import { LocalLauncher } from '../excamera/runtime/local.js';
 import { type Launcher, runDistributed } from '../excamera/runtime/shell.js';
 import type { JobSpec } from '../excamera/runtime/worker.js';
-import { jobConfig } from '../sim/job.js';
+import { jobConfig, Schedule } from '../excamera/schedule.js';
 import { renderTimeline } from '../sim/timeline.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
 import { frameQuality, QualityTotals } from '../vp8/metrics.js';
@@ -150,60 +150,93 @@ export const xcCommand = defineCommand<XcArgs>({
 
 type XcConfig = Parameters<typeof checkConfig>[0];
 
+/** What an encode gave: the stream's measures, and, with workers, how the run went. */
+interface Encoded {
+  /** Seconds per phase: compute time in process; worker-seconds per phase with workers. */
+  readonly phaseSeconds: Readonly<Record<string, number>>;
+  readonly workers: WorkersRun | null;
+  readonly measured: Measured;
+  /** Seconds from the start to the last output chunk, before the output is written and measured. */
+  readonly wall: number;
+}
+
 async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcConfig): Promise<void> {
   checkConfig(config);
-  const { width, height, frameRate, frames: count } = clip;
-  const chunkCount = Math.ceil(count / args.framesPerChunk);
-  const started = performance.now();
-  let wall = 0;
-  /** Seconds per phase: compute time in process; worker-seconds per phase with workers. */
-  let phaseSeconds: Record<string, number>;
-  let workers: WorkersRun | null = null;
-  let measured: Measured;
-  if (args.backend === 'inprocess') {
-    let bar: Progress | null = null;
-    const result = await runInProcess(clip.pictures, config, {
-      progress: (_phase, done, total) => {
-        bar ??= progressBar('xc', total, args.quiet);
-        bar.update(done);
-      },
-      keepStages: args.keep !== undefined,
-    }).finally(() => bar?.stop());
-    wall = (performance.now() - started) / 1000;
-    phaseSeconds = { ...result.seconds };
-    measured = await writeAndMeasure(args.output, result.frames, clip);
-    if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, frameRate, args.framesPerChunk);
-  } else {
-    const spec: JobSpec = { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality: config.quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight };
-    // The output is read from the job's storage as it is written, before a temporary storage goes.
-    const done = await runWorkers(args, clip, spec, chunkCount, async (run, frames) => {
-      wall = (performance.now() - started) / 1000;
-      return { run, measured: await writeAndMeasure(args.output, frames, clip) };
-    });
-    workers = done.run;
-    measured = done.measured;
-    phaseSeconds = workers.phaseSeconds;
-  }
-  const { shown, keyFrames, bytes, totals, seconds: verifySeconds } = measured;
+  const schedule = new Schedule({ frames: clip.frames, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch });
+  const encoded = args.backend === 'inprocess' ? await encodeInProcess(args, clip, config, schedule) : await encodeOnWorkers(args, clip, config, schedule);
+  const { workers } = encoded;
   // The stream first: a timeline that cannot be written must not cost the encode.
   if (workers !== null && args.timeline !== undefined) {
-    const html = renderTimeline({ title: `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] on ${workers.workers} ${args.backend === 'lambda' ? 'Lambda' : 'local'} workers: ${count} frames in ${chunkCount} chunks`, summary: `latency ${workers.latencySeconds.toFixed(2)} s`, latencySeconds: workers.latencySeconds, workers: workers.workers, transitions: workers.transitions });
+    const html = renderTimeline({ title: `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] on ${workers.workers} ${args.backend === 'lambda' ? 'Lambda' : 'local'} workers: ${clip.frames} frames in ${schedule.chunks} chunks`, summary: `latency ${workers.latencySeconds.toFixed(2)} s`, latencySeconds: workers.latencySeconds, workers: workers.workers, transitions: workers.transitions });
     await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
   }
-  const fps = frameRate.numerator / frameRate.denominator;
+  const report = reportOf(args, clip, config, schedule, encoded);
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const { phases } = report;
+  const fps = clip.frameRate.numerator / clip.frameRate.denominator;
+  const lines = [
+    `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] with the ${args.chunkEncoder} chunk encoder, ${schedule.chunks} chunks, backend ${args.backend}`,
+    `${report.frames} frames (${report.keyFrames} key), ${report.bytes} bytes, ${report.kbitPerSecond} kbit/s at ${round(fps, 3)} fps`,
+    `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
+    ...(workers !== null ? [`${workers.workers} ${args.backend === 'lambda' ? 'Lambda workers' : 'worker processes'}${workers.failedWorkers > 0 ? ` (${workers.failedWorkers} failed and replaced)` : ''}, latency ${round(workers.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
+    ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
+    `wall ${report.wallSeconds} s; written, decoded and measured in ${report.verifySeconds} s; peak memory ${report.peakRssMB} MB${workers !== null ? ' (this process)' : ''}`,
+    ...(args.timeline !== undefined ? [`timeline: ${args.timeline}`] : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Every phase in this process (the reference), then the stream written and measured. */
+async function encodeInProcess(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcConfig, schedule: Schedule): Promise<Encoded> {
+  const started = performance.now();
+  let bar: Progress | null = null;
+  const result = await runInProcess(clip.pictures, config, {
+    progress: (_phase, done, total) => {
+      bar ??= progressBar('xc', total, args.quiet);
+      bar.update(done);
+    },
+    keepStages: args.keep !== undefined,
+  }).finally(() => bar?.stop());
+  const wall = (performance.now() - started) / 1000;
+  const measured = await writeAndMeasure(args.output, result.frames, clip);
+  if (args.keep !== undefined && result.stages) await keepStages(args.keep, result.stages, clip.frameRate, schedule);
+  return { phaseSeconds: { ...result.seconds }, workers: null, measured, wall };
+}
+
+/** The job on worker processes or Lambda; the output, read from storage as it is written, measured. */
+async function encodeOnWorkers(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcConfig, schedule: Schedule): Promise<Encoded> {
+  const started = performance.now();
+  const { width, height, frameRate } = clip;
+  const spec: JobSpec = { width, height, frameRate, framesPerChunk: args.framesPerChunk, chunksPerBatch: args.chunksPerBatch, chunkEncoder: config.chunkEncoder, quality: config.quality, speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight };
+  let wall = 0;
+  // The output is read from the job's storage as it is written, before a temporary storage goes.
+  const done = await runWorkers(args, clip, spec, schedule, async (run, frames) => {
+    wall = (performance.now() - started) / 1000;
+    return { run, measured: await writeAndMeasure(args.output, frames, clip) };
+  });
+  return { phaseSeconds: done.run.phaseSeconds, workers: done.run, measured: done.measured, wall };
+}
+
+/** The summary of an encode (printed as JSON, or as the lines `run` writes). */
+function reportOf(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcConfig, schedule: Schedule, encoded: Encoded) {
+  const { workers, measured, wall } = encoded;
+  const { shown, keyFrames, bytes, totals, seconds: verifySeconds } = measured;
+  const fps = clip.frameRate.numerator / clip.frameRate.denominator;
   const psnr = totals.psnr();
   const ssim = totals.ssim();
-  const phases = Object.fromEntries(Object.entries(phaseSeconds).map(([p, sec]) => [p, { seconds: round(sec, 3), msPerFrame: round((1000 * sec) / count, 1) }]));
-  const report = {
+  return {
     input: args.input,
     output: args.output,
-    width,
-    height,
+    width: clip.width,
+    height: clip.height,
     frames: shown,
     keyFrames,
     framesPerChunk: args.framesPerChunk,
     chunksPerBatch: args.chunksPerBatch,
-    chunks: chunkCount,
+    chunks: schedule.chunks,
     chunkEncoder: args.chunkEncoder,
     quality: config.quality,
     speed: args.speed,
@@ -214,26 +247,12 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
     kbitPerSecond: round((bytes * 8 * fps) / Math.max(1, shown) / 1000),
     psnr: { y: round(psnr.y), u: round(psnr.u), v: round(psnr.v), all: round(psnr.all) },
     ssim: { y: round(ssim.y, 5), all: round(ssim.all, 5), yDb: round(ssim.yDb), allDb: round(ssim.allDb) },
-    phases,
+    phases: phaseSummary(encoded.phaseSeconds, clip.frames),
     wallSeconds: round(wall, 3),
     verifySeconds: round(verifySeconds, 3),
     /** Peak resident memory of this process (with workers: the coordinator's; each worker is a process of its own). */
     peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
   };
-  if (args.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
-  }
-  const lines = [
-    `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] with the ${args.chunkEncoder} chunk encoder, ${chunkCount} chunks, backend ${args.backend}`,
-    `${shown} frames (${keyFrames} key), ${bytes} bytes, ${report.kbitPerSecond} kbit/s at ${round(fps, 3)} fps`,
-    `PSNR Y ${report.psnr.y} dB, all ${report.psnr.all} dB; SSIM ${report.ssim.all} (${report.ssim.allDb} dB)`,
-    ...(workers !== null ? [`${workers.workers} ${args.backend === 'lambda' ? 'Lambda workers' : 'worker processes'}${workers.failedWorkers > 0 ? ` (${workers.failedWorkers} failed and replaced)` : ''}, latency ${round(workers.latencySeconds, 2)} s; worker-seconds per phase:`] : []),
-    ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
-    `wall ${report.wallSeconds} s; written, decoded and measured in ${report.verifySeconds} s; peak memory ${report.peakRssMB} MB${workers !== null ? ' (this process)' : ''}`,
-    ...(args.timeline !== undefined ? [`timeline: ${args.timeline}`] : []),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 interface Measured {
@@ -289,14 +308,15 @@ async function writeAndMeasure(path: string, frames: Iterable<Uint8Array> | Asyn
  * 1), NNNN.given-state.ivf (phase 2), NNNN.output.ivf and .state (the chunk
  * as output and the true state it ends in).
  */
-async function keepStages(dir: string, stages: readonly ChunkStages[], frameRate: Rational, n: number): Promise<void> {
+async function keepStages(dir: string, stages: readonly ChunkStages[], frameRate: Rational, schedule: Schedule): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const [i, s] of stages.entries()) {
     const base = join(dir, String(i).padStart(4, '0'));
-    await writeChunkFile(`${base}.independent.ivf`, s.independent, frameRate, i * n);
+    const first = schedule.firstFrame(i);
+    await writeChunkFile(`${base}.independent.ivf`, s.independent, frameRate, first);
     await writeStateFile(`${base}.independent.state`, s.independentEnd);
-    if (s.givenState) await writeChunkFile(`${base}.given-state.ivf`, s.givenState, frameRate, i * n);
-    await writeChunkFile(`${base}.output.ivf`, s.output, frameRate, i * n);
+    if (s.givenState) await writeChunkFile(`${base}.given-state.ivf`, s.givenState, frameRate, first);
+    await writeChunkFile(`${base}.output.ivf`, s.output, frameRate, first);
     await writeStateFile(`${base}.output.state`, s.outputEnd);
   }
 }
@@ -319,10 +339,11 @@ interface WorkersRun {
  * `consume` — before a temporary storage is removed.
  */
 async function runWorkers<T>(
-  args: ArgumentsCamelCase<XcArgs>, clip: RawClip, spec: JobSpec, chunkCount: number,
+  args: ArgumentsCamelCase<XcArgs>, clip: RawClip, spec: JobSpec, schedule: Schedule,
   consume: (run: WorkersRun, frames: AsyncIterable<Uint8Array>) => Promise<T>,
 ): Promise<T> {
   const lambda = args.backend === 'lambda';
+  const chunkCount = schedule.chunks;
   const workers = args.workers ?? (lambda ? chunkCount : Math.min(availableParallelism(), chunkCount));
   const temporary = args.storage === undefined;
   // The AWS SDK is loaded only by the runs that use it.
@@ -338,11 +359,7 @@ async function runWorkers<T>(
   const { storageOf } = await import('../excamera/runtime/invocation.js');
   const config = jobConfig({ frames: clip.frames, framesPerChunk: spec.framesPerChunk, chunksPerBatch: spec.chunksPerBatch, workers, spares: args.spares, standby: args.spares, phaseTimeoutSeconds: args.phaseTimeout });
   // Progress: a bar per phase, a step each time a worker finishes one.
-  const totals: Record<string, number> = { fetch: chunkCount, encode: chunkCount, 'given-state': 0, rebase: 0, upload: chunkCount };
-  for (let c = 0; c < chunkCount; c++) {
-    if (c % spec.chunksPerBatch >= 1) totals['given-state']!++;
-    if (c % spec.chunksPerBatch >= 2) totals.rebase!++;
-  }
+  const totals = Object.fromEntries((['fetch', 'encode', 'given-state', 'rebase', 'upload'] as const).map((p) => [p, schedule.chunksIn(p)]));
   const bars = phaseBars(totals, args.quiet);
   const working = new Map<number, string>();
   const onTransition = (t: Transition): void => {
@@ -359,20 +376,7 @@ async function runWorkers<T>(
       onListening: ({ coordinatorPort, rendezvousPort }) => process.stderr.write(`excamera: coordinator on port ${coordinatorPort}, rendezvous on port ${rendezvousPort} (TCP, TLS)\n`),
       log: (line) => process.stderr.write(`excamera: ${line}\n`),
     }).finally(() => bars.stop());
-    const phaseSeconds: Record<string, number> = {};
-    const open = new Map<number, Transition>();
-    const close = (t: Transition, at: number): void => {
-      const p = phaseOf(t);
-      if (p !== null && p !== 'idle') phaseSeconds[p] = (phaseSeconds[p] ?? 0) + (at - t.at);
-    };
-    for (const t of r.transitions) {
-      const before = open.get(t.worker);
-      if (before) close(before, t.at);
-      open.set(t.worker, t);
-    }
-    const order = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'backoff'];
-    const sorted = Object.fromEntries(order.filter((p) => p in phaseSeconds).map((p) => [p, phaseSeconds[p]!]));
-    const run = { phaseSeconds: sorted, workers: r.coordinator.workers.size, latencySeconds: r.latencySeconds, failedWorkers: r.transitions.filter((t) => t.status.kind === 'failed').length, transitions: r.transitions };
+    const run = { phaseSeconds: workerSecondsByPhase(r.transitions), workers: r.coordinator.workers.size, latencySeconds: r.latencySeconds, failedWorkers: r.transitions.filter((t) => t.status.kind === 'failed').length, transitions: r.transitions };
     return await consume(run, r.outputFrames());
   } finally {
     if (temporary) await rm(dir, { recursive: true, force: true });

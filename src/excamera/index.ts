@@ -1,5 +1,6 @@
 // The public API of the ExCamera layer (DESIGN.md section 5): chunks, the
-// operations on them, state files, and the in-process pipeline.
+// operations on them, state files, the in-process pipeline, the [n, x]
+// schedule and the coordinator.
 
 export {
   type Chunk, type ChunkCodingOptions, type DecodedChunk, DEFAULT_KEY_QUANTIZER_WEIGHT,
@@ -20,6 +21,8 @@ export { type ChunkQuality, encodeWithVpxenc, vpxencAvailable, vpxencArguments }
 export {
   DEFAULT_MAX_MESSAGE_BYTES, decodeMessage, encodeMessage, type Message, MESSAGE_TYPES, MessageReader, type MessageType, PROTOCOL_VERSION, ProtocolError, type ProtocolErrorCode,
 } from './protocol.js';
+export { type ChunkOrigin, jobConfig, type JobOptions, originOf, Schedule, type ScheduleShape } from './schedule.js';
+export { PHASE_ORDER, phaseOf, type PhaseStats, phaseSummary, workerSecondsByPhase } from './phases.js';
 export { createCoordinator, type CoordinatorState, step, transitions } from './coordinator/coordinator.js';
 export type { ChunkPhase, Command, Effect, Event, JobConfig, StateKind, Transition, WorkerStatus } from './coordinator/types.js';
 export { ExcameraTsError, type ErrorLocation, describeLocation } from '../errors.js';

@@ -5,7 +5,8 @@
 // timing or order.
 //
 // n frames per chunk, x chunks per batch; chunk i sits at position
-// e = i mod x of its batch, and each batch starts with a key frame.
+// e = i mod x of its batch, and each batch starts with a key frame
+// (schedule.ts has the rules).
 //   1. every chunk is encoded independently (key frame first) and decoded to
 //      the state it ends in;
 //   2. every chunk with e >= 1 is encoded given the previous chunk's state
@@ -20,6 +21,7 @@ import type { DecoderState, Image } from '../vp8/index.js';
 import { type Chunk, decodeChunk, encodeGivenState, rebaseChunk } from './chunk.js';
 import { type ChunkEncoderName, encodeChunk } from './chunk-encoder.js';
 import { ExcameraError } from './errors.js';
+import { type ChunkOrigin, Schedule } from './schedule.js';
 import type { ChunkQuality } from './vpxenc.js';
 
 export interface ExcameraConfig {
@@ -49,7 +51,7 @@ export interface ChunkReport {
   readonly packets: number;
   readonly bytes: number;
   /** How its output came about: unchanged from phase 1, from phase 2, or rebased in phase 3. */
-  readonly origin: 'independent' | 'given-state' | 'rebased';
+  readonly origin: ChunkOrigin;
   /** Seconds spent on this chunk in each phase. */
   readonly seconds: Readonly<Record<Phase, number>>;
 }
@@ -122,15 +124,13 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
   checkConfig(config);
   const source = isPictureSource(input) ? input : arraySource(input);
   if (source.frames === 0) throw new ExcameraError('invalid-argument', 'no input frames');
-  const n = config.framesPerChunk;
-  const x = config.chunksPerBatch;
-  const count = Math.ceil(source.frames / n);
-  const framesOf = (i: number): number => Math.min(source.frames, (i + 1) * n) - i * n;
-  const pictures = (i: number): Promise<readonly Image[]> => source.read(i * n, framesOf(i));
+  const schedule = new Schedule({ frames: source.frames, framesPerChunk: config.framesPerChunk, chunksPerBatch: config.chunksPerBatch });
+  const count = schedule.chunks;
+  const pictures = (i: number): Promise<readonly Image[]> => source.read(schedule.firstFrame(i), schedule.framesOf(i));
   const zero = (): Record<Phase, number> => ({ encode: 0, decode: 0, 'encode-given-state': 0, rebase: 0 });
   const seconds = Array.from({ length: count }, zero);
-  let steps = 2 * count;
-  for (let i = 0; i < count; i++) steps += (i % x >= 1 ? 1 : 0) + (i % x >= 2 ? 1 : 0);
+  // Every chunk is encoded and decoded; some are encoded given state, some rebased.
+  const steps = 2 * count + schedule.chunksIn('given-state') + schedule.chunksIn('rebase');
   let done = 0;
   const timed = async <T>(i: number, phase: Phase, f: () => T | Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -141,7 +141,7 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
   };
   const speed = config.speed;
   const output: Chunk[] = [];
-  const origins: ChunkReport['origin'][] = [];
+  const origins: ChunkOrigin[] = [];
   const stages: ChunkStages[] = [];
   let state: DecoderState | null = null;
 
@@ -152,25 +152,23 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
   // of its inputs), and at most two chunks' states are held at once.
   let previousEnd: DecoderState | null = null; // where chunk i-1's independent encode ends
   for (let i = 0; i < count; i++) {
-    const e = i % x;
+    const origin = schedule.origin(i);
     const raws = await pictures(i);
     // Phase 1: the independent chunk and the state it ends in.
     const independent = await timed(i, 'encode', () =>
       encodeChunk(raws, { encoder: config.chunkEncoder, quality: config.quality, frameRate: config.frameRate, speed, chunkIndex: i }));
     const independentEnd = await timed(i, 'decode', () => decodeChunk(independent, undefined, i).state);
     let given: Chunk | null = null;
-    if (e === 0) {
+    if (origin === 'independent') {
       output.push(independent);
-      origins.push('independent');
       state = independentEnd;
     } else {
       // Phase 2: given the state the chunk before ended in, independently.
       const g = await timed(i, 'encode-given-state', () => encodeGivenState(independent, previousEnd!, raws, { speed, chunkIndex: i, keyQuantizerWeight: config.keyQuantizerWeight }));
       given = g.chunk;
-      if (e === 1) {
+      if (origin === 'given-state') {
         // The chunk before is unchanged, so the state it was given is the true one.
         output.push(g.chunk);
-        origins.push('given-state');
         state = g.state;
       } else {
         // Phase 3: rebased onto the true state before it.
@@ -178,10 +176,10 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
         const to: DecoderState = state!;
         const r: { chunk: Chunk; state: DecoderState } = await timed(i, 'rebase', () => rebaseChunk(g.chunk, from, to, raws, { speed, chunkIndex: i }));
         output.push(r.chunk);
-        origins.push('rebased');
         state = r.state;
       }
     }
+    origins.push(origin);
     if (keepStages) stages.push({ independent, independentEnd, givenState: given, output: output[i]!, outputEnd: state! });
     previousEnd = independentEnd;
   }
@@ -191,8 +189,8 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
     frames: output.flatMap((c) => c.frames),
     chunks: output.map((c, i) => ({
       index: i,
-      position: i % x,
-      frames: framesOf(i),
+      position: schedule.position(i),
+      frames: schedule.framesOf(i),
       packets: c.frames.length,
       bytes: c.frames.reduce((a, f) => a + f.length, 0),
       origin: origins[i],

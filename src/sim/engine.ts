@@ -20,13 +20,16 @@
 // The rendezvous delivers a state to the worker that has claimed the chunk it
 // is addressed to (by fetching it), and holds it until one has.
 
-import { createCoordinator, type CoordinatorState, type LogPosition, logPosition, phaseOf, step, transitions } from '../excamera/coordinator/coordinator.js';
-import { CHUNK_PHASE_INDEX, CHUNK_PHASES, type Command, type Effect, type Event, type JobConfig, type StateKind, STATE_KINDS, type Transition } from '../excamera/coordinator/types.js';
+import { createCoordinator, type CoordinatorState, type LogPosition, logPosition, step, transitions } from '../excamera/coordinator/coordinator.js';
+import type { Command, Effect, Event, Transition } from '../excamera/coordinator/types.js';
+import { NO_PHASE, PhaseSpans, type PhaseStats } from '../excamera/phases.js';
+import { CHUNK_PHASE_INDEX, CHUNK_PHASES, type JobConfig, type Schedule, type StateKind, STATE_KINDS } from '../excamera/schedule.js';
 import { i420Size } from '../vp8/i420.js';
+import { encodeAtCqLevel } from './cq-level.js';
 import { sample } from './distribution.js';
 import { SimError } from './errors.js';
-import type { ComputeModel, Distribution, Profile, TransferModel } from './profile-types.js';
-import { EventQueue, FifoLane, grown, Sequence } from './queue.js';
+import type { ComputeModel, Profile, TransferModel } from './profile-types.js';
+import { EventPool, EventQueue, FifoLane, grown, Sequence } from './queue.js';
 import { Random } from './random.js';
 
 export interface SimulationOptions {
@@ -50,15 +53,8 @@ export interface SimulationOptions {
   readonly keepTransitions?: boolean;
 }
 
-/** Durations of one kind of worker activity over the job. */
-export interface PhaseStats {
-  readonly count: number;
-  /** Worker-seconds spent in it. */
-  readonly totalSeconds: number;
-  readonly medianSeconds: number;
-  readonly p90Seconds: number;
-  readonly maxSeconds: number;
-}
+export { PHASE_ORDER, type PhaseStats } from '../excamera/phases.js';
+export { cqLevelFactor, encodeAtCqLevel } from './cq-level.js';
 
 export interface SimulationResult {
   readonly outcome: 'finished' | 'failed';
@@ -110,50 +106,6 @@ const enum Ev {
 
 const stateCode = (s: StateKind): number => STATE_KINDS.indexOf(s);
 
-/** Four integers per pending event: its kind (and a phase or state code), worker, life or timer, chunk. */
-class EventPool {
-  private fields = new Int32Array(4 * 1024);
-  private free = new Int32Array(1024);
-  private freeCount = 0;
-  private used = 0;
-
-  add(kind: Ev, aux: number, worker: number, lifeOrTimer: number, chunk: number): number {
-    let id: number;
-    if (this.freeCount > 0) id = this.free[--this.freeCount]!;
-    else {
-      id = this.used++;
-      if (4 * id >= this.fields.length) this.fields = grown(this.fields, this.fields.length * 2);
-    }
-    const f = this.fields;
-    f[4 * id] = kind | (aux << 4);
-    f[4 * id + 1] = worker;
-    f[4 * id + 2] = lifeOrTimer;
-    f[4 * id + 3] = chunk;
-    return id;
-  }
-
-  kind(id: number): Ev {
-    return this.fields[4 * id]! & 15;
-  }
-  aux(id: number): number {
-    return this.fields[4 * id]! >> 4;
-  }
-  worker(id: number): number {
-    return this.fields[4 * id + 1]!;
-  }
-  life(id: number): number {
-    return this.fields[4 * id + 2]!;
-  }
-  chunk(id: number): number {
-    return this.fields[4 * id + 3]!;
-  }
-
-  release(id: number): void {
-    if (this.freeCount === this.free.length) this.free = grown(this.free, this.free.length * 2);
-    this.free[this.freeCount++] = id;
-  }
-}
-
 /**
  * What the engine keeps per worker, packed 64 bytes to a worker so that an
  * event touches one cache line of it: three doubles (speed factor, start of
@@ -168,11 +120,10 @@ const F_STRIDE = STRIDE_BYTES / 8;
 const I_LIFE = 6;
 const I_ALIVE = 7;
 const I_TIMER = 8;
+/** The phase it is in: a PhaseSpans code. */
 const I_OPEN = 9;
 const I_RNG = 10;
 const I_STRIDE = STRIDE_BYTES / 4;
-/** `open phase` codes: 0 none, else 1 + index in `phaseNames`. */
-const NO_PHASE = 0;
 
 class World {
   private readonly queue: EventQueue;
@@ -187,6 +138,7 @@ class World {
   private readonly sequence = new Sequence();
   private readonly pool = new EventPool();
   private coordinator: CoordinatorState;
+  private readonly schedule: Schedule;
   private readonly profile: Profile;
   private readonly rng: Random;
   /** One Random object that takes each worker's stream in turn (see `streamOf`). */
@@ -227,6 +179,7 @@ class World {
     this.keep = options.keepTransitions !== false;
     this.queue = new EventQueue(this.sequence);
     this.coordinator = createCoordinator({ ...options.job, keepLog: this.keep });
+    this.schedule = this.coordinator.schedule;
     this.logSeen = logPosition(this.coordinator);
     this.rng = new Random(options.seed);
     const width = options.width ?? this.profile.video.width;
@@ -244,7 +197,7 @@ class World {
     this.failureProbability = options.failureProbability ?? this.profile.failures.probabilityPerPhase;
     if (!(this.failureProbability >= 0 && this.failureProbability <= 1)) throw new SimError('invalid-argument', `failure probability must be in [0, 1], got ${this.failureProbability}`);
     this.maxEvents = options.maxEvents ?? 50_000_000;
-    const chunks = this.coordinator.chunkCount;
+    const chunks = this.schedule.chunks;
     this.route = new Int32Array(chunks).fill(-1);
     this.held = new Uint8Array(chunks);
     this.uploads = new Array<number>(chunks).fill(0);
@@ -350,29 +303,16 @@ class World {
 
   private readonly keep: boolean;
   private logSeen: LogPosition;
-  private readonly phaseNames: string[] = [];
-  private readonly phaseCodes = new Map<string, number>();
-  private readonly spans: number[][] = [];
+  private readonly spans = new PhaseSpans();
 
+  /** A transition ends the phase its worker was in (kept in the worker's record, not in `spans`, for locality). */
   private observe(t: Transition): void {
     // A worker's first transition (invoking) comes before the effect that invokes it.
     while (this.workerCount <= t.worker) this.addWorker();
     const b = t.worker * I_STRIDE;
-    const open = this.i[b + I_OPEN]!;
-    if (open !== NO_PHASE) this.spans[open - 1]!.push(t.at - this.f[t.worker * F_STRIDE + F_OPEN_SINCE]!);
-    const phase = phaseOf(t);
-    this.i[b + I_OPEN] = phase === null ? NO_PHASE : this.phaseCode(phase);
+    this.spans.add(this.i[b + I_OPEN]!, t.at - this.f[t.worker * F_STRIDE + F_OPEN_SINCE]!);
+    this.i[b + I_OPEN] = this.spans.codeOf(t);
     this.f[t.worker * F_STRIDE + F_OPEN_SINCE] = t.at;
-  }
-
-  private phaseCode(phase: string): number {
-    let code = this.phaseCodes.get(phase);
-    if (code === undefined) {
-      this.phaseNames.push(phase);
-      this.spans.push([]);
-      this.phaseCodes.set(phase, (code = this.phaseNames.length));
-    }
-    return code;
   }
 
   private apply(effect: Effect): void {
@@ -503,7 +443,7 @@ class World {
       return;
     }
     const chunk = command.chunk;
-    const frames = this.framesOf(chunk);
+    const frames = this.schedule.framesOf(chunk);
     let seconds: number;
     const speed = this.f[w * F_STRIDE + F_SPEED]!;
     switch (command.kind) {
@@ -564,11 +504,6 @@ class World {
     if ((held & 3) !== code && held >> 2 !== code) this.held[chunk] = held === 0 ? code : held | (code << 2);
   }
 
-  private framesOf(chunk: number): number {
-    const { frames, framesPerChunk } = this.options.job;
-    return Math.min(framesPerChunk, frames - chunk * framesPerChunk);
-  }
-
   private compute(model: ComputeModel, frames: number, r: Random): number {
     const base = sample(model.perFrameMegapixel, r) * frames * this.megapixels;
     return base + (model.fixed !== undefined ? sample(model.fixed, r) : 0);
@@ -581,10 +516,7 @@ class World {
   // ---- report -------------------------------------------------------------
 
   private report(): SimulationResult {
-    for (let w = 0; w < this.workerCount; w++) {
-      const open = this.i[w * I_STRIDE + I_OPEN]!;
-      if (open !== NO_PHASE) this.spans[open - 1]!.push(this.now - this.f[w * F_STRIDE + F_OPEN_SINCE]!);
-    }
+    for (let w = 0; w < this.workerCount; w++) this.spans.add(this.i[w * I_STRIDE + I_OPEN]!, this.now - this.f[w * F_STRIDE + F_OPEN_SINCE]!);
     const platform = this.profile.platform;
     let workerSeconds = 0;
     for (let w = 0; w < this.workerCount; w++) {
@@ -602,66 +534,11 @@ class World {
       workers: this.coordinator.workers.size,
       workerSeconds,
       costUSD,
-      phases: statsOf(new Map(this.phaseNames.map((name, k) => [name, this.spans[k]!] as const).sort((a, b) => phaseRank(a[0]) - phaseRank(b[0])))),
+      phases: this.spans.stats(),
       uploads: this.uploads,
       events: this.events,
       transitions: this.keep ? transitions(this.coordinator) : [],
       coordinator: this.coordinator,
     };
   }
-}
-
-/** The order reports list phases in: roughly the order a worker meets them. */
-export const PHASE_ORDER: readonly string[] = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'idle', 'backoff'];
-function phaseRank(phase: string): number {
-  const i = PHASE_ORDER.indexOf(phase);
-  return i < 0 ? PHASE_ORDER.length : i;
-}
-
-/** Count, total, median, p90 and max of each phase's spans. */
-function statsOf(spans: ReadonlyMap<string, number[]>): Record<string, PhaseStats> {
-  const out: Record<string, PhaseStats> = {};
-  for (const [phase, list] of spans) {
-    const v = Float64Array.from(list).sort();
-    const at = (q: number): number => v[Math.min(v.length - 1, Math.floor(q * v.length))]!;
-    let total = 0;
-    for (const x of v) total += x;
-    out[phase] = { count: v.length, totalSeconds: total, medianSeconds: at(0.5), p90Seconds: at(0.9), maxSeconds: v[v.length - 1]! };
-  }
-  return out;
-}
-
-/** The encode-time factor for a CQ level: piecewise linear between the model's points. */
-export function cqLevelFactor(model: ComputeModel, cqLevel: number | undefined): number {
-  const points = model.cqLevelFactor;
-  if (points === undefined || points.length === 0 || cqLevel === undefined) return 1;
-  const sorted = [...points].sort((a, b) => a[0] - b[0]);
-  if (cqLevel <= sorted[0]![0]) return sorted[0]![1];
-  for (let i = 1; i < sorted.length; i++) {
-    const [x0, y0] = sorted[i - 1]!;
-    const [x1, y1] = sorted[i]!;
-    if (cqLevel <= x1) return y0 + ((y1 - y0) * (cqLevel - x0)) / (x1 - x0);
-  }
-  return sorted[sorted.length - 1]![1];
-}
-
-/**
- * The encode model a job at `cqLevel` draws from: the measurement nearest to
- * that level (the base distribution counts as measured at `profileCqLevel`),
- * and the cqLevelFactor ratio that carries it from there to `cqLevel` (1 at
- * a measured level).
- */
-export function encodeAtCqLevel(model: ComputeModel, cqLevel: number | undefined, profileCqLevel: number | undefined): { model: ComputeModel; factor: number } {
-  if (cqLevel === undefined || model.measuredAt === undefined || model.measuredAt.length === 0) return { model, factor: cqLevelFactor(model, cqLevel) };
-  let best: { cqLevel: number | undefined; perFrameMegapixel: Distribution } = { cqLevel: profileCqLevel, perFrameMegapixel: model.perFrameMegapixel };
-  let distance = profileCqLevel === undefined ? Infinity : Math.abs(profileCqLevel - cqLevel);
-  for (const m of model.measuredAt) {
-    const d = Math.abs(m.cqLevel - cqLevel);
-    if (d < distance) {
-      best = m;
-      distance = d;
-    }
-  }
-  const factor = cqLevelFactor(model, cqLevel) / cqLevelFactor(model, best.cqLevel);
-  return { model: { ...model, perFrameMegapixel: best.perFrameMegapixel }, factor };
 }

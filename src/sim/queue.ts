@@ -157,6 +157,54 @@ export class FifoLane {
   }
 }
 
+/**
+ * What pending events are, for queues of integers: four integers per event —
+ * its kind (4 bits, the engine's numbering) and a phase or state code,
+ * worker, life or timer, chunk. Slots are reused once released.
+ */
+export class EventPool {
+  private fields = new Int32Array(4 * 1024);
+  private free = new Int32Array(1024);
+  private freeCount = 0;
+  private used = 0;
+
+  add(kind: number, aux: number, worker: number, lifeOrTimer: number, chunk: number): number {
+    let id: number;
+    if (this.freeCount > 0) id = this.free[--this.freeCount]!;
+    else {
+      id = this.used++;
+      if (4 * id >= this.fields.length) this.fields = grown(this.fields, this.fields.length * 2);
+    }
+    const f = this.fields;
+    f[4 * id] = kind | (aux << 4);
+    f[4 * id + 1] = worker;
+    f[4 * id + 2] = lifeOrTimer;
+    f[4 * id + 3] = chunk;
+    return id;
+  }
+
+  kind(id: number): number {
+    return this.fields[4 * id]! & 15;
+  }
+  aux(id: number): number {
+    return this.fields[4 * id]! >> 4;
+  }
+  worker(id: number): number {
+    return this.fields[4 * id + 1]!;
+  }
+  life(id: number): number {
+    return this.fields[4 * id + 2]!;
+  }
+  chunk(id: number): number {
+    return this.fields[4 * id + 3]!;
+  }
+
+  release(id: number): void {
+    if (this.freeCount === this.free.length) this.free = grown(this.free, this.free.length * 2);
+    this.free[this.freeCount++] = id;
+  }
+}
+
 /** A copy of `a` in a typed array of `n` elements. */
 export function grown<A extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: A, n: number): A {
   const b = new (a.constructor as new (n: number) => A)(n);

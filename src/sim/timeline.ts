@@ -7,8 +7,8 @@
 // the same phase merge into one bar, and per-bar tooltips are kept only for
 // charts small enough to hover over.
 
-import { phaseOf } from '../excamera/coordinator/coordinator.js';
 import type { Transition } from '../excamera/coordinator/types.js';
+import { PHASE_ORDER, phaseOf } from '../excamera/phases.js';
 
 export interface TimelineInput {
   readonly title: string;
@@ -18,20 +18,22 @@ export interface TimelineInput {
   readonly transitions: readonly Transition[];
 }
 
-/** Phases in legend order, with their colours. */
-export const TIMELINE_PHASES: readonly (readonly [string, string])[] = [
-  ['start', '#c7c7c7'],
-  ['fetch', '#17becf'],
-  ['encode', '#1f77b4'],
-  ['send-state', '#9467bd'],
-  ['given-state', '#ff7f0e'],
-  ['waiting', '#f3d9b1'],
-  ['rebase', '#d62728'],
-  ['send-final', '#e377c2'],
-  ['upload', '#2ca02c'],
-  ['idle', '#eeeeee'],
-  ['backoff', '#bcbd22'],
-];
+const COLORS: Readonly<Record<string, string>> = {
+  start: '#c7c7c7',
+  fetch: '#17becf',
+  encode: '#1f77b4',
+  'send-state': '#9467bd',
+  'given-state': '#ff7f0e',
+  waiting: '#f3d9b1',
+  rebase: '#d62728',
+  'send-final': '#e377c2',
+  upload: '#2ca02c',
+  idle: '#eeeeee',
+  backoff: '#bcbd22',
+};
+
+/** Phases in legend order (the reports' order), with their colours. */
+export const TIMELINE_PHASES: readonly (readonly [string, string])[] = PHASE_ORDER.map((p) => [p, COLORS[p]!] as const);
 const COLOR = new Map(TIMELINE_PHASES);
 
 function escape(s: string): string {

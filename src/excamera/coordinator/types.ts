@@ -9,72 +9,17 @@
 // workers. Both drive the same code, so what the simulator predicts is what
 // the runtime would do.
 //
-// The job is ExCamera[n, x]: chunk i covers frames [i·n, min((i+1)·n, F)) and
-// sits at position e = i mod x of its batch. A worker runs one chunk at a time
-// through these phases:
-//
-//   fetch        read the chunk's raw frames from storage
-//   encode       encode them as an independent chunk (phase 1)
-//   send-state   decode that chunk and send its final state to chunk i+1
-//                (only when chunk i+1 is in the same batch)
-//   given-state  e >= 1: once chunk i-1's state has arrived, encode the first
-//                frame against it and rebase the rest (phase 2)
-//   rebase       e >= 2: once chunk i-1's true final state has arrived, rebase
-//                onto it (phase 3, the serial chain)
-//   send-final   send the chunk's true final state to chunk i+1 (same batch)
-//   upload       write the chunk's output to storage
+// The job, its [n, x] schedule and the phases a worker takes a chunk through
+// are described in ../schedule.ts; their names are re-exported here, beside
+// the rest of the coordinator's vocabulary.
 //
 // A worker that has finished a chunk keeps the two states it sent (its
 // "outbox") until the next chunk is uploaded, so that a replacement of that
 // next chunk can be given them again; meanwhile it may take another chunk.
 
-/** What the job is and how the coordinator may spend workers and time. */
-export interface JobConfig {
-  /** F: frames in the input. */
-  readonly frames: number;
-  /** n: frames per chunk. */
-  readonly framesPerChunk: number;
-  /** x: chunks per batch (a key frame every n·x frames). */
-  readonly chunksPerBatch: number;
-  /** Workers invoked at the start to run chunks (usually one per chunk). */
-  readonly workers: number;
-  /** Extra workers invoked at the start: they absorb slow starters and replace failed workers. */
-  readonly spares: number;
-  /**
-   * Spares kept idle for replacing failed workers once every chunk has a
-   * worker; any further spare is released as soon as it connects.
-   */
-  readonly standby: number;
-  /** Seconds a worker may take in one phase (or to connect) before it is given up. */
-  readonly phaseTimeoutSeconds: number;
-  /** How many times a chunk may be started before the job fails. */
-  readonly maxAttemptsPerChunk: number;
-  /** Invocations refused for throttling are retried this many times per worker. */
-  readonly maxInvokeRetries: number;
-  /** Backoff before the k-th retry: min(cap, base·2^k), times a uniform jitter in [0.5, 1). */
-  readonly invokeBackoffBaseSeconds: number;
-  readonly invokeBackoffCapSeconds: number;
-  /** Seeds the coordinator's own generator (used for backoff jitter only). */
-  readonly seed: number;
-  /**
-   * Keep every transition in the state (the default). When false, the state's
-   * log holds only the last step's transitions: a shell that folds them into
-   * its own statistics as they come need not keep millions of them.
-   */
-  readonly keepLog?: boolean;
-}
+import type { ChunkPhase, StateKind } from '../schedule.js';
 
-/** A worker's phases with a chunk, in the order it goes through them. */
-export type ChunkPhase = 'fetch' | 'encode' | 'send-state' | 'given-state' | 'rebase' | 'send-final' | 'upload';
-export const CHUNK_PHASES: readonly ChunkPhase[] = ['fetch', 'encode', 'send-state', 'given-state', 'rebase', 'send-final', 'upload'];
-
-/** A phase's place in CHUNK_PHASES: how compact encodings (tables, event pools) store it. */
-export const CHUNK_PHASE_INDEX: Readonly<Record<ChunkPhase, number>> = Object.fromEntries(CHUNK_PHASES.map((p, i) => [p, i])) as Record<ChunkPhase, number>;
-
-/** The two states a chunk sends to the next chunk of its batch. */
-export type StateKind = 'independent' | 'final';
-/** The state kinds, in the order compact encodings number them. */
-export const STATE_KINDS: readonly StateKind[] = ['independent', 'final'];
+export { type ChunkPhase, CHUNK_PHASE_INDEX, CHUNK_PHASES, type JobConfig, type StateKind, STATE_KINDS } from '../schedule.js';
 
 /**
  * Where a worker is. `invoking` until it connects; then `idle` (no chunk:

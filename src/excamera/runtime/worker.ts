@@ -22,6 +22,7 @@ import type { Command, StateKind } from '../coordinator/types.js';
 import { ExcameraError } from '../errors.js';
 import { chunkToIvf } from '../files.js';
 import type { Message } from '../protocol.js';
+import { originOf } from '../schedule.js';
 import { deserializeState, serializeState } from '../state-file.js';
 import type { ChunkQuality } from '../vpxenc.js';
 
@@ -144,7 +145,7 @@ export class WorkerRuntime {
           const w = this.current(c.chunk);
           const before = this.need(w.received.get('independent') ?? null, "the previous chunk's state", c.chunk);
           w.given = encodeGivenState(this.need(w.independent, 'independent chunk', c.chunk), before, w.pictures, { speed: this.spec.speed, chunkIndex: c.chunk, keyQuantizerWeight: this.spec.keyQuantizerWeight });
-          if (c.chunk % this.spec.chunksPerBatch === 1) {
+          if (originOf(c.chunk, this.spec.chunksPerBatch) === 'given-state') {
             // The chunk before is unchanged, so the state it was given is the true one.
             w.output = w.given.chunk;
             w.outputEnd = w.given.state;

@@ -1,6 +1,6 @@
 // `excamera calibrate`: measures this project's own ExCamera operations on a
-// clip, on this machine, and writes a simulation profile (src/sim) whose
-// models come from those measurements — so that `excamera simulate` can
+// clip, on this machine, and writes a simulation profile (profile-types.ts)
+// whose models come from those measurements — so that `excamera simulate` can
 // predict a job before it runs, and a real run can check the prediction.
 //
 // What is measured:
@@ -12,6 +12,9 @@
 //   storage   writing and reading a raw chunk through a temporary file;
 //   rendezvous one state sent over a loopback TCP connection;
 //   platform  starting a Node.js process (what a local worker costs to start).
+//
+// It belongs to the simulator, whose profiles it writes: it measures the
+// ExCamera layer from outside, through the same functions a job runs.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,14 +23,14 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Rational } from '../container/index.js';
-import type { Distribution, Profile } from '../sim/profile-types.js';
+import type { ChunkEncoderName } from '../excamera/chunk-encoder.js';
+import { runInProcess } from '../excamera/pipeline.js';
+import { workerMainPath } from '../excamera/runtime/local.js';
+import { serializeState } from '../excamera/state-file.js';
+import type { ChunkQuality } from '../excamera/vpxenc.js';
 import { i420Size, type Image } from '../vp8/index.js';
-import type { ChunkEncoderName } from './chunk-encoder.js';
-import { ExcameraError } from './errors.js';
-import { runInProcess } from './pipeline.js';
-import { workerMainPath } from './runtime/local.js';
-import { serializeState } from './state-file.js';
-import type { ChunkQuality } from './vpxenc.js';
+import { SimError } from './errors.js';
+import type { Distribution, Profile } from './profile-types.js';
 
 export interface CalibrateOptions {
   readonly framesPerChunk: number;
@@ -51,7 +54,7 @@ export interface CalibrateOptions {
 /** A distribution from measured samples: lognormal through median and p90 from 5 samples on, the samples themselves below. */
 export function fromSamples(samples: readonly number[]): Distribution {
   const v = [...samples].filter((x) => Number.isFinite(x) && x >= 0).sort((a, b) => a - b);
-  if (v.length === 0) throw new ExcameraError('invalid-argument', 'no valid samples to model');
+  if (v.length === 0) throw new SimError('invalid-argument', 'no valid samples to model');
   const r = (x: number): number => Number(x.toPrecision(4));
   if (v.length < 5) return { kind: 'empirical', values: v.map(r) };
   const median = v[Math.floor(v.length / 2)]!;
@@ -141,9 +144,9 @@ export async function calibrate(pictures: readonly Image[], options: CalibrateOp
   const now = options.now ?? (() => performance.now());
   const n = options.framesPerChunk;
   const k = options.chunks;
-  if (!Number.isInteger(n) || n < 1) throw new ExcameraError('invalid-argument', `frames per chunk must be a positive integer, got ${n}`);
-  if (!Number.isInteger(k) || k < 3) throw new ExcameraError('invalid-argument', `calibration needs at least 3 chunks (so that rebase is measured), got ${k}`);
-  if (pictures.length < n * k) throw new ExcameraError('invalid-argument', `the clip has ${pictures.length} frames; ${k} chunks of ${n} need ${n * k}`);
+  if (!Number.isInteger(n) || n < 1) throw new SimError('invalid-argument', `frames per chunk must be a positive integer, got ${n}`);
+  if (!Number.isInteger(k) || k < 3) throw new SimError('invalid-argument', `calibration needs at least 3 chunks (so that rebase is measured), got ${k}`);
+  if (pictures.length < n * k) throw new SimError('invalid-argument', `the clip has ${pictures.length} frames; ${k} chunks of ${n} need ${n * k}`);
   const { width, height } = pictures[0]!;
   const megapixels = (width * height) / 1e6;
   const total = 4 * k;
