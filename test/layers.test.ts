@@ -7,6 +7,7 @@
 //   sim        the simulator and its profiles: vp8, container, excamera, report
 //   cli        the command line: any layer
 //   report     SVG charts, a leaf: imports no other layer
+//   errors.ts  the one error family (src/errors.ts), under every layer: imports nothing
 //
 // So the codec stands alone, the ExCamera layer never depends on the
 // simulator that models it (the simulator drives the real coordinator, not
@@ -21,13 +22,17 @@ import { ROOT } from './helpers/fixtures.js';
 
 const SRC = join(ROOT, 'src');
 
+/** The error family's module, a layer of one file that every other layer may import. */
+const ERRORS = 'errors.ts';
+
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
-  vp8: [],
-  container: ['vp8'],
-  excamera: ['vp8', 'container'],
-  sim: ['vp8', 'container', 'excamera', 'report'],
-  cli: ['vp8', 'container', 'excamera', 'sim', 'report'],
-  report: [],
+  vp8: [ERRORS],
+  container: ['vp8', ERRORS],
+  excamera: ['vp8', 'container', ERRORS],
+  sim: ['vp8', 'container', 'excamera', 'report', ERRORS],
+  cli: ['vp8', 'container', 'excamera', 'sim', 'report', ERRORS],
+  report: [ERRORS],
+  [ERRORS]: [],
 };
 
 function sources(dir: string): string[] {
@@ -38,9 +43,9 @@ function sources(dir: string): string[] {
   });
 }
 
-/** The layer (top folder under src/) a path is in. */
+/** The layer (top folder under src/, or src/errors.ts) a path is in; an import names errors.ts as errors.js. */
 function layerOf(path: string): string {
-  return relative(SRC, path).split(sep)[0]!;
+  return relative(SRC, path).split(sep)[0]!.replace(/\.js$/, '.ts');
 }
 
 /** Every module `file` imports or re-exports, as written (dynamic imports included). */
@@ -64,8 +69,8 @@ describe('layers', () => {
   const files = sources(SRC);
 
   it('names every folder of src/ as a layer', () => {
-    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    expect(folders.sort()).toEqual(Object.keys(MAY_IMPORT).sort());
+    const entries = readdirSync(SRC, { withFileTypes: true }).map((e) => e.name);
+    expect(entries.sort()).toEqual(Object.keys(MAY_IMPORT).sort());
   });
 
   it('imports only downwards: vp8 <- container <- excamera <- sim <- cli', () => {
@@ -81,5 +86,7 @@ describe('layers', () => {
     expect(violations(file, ['../sim/profile-types.js', './schedule.js', 'node:fs'])).toEqual(['src/excamera/pipeline.ts -> sim (../sim/profile-types.js)']);
     expect(violations(join(SRC, 'vp8', 'frame.ts'), ['../container/index.js'])).toHaveLength(1);
     expect(violations(join(SRC, 'sim', 'engine.ts'), ['../cli/xc.js'])).toHaveLength(1);
+    expect(violations(join(SRC, 'vp8', 'errors.ts'), ['../errors.js'])).toEqual([]);
+    expect(violations(join(SRC, 'errors.ts'), ['./vp8/index.js'])).toHaveLength(1);
   });
 });
