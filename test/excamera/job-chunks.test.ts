@@ -10,7 +10,7 @@ import { i420Size } from '../../src/vp8/index.js';
 const spec = { width: 16, height: 8 };
 const FRAME = i420Size(16, 8);
 /** 5 frames in chunks of 2: two full chunks and a last one of 1 frame. */
-const config = { frames: 5, framesPerChunk: 2 };
+const config = { frames: 5, framesPerChunk: 2, chunksPerBatch: 2 };
 
 function memory(): Storage & { readonly kept: Map<string, Uint8Array> } {
   const kept = new Map<string, Uint8Array>();

@@ -2,9 +2,9 @@
 // coordinator puts there before any worker starts, and the output chunks the
 // workers leave there, read back in order at the end.
 
-import type { JobConfig } from '../coordinator/types.js';
 import { ExcameraError } from '../errors.js';
 import { parseChunkFile } from '../files.js';
+import { Schedule, type ScheduleShape } from '../schedule.js';
 import { i420Size } from '../../vp8/index.js';
 import { type JobSpec, outputChunkKey, rawChunkKey, type Storage } from './worker.js';
 
@@ -14,13 +14,13 @@ import { type JobSpec, outputChunkKey, rawChunkKey, type Storage } from './worke
  * that there are as many as the job has and that each holds its frames.
  * Returns the number of chunks.
  */
-export async function uploadRawChunks(rawChunks: AsyncIterable<Uint8Array>, storage: Storage, spec: Pick<JobSpec, 'width' | 'height'>, config: Pick<JobConfig, 'frames' | 'framesPerChunk'>): Promise<number> {
-  const n = config.framesPerChunk;
-  const chunks = Math.ceil(config.frames / n);
+export async function uploadRawChunks(rawChunks: AsyncIterable<Uint8Array>, storage: Storage, spec: Pick<JobSpec, 'width' | 'height'>, config: ScheduleShape): Promise<number> {
+  const schedule = new Schedule(config);
+  const chunks = schedule.chunks;
   const frameBytes = i420Size(spec.width, spec.height);
   let uploaded = 0;
   for await (const bytes of rawChunks) {
-    const expected = frameBytes * Math.min(n, config.frames - uploaded * n);
+    const expected = uploaded < chunks ? frameBytes * schedule.framesOf(uploaded) : 0;
     if (uploaded >= chunks || bytes.length !== expected) {
       throw new ExcameraError('invalid-argument', uploaded >= chunks ? `more than the job's ${chunks} raw chunks were given` : `raw chunk ${uploaded} holds ${bytes.length} bytes, ${expected} were expected`, { chunk: uploaded });
     }
