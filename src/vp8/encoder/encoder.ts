@@ -19,25 +19,30 @@
 // writes the frame with the syntax layer (frame.ts).
 
 import {
-  chromaAverage, DecoderWorkspace, filterLevels, finishFrame, type FrameSetup, frameSetup, hasY2Block, predictInterMacroblock,
+  DecoderWorkspace, filterLevels, finishFrame, type FrameSetup, frameSetup, hasY2Block, predictInterMacroblock,
   reconstructMacroblock, referenceList,
 } from '../decoder.js';
 import { Vp8Error } from '../errors.js';
 import { blankHeader, type CodedDelta, type FrameHeader, type Mutable } from '../header.js';
 import { allocateImage, type Image, type Plane } from '../image.js';
-import { InterScratch, predictInter } from '../inter.js';
+import { InterScratch, predictInter, splitChromaMvs } from '../inter.js';
 import { MacroblockEdges, predictBlock, predictLumaSubblock } from '../intra.js';
 import { loopFilterFrame } from '../loop-filter.js';
-import { findNearMvs, keyFrameBModeContext, mvComponentSyntax, NearMvs, subblockNeighbourMvs, subMvContext } from '../modes.js';
+import {
+  findNearMvs, impliedBMode, keyFrameBModeContext, mvComponentSyntax, NearMvs, subblockNeighbourMvs, subMvContext,
+} from '../modes.js';
 import type { DecoderState } from '../state.js';
 import {
   ABOVE4X4, ALTREF_FRAME, B_DC_PRED, B_PRED, BMODE_PROBS, BMODE_TREE, COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, DC_PRED,
-  GOLDEN_FRAME, INTRA_FRAME, KF_BMODE_PROBS, KF_UV_MODE_PROBS, KF_YMODE_PROBS, KF_YMODE_TREE, LAST_FRAME, LEFT4X4,
+  GOLDEN_FRAME, H_PRED, INTRA_FRAME, KF_BMODE_PROBS, KF_UV_MODE_PROBS, KF_YMODE_PROBS, KF_YMODE_TREE, LAST_FRAME, LEFT4X4,
   MAX_QINDEX, MV_PARTITION_COUNT, MV_PARTITIONS, MV_PROB_COUNT, MV_UPDATE_PROBS, NEARESTMV, NEARMV, NEW4X4, NEWMV,
   SPLIT_16X8, SPLIT_4X4, SPLIT_8X16, SPLIT_8X8, SPLIT_MV_PROBS, SPLIT_MV_TREE, SPLITMV, SUBMV_REF_PROBS, SUBMV_REF_TREE,
-  TM_PRED, UV_MODE_TREE, YMODE_TREE, ZERO4X4, ZEROMV,
+  TM_PRED, UV_MODE_TREE, V_PRED, YMODE_TREE, ZERO4X4, ZEROMV,
 } from '../tables.js';
-import { codeBlockTokens, codeMacroblockTokens, TokenContexts, TokenCounter, TYPE_STRIDE } from '../tokens.js';
+import {
+  blockTypeOffset, BLOCKS_PER_MB, codeBlockTokens, codeChromaTokens, codeLumaTokens, codeMacroblockTokens, TokenContexts, TokenCounter,
+  U_BLOCK, U_COEFFS, Y2_BLOCK, Y2_COEFFS,
+} from '../tokens.js';
 import { inverseDctAdd, inverseWht } from '../transform.js';
 import { type Frame, LEVELS_PER_MB, serializeFrame } from '../frame.js';
 import type { DequantFactors } from '../quant.js';
@@ -122,9 +127,9 @@ export class EncoderWorkspace {
   prepare(mbCols: number, mbRows: number): void {
     this.decoder.prepare(mbCols, mbRows);
     const n = mbCols * mbRows;
-    if (this.eobs.length !== 25 * n) {
+    if (this.eobs.length !== BLOCKS_PER_MB * n) {
       this.levels = new Int16Array(n * LEVELS_PER_MB);
-      this.eobs = new Uint8Array(25 * n);
+      this.eobs = new Uint8Array(BLOCKS_PER_MB * n);
     }
     if (this.tokens.above.length !== 9 * mbCols) this.tokens = new TokenContexts(mbCols);
     this.tokens.above.fill(0);
@@ -281,21 +286,21 @@ class Candidate {
     this.partitioning = o.partitioning;
     this.bMv.set(o.bMv);
     this.subMvMode.set(o.subMvMode);
-    this.levels.set(o.levels.subarray(0, 256));
-    this.levels.set(o.levels.subarray(384, 400), 384);
-    this.dq.set(o.dq.subarray(0, 256));
-    this.dq.set(o.dq.subarray(384, 400), 384);
-    this.eobs.set(o.eobs.subarray(0, 16));
-    this.eobs[24] = o.eobs[24];
+    this.levels.set(o.levels.subarray(0, U_COEFFS));
+    this.levels.set(o.levels.subarray(Y2_COEFFS, LEVELS_PER_MB), Y2_COEFFS);
+    this.dq.set(o.dq.subarray(0, U_COEFFS));
+    this.dq.set(o.dq.subarray(Y2_COEFFS, LEVELS_PER_MB), Y2_COEFFS);
+    this.eobs.set(o.eobs.subarray(0, U_BLOCK));
+    this.eobs[Y2_BLOCK] = o.eobs[Y2_BLOCK];
     this.lumaRate = o.lumaRate;
     this.lumaDist = o.lumaDist;
   }
 
   copyChromaFrom(o: Candidate): void {
     this.uvMode = o.uvMode;
-    this.levels.set(o.levels.subarray(256, 384), 256);
-    this.dq.set(o.dq.subarray(256, 384), 256);
-    this.eobs.set(o.eobs.subarray(16, 24), 16);
+    this.levels.set(o.levels.subarray(U_COEFFS, Y2_COEFFS), U_COEFFS);
+    this.dq.set(o.dq.subarray(U_COEFFS, Y2_COEFFS), U_COEFFS);
+    this.eobs.set(o.eobs.subarray(U_BLOCK, Y2_BLOCK), U_BLOCK);
     this.chromaRate = o.chromaRate;
     this.chromaDist = o.chromaDist;
   }
@@ -348,7 +353,12 @@ function effortFor(speed: number): Effort {
   };
 }
 
-const WHOLE_BLOCK_MODES = [DC_PRED, 1, 2, TM_PRED]; // DC_PRED, V_PRED, H_PRED, TM_PRED
+const WHOLE_BLOCK_MODES = [DC_PRED, V_PRED, H_PRED, TM_PRED];
+
+/** The source macroblock in \`src\`: 16x16 luma samples (rows of 16), then 8x8 U and 8x8 V (rows of 8). */
+const SOURCE_U = 16 * 16;
+const SOURCE_V = SOURCE_U + 8 * 8;
+const SOURCE_SIZE = SOURCE_V + 8 * 8;
 
 class FrameEncoder {
   private readonly ws: EncoderWorkspace;
@@ -378,8 +388,8 @@ class FrameEncoder {
   private readonly tokenCost: TokenCost;
 
   // Scratch.
-  private readonly src = new Int16Array(384);
-  private readonly resid = new Int16Array(384);
+  private readonly src = new Int16Array(SOURCE_SIZE);
+  private readonly resid = new Int16Array(SOURCE_SIZE);
   private readonly coef = new Int16Array(LEVELS_PER_MB);
   /** Per luma block: its AC coefficients are all 0 (forwardDctForQuantizer took its shortcut). */
   private readonly dcOnly = new Uint8Array(16);
@@ -400,10 +410,11 @@ class FrameEncoder {
   private readonly best = new Candidate();
   private readonly trial = new Candidate();
   private readonly chromaTrial = new Candidate();
-  private readonly aboveCtx = new Uint8Array(9);
-  private readonly ctxA = new Uint8Array(4);
-  private readonly ctxL = new Uint8Array(4);
-  private readonly leftCtx = new Uint8Array(9);
+  /** The token contexts of the macroblock being coded, and a copy to walk its blocks with. */
+  private readonly entry = new TokenContexts(1);
+  private readonly walk = new TokenContexts(1);
+  /** The chroma vectors of a SPLITMV candidate. */
+  private readonly chromaMvs = new Int32Array(8);
   private readonly search: SearchResult = { row: 0, col: 0, cost: 0 };
   private readonly target: { -readonly [K in keyof SearchTarget]: SearchTarget[K] };
   private readonly refined: SearchResult = { row: 0, col: 0, cost: 0 };
@@ -578,11 +589,7 @@ class FrameEncoder {
   // --- One macroblock --------------------------------------------------------
 
   private encodeMacroblock(mb: number, mbCol: number, mbRow: number): void {
-    const tokens = this.ws.tokens;
-    for (let i = 0; i < 9; i++) {
-      this.aboveCtx[i] = tokens.above[9 * mbCol + i];
-      this.leftCtx[i] = tokens.left[i];
-    }
+    this.entry.copyColumn(this.ws.tokens, mbCol);
     this.loadSource(mbCol, mbRow);
     if (this.kept) {
       this.encodeKept(mb, mbCol, mbRow);
@@ -638,15 +645,11 @@ class FrameEncoder {
       this.edgesY.load(img.y.data, yPos, img.y.stride, mbCol, mbRow, rightmost);
       if (best.yMode === B_PRED) {
         const t = this.beginBPredTrial();
-        const above = this.ctxA;
-        const left = this.ctxL;
-        for (let i = 0; i < 4; i++) {
-          above[i] = this.aboveCtx[i];
-          left[i] = this.leftCtx[i];
-        }
+        const walk = this.walk;
+        walk.copyColumn(this.entry, 0);
         for (let b = 0; b < 16; b++) {
-          const ctx = this.effort.rdoQuant ? above[b & 3] + left[b >> 2] : -1;
-          above[b & 3] = left[b >> 2] = this.codeSubblock(t, b, best.bModes[b], yPos, ctx) > 0 ? 1 : 0;
+          const ctx = this.effort.rdoQuant ? walk.context(0, b) : -1;
+          walk.record(0, b, this.codeSubblock(t, b, best.bModes[b], yPos, ctx));
         }
         best.copyLumaFrom(t);
         best.uvMode = k.uvMode[mb];
@@ -683,8 +686,8 @@ class FrameEncoder {
   /** Copies the source macroblock (16x16 luma, then 8x8 U and V) into `src`. */
   private loadSource(mbCol: number, mbRow: number): void {
     copyToBlock(this.raw.y, mbCol * 16, mbRow * 16, 16, this.src, 0);
-    copyToBlock(this.raw.u, mbCol * 8, mbRow * 8, 8, this.src, 256);
-    copyToBlock(this.raw.v, mbCol * 8, mbRow * 8, 8, this.src, 320);
+    copyToBlock(this.raw.u, mbCol * 8, mbRow * 8, 8, this.src, SOURCE_U);
+    copyToBlock(this.raw.v, mbCol * 8, mbRow * 8, 8, this.src, SOURCE_V);
   }
 
   private j(rate: number, dist: number): number {
@@ -751,9 +754,9 @@ class FrameEncoder {
     t.yMode = B_PRED;
     t.ref = INTRA_FRAME;
     t.mvRow = t.mvCol = 0;
-    t.eobs[24] = 0;
-    t.levels.fill(0, 384, 400);
-    t.dq.fill(0, 384, 400);
+    t.eobs[Y2_BLOCK] = 0;
+    t.levels.fill(0, Y2_COEFFS, LEVELS_PER_MB);
+    t.dq.fill(0, Y2_COEFFS, LEVELS_PER_MB);
     return t;
   }
 
@@ -767,10 +770,9 @@ class FrameEncoder {
     const data = this.img.y.data;
     const ys = this.img.y.stride;
     const modes = this.dws.modes;
-    const aboveCtx = this.aboveCtx;
-    const leftCtx = this.leftCtx;
-    const above = [aboveCtx[0], aboveCtx[1], aboveCtx[2], aboveCtx[3]];
-    const left = [leftCtx[0], leftCtx[1], leftCtx[2], leftCtx[3]];
+    const walk = this.walk;
+    walk.copyColumn(this.entry, 0);
+    const type = blockTypeOffset(0, false);
     let rate = this.yModeCost[B_PRED];
     let dist = 0;
     const levels = this.trial.levels;
@@ -792,7 +794,7 @@ class FrameEncoder {
       let bestEob = 0;
       let bestRate = 0;
       let bestDist = 0;
-      const tokenCtx = above[bx] + left[by];
+      const tokenCtx = walk.context(0, b);
       for (let mode = 0; mode < 10; mode++) {
         const pos = predictLumaSubblock(mode, this.edgesY, this.sub, data, yPos, ys, b);
         // Residue and transform.
@@ -801,7 +803,7 @@ class FrameEncoder {
         }
         forwardDctForQuantizer(this.resid, 0, 4, this.coef, 0, q.y1Ac, rounding.ac);
         let eob = quantizeBlock(this.coef, 0, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, blockLevels, 0, blockDq, 0);
-        if (this.effort.rdoQuant && eob > 0) eob = trimBlock(this.coef, blockLevels, blockDq, 0, 0, eob, this.lambda, this.tokenCost, 3 * TYPE_STRIDE, tokenCtx);
+        if (this.effort.rdoQuant && eob > 0) eob = trimBlock(this.coef, blockLevels, blockDq, 0, 0, eob, this.lambda, this.tokenCost, type, tokenCtx);
         // Distortion of the reconstruction.
         for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) saved[r * 4 + c] = data[pos + r * ys + c];
         inverseDctAdd(blockDq, 0, saved, 0, 4);
@@ -813,7 +815,7 @@ class FrameEncoder {
           }
         }
         this.tokenCost.cost = 0;
-        codeBlockTokens(this.tokenCost, 3 * TYPE_STRIDE, tokenCtx, 0, blockLevels, 0, eob);
+        codeBlockTokens(this.tokenCost, type, tokenCtx, 0, blockLevels, 0, eob);
         const r = this.tokenCost.cost + this.bModeCost[this.keyFrame ? ctx * 10 + mode : mode];
         const jj = this.j(r, d);
         if (jj < bestJ) {
@@ -835,7 +837,7 @@ class FrameEncoder {
       t.eobs[b] = bestEob;
       const pos = predictLumaSubblock(bestMode, this.edgesY, this.sub, data, yPos, ys, b);
       if (bestEob > 0) inverseDctAdd(dq, 16 * b, data, pos, ys);
-      above[bx] = left[by] = bestEob > 0 ? 1 : 0;
+      walk.record(0, b, bestEob);
     }
     t.lumaRate = rate;
     t.lumaDist = dist;
@@ -884,13 +886,13 @@ class FrameEncoder {
     const eobs = t.eobs;
     const first = hasY2 ? 1 : 0;
     if (hasY2) {
-      forwardWht(coef, 0, coef, 384);
+      forwardWht(coef, 0, coef, Y2_COEFFS);
       const r2 = this.rounding(q.y2Dc, q.y2Ac);
-      eobs[24] = quantizeBlock(coef, 384, 0, q.y2Dc, q.y2Ac, r2.dc, r2.ac, levels, 384, dq, 384);
+      eobs[Y2_BLOCK] = quantizeBlock(coef, Y2_COEFFS, 0, q.y2Dc, q.y2Ac, r2.dc, r2.ac, levels, Y2_COEFFS, dq, Y2_COEFFS);
     } else {
-      eobs[24] = 0;
-      levels.fill(0, 384, 400);
-      dq.fill(0, 384, 400);
+      eobs[Y2_BLOCK] = 0;
+      levels.fill(0, Y2_COEFFS, LEVELS_PER_MB);
+      dq.fill(0, Y2_COEFFS, LEVELS_PER_MB);
     }
     for (let b = 0; b < 16; b++) {
       eobs[b] = dcOnly[b]
@@ -899,46 +901,23 @@ class FrameEncoder {
     }
     if (this.effort.rdoQuant) {
       // Reconsider trailing levels with the token contexts they will be coded in.
-      const a = this.ctxA;
-      const l = this.ctxL;
-      for (let i = 0; i < 4; i++) {
-        a[i] = this.aboveCtx[i];
-        l[i] = this.leftCtx[i];
-      }
-      const type = hasY2 ? 0 : 3 * TYPE_STRIDE;
+      const walk = this.walk;
+      walk.copyColumn(this.entry, 0);
+      const type = blockTypeOffset(0, hasY2);
       for (let b = 0; b < 16; b++) {
-        const bx = b & 3;
-        const by = b >> 2;
-        if (eobs[b] > 0) eobs[b] = trimBlock(coef, levels, dq, 16 * b, first, eobs[b], this.lambda, this.tokenCost, type, a[bx] + l[by]);
-        a[bx] = l[by] = eobs[b] > 0 ? 1 : 0;
+        if (eobs[b] > 0) eobs[b] = trimBlock(coef, levels, dq, 16 * b, first, eobs[b], this.lambda, this.tokenCost, type, walk.context(0, b));
+        walk.record(0, b, eobs[b]);
       }
     }
-    if (hasY2) inverseWht(dq, 384, dq, 0);
+    if (hasY2) inverseWht(dq, Y2_COEFFS, dq, 0);
   }
 
   /** Token cost of the luma blocks (and Y2) of a candidate, with this macroblock's contexts. */
   private lumaTokenCost(t: Candidate, hasY2: boolean): number {
     const probs = this.tokenCost;
     probs.cost = 0;
-    const above = this.aboveCtx;
-    const left = this.leftCtx;
-    const a0 = above[0], a1 = above[1], a2 = above[2], a3 = above[3];
-    const l0 = left[0], l1 = left[1], l2 = left[2], l3 = left[3];
-    const a = [a0, a1, a2, a3];
-    const l = [l0, l1, l2, l3];
-    let type = 3 * TYPE_STRIDE;
-    let first = 0;
-    if (hasY2) {
-      codeBlockTokens(probs, TYPE_STRIDE, above[8] + left[8], 0, t.levels, 384, t.eobs[24]);
-      type = 0;
-      first = 1;
-    }
-    for (let b = 0; b < 16; b++) {
-      const bx = b & 3;
-      const by = b >> 2;
-      codeBlockTokens(probs, type, a[bx] + l[by], first, t.levels, 16 * b, t.eobs[b]);
-      a[bx] = l[by] = t.eobs[b] > 0 ? 1 : 0;
-    }
+    this.walk.copyColumn(this.entry, 0);
+    codeLumaTokens(probs, hasY2, this.walk, 0, t.levels, 0, t.eobs, 0);
     return probs.cost;
   }
 
@@ -954,9 +933,9 @@ class FrameEncoder {
     for (let plane = 0; plane < 2; plane++) {
       const pred = plane === 0 ? pu : pv;
       recon.set(pred);
-      for (let i = 0; i < 4; i++) inverseDctAdd(t.dq, 16 * (16 + 4 * plane + i), recon, (i >> 1) * 32 + (i & 1) * 4, 8);
+      for (let i = 0; i < 4; i++) inverseDctAdd(t.dq, 16 * (U_BLOCK + 4 * plane + i), recon, (i >> 1) * 32 + (i & 1) * 4, 8);
       for (let k = 0; k < 64; k++) {
-        const e = src[256 + 64 * plane + k] - recon[k];
+        const e = src[SOURCE_U + 64 * plane + k] - recon[k];
         dist += e * e;
       }
     }
@@ -964,15 +943,8 @@ class FrameEncoder {
     // Tokens.
     const probs = this.tokenCost;
     probs.cost = 0;
-    const a = [this.aboveCtx[4], this.aboveCtx[5], this.aboveCtx[6], this.aboveCtx[7]];
-    const l = [this.leftCtx[4], this.leftCtx[5], this.leftCtx[6], this.leftCtx[7]];
-    for (let b = 16; b < 24; b++) {
-      const base = b < 20 ? 0 : 2;
-      const ai = base + (b & 1);
-      const li = base + ((b >> 1) & 1);
-      codeBlockTokens(probs, 2 * TYPE_STRIDE, a[ai] + l[li], 0, t.levels, 16 * b, t.eobs[b]);
-      a[ai] = l[li] = t.eobs[b] > 0 ? 1 : 0;
-    }
+    this.walk.copyColumn(this.entry, 0);
+    codeChromaTokens(probs, this.walk, 0, t.levels, 0, t.eobs, 0);
     t.chromaRate = probs.cost;
   }
 
@@ -983,33 +955,27 @@ class FrameEncoder {
     const pu = this.predU.data;
     const pv = this.predV.data;
     for (let i = 0; i < 64; i++) {
-      resid[256 + i] = src[256 + i] - pu[i];
-      resid[320 + i] = src[320 + i] - pv[i];
+      resid[SOURCE_U + i] = src[SOURCE_U + i] - pu[i];
+      resid[SOURCE_V + i] = src[SOURCE_V + i] - pv[i];
     }
     const coef = this.coef;
     const q = this.quant;
     const r = this.rounding(q.uvDc, q.uvAc);
     for (let b = 0; b < 8; b++) {
-      const plane = 256 + (b >> 2) * 64;
+      const plane = (b >> 2) === 0 ? SOURCE_U : SOURCE_V;
       const i = b & 3;
-      const k = 16 * (16 + b);
-      t.eobs[16 + b] = forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, k, q.uvAc, r.ac)
+      const k = 16 * (U_BLOCK + b);
+      t.eobs[U_BLOCK + b] = forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, k, q.uvAc, r.ac)
         ? quantizeDcOnly(coef, k, 0, q.uvDc, r.dc, t.levels, k, t.dq, k)
         : quantizeBlock(coef, k, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, k, t.dq, k);
     }
     if (this.effort.rdoQuant) {
-      const a = this.ctxA;
-      const l = this.ctxL;
-      for (let j = 0; j < 4; j++) {
-        a[j] = this.aboveCtx[4 + j];
-        l[j] = this.leftCtx[4 + j];
-      }
-      for (let b = 16; b < 24; b++) {
-        const base = b < 20 ? 0 : 2;
-        const ai = base + (b & 1);
-        const li = base + ((b >> 1) & 1);
-        if (t.eobs[b] > 0) t.eobs[b] = trimBlock(coef, t.levels, t.dq, 16 * b, 0, t.eobs[b], this.lambda, this.tokenCost, 2 * TYPE_STRIDE, a[ai] + l[li]);
-        a[ai] = l[li] = t.eobs[b] > 0 ? 1 : 0;
+      const walk = this.walk;
+      walk.copyColumn(this.entry, 0);
+      const type = blockTypeOffset(U_BLOCK, false);
+      for (let b = U_BLOCK; b < Y2_BLOCK; b++) {
+        if (t.eobs[b] > 0) t.eobs[b] = trimBlock(coef, t.levels, t.dq, 16 * b, 0, t.eobs[b], this.lambda, this.tokenCost, type, walk.context(0, b));
+        walk.record(0, b, t.eobs[b]);
       }
     }
   }
@@ -1218,7 +1184,7 @@ class FrameEncoder {
     forwardDctForQuantizer(this.resid, 0, 4, this.coef, k, q.y1Ac, rounding.ac);
     let eob = quantizeBlock(this.coef, k, 0, q.y1Dc, q.y1Ac, rounding.dc, rounding.ac, t.levels, k, t.dq, k);
     if (tokenCtx >= 0 && eob > 0) {
-      eob = trimBlock(this.coef, t.levels, t.dq, k, 0, eob, this.lambda, this.tokenCost, 3 * TYPE_STRIDE, tokenCtx);
+      eob = trimBlock(this.coef, t.levels, t.dq, k, 0, eob, this.lambda, this.tokenCost, blockTypeOffset(b, false), tokenCtx);
     }
     if (eob > 0) inverseDctAdd(t.dq, k, data, pos, ys);
     t.eobs[b] = eob;
@@ -1375,20 +1341,15 @@ class FrameEncoder {
     t.mvCol = bMv[base + 31];
     this.lumaRd(this.predY.data, false, t);
     t.lumaRate += rate;
-    // Chroma: each 4x4 block takes the rounded average of its four luma vectors.
+    // Chroma: each 4x4 block from the average of the luma vectors it covers, as the decoder forms it.
     const c = this.chromaTrial;
-    for (let i = 0; i < 2; i++) {
-      for (let jj = 0; jj < 2; jj++) {
-        const b0 = base + 2 * (8 * i + 2 * jj);
-        let cRow = chromaAverage(bMv[b0] + bMv[b0 + 2] + bMv[b0 + 8] + bMv[b0 + 10]);
-        let cCol = chromaAverage(bMv[b0 + 1] + bMv[b0 + 3] + bMv[b0 + 9] + bMv[b0 + 11]);
-        if (this.setup.fullPixel) {
-          cRow &= ~7;
-          cCol &= ~7;
-        }
-        predictInter(refImg.u, this.predU, mbCol * 8 + 4 * jj, mbRow * 8 + 4 * i, 4, 4, cCol, cRow, this.setup.bilinear, this.interScratch, 4 * jj, 4 * i);
-        predictInter(refImg.v, this.predV, mbCol * 8 + 4 * jj, mbRow * 8 + 4 * i, 4, 4, cCol, cRow, this.setup.bilinear, this.interScratch, 4 * jj, 4 * i);
-      }
+    const cmv = this.chromaMvs;
+    splitChromaMvs(bMv, base, this.setup.fullPixel, cmv);
+    for (let k = 0; k < 4; k++) {
+      const cx = 4 * (k & 1);
+      const cy = 4 * (k >> 1);
+      predictInter(refImg.u, this.predU, mbCol * 8 + cx, mbRow * 8 + cy, 4, 4, cmv[2 * k + 1], cmv[2 * k], this.setup.bilinear, this.interScratch, cx, cy);
+      predictInter(refImg.v, this.predV, mbCol * 8 + cx, mbRow * 8 + cy, 4, 4, cmv[2 * k + 1], cmv[2 * k], this.setup.bilinear, this.interScratch, cx, cy);
     }
     c.uvMode = DC_PRED;
     this.chromaRd(c);
@@ -1513,11 +1474,11 @@ class FrameEncoder {
       modes.subMvMode.set(best.subMvMode, base);
     }
     let residue = false;
-    for (let b = 0; b < 25; b++) if (best.eobs[b] > 0) residue = true;
+    for (let b = 0; b < BLOCKS_PER_MB; b++) if (best.eobs[b] > 0) residue = true;
     modes.skipCoeff[mb] = residue ? 0 : 1;
     // The frame's levels and eobs.
     this.ws.levels.set(best.levels, mb * LEVELS_PER_MB);
-    this.ws.eobs.set(best.eobs, mb * 25);
+    this.ws.eobs.set(best.eobs, mb * BLOCKS_PER_MB);
     // Dequantized coefficients for the decoder's reconstruction. Y blocks of a
     // macroblock with Y2 get their DC from the inverse WHT there, as in the decoder.
     const dws = this.dws;
@@ -1534,18 +1495,8 @@ class FrameEncoder {
     }
     reconstructMacroblock(dws, this.setup, this.img, this.refs, mb, mbCol, mbRow, residue, predicted);
     this.predictionIsBest = false;
-    // Token contexts, as the decoder will update them.
-    const tokens = this.ws.tokens;
-    if (!residue) tokens.skip(mbCol, hasY2);
-    else {
-      const a = 9 * mbCol;
-      if (hasY2) tokens.above[a + 8] = tokens.left[8] = best.eobs[24] > 0 ? 1 : 0;
-      for (let b = 0; b < 16; b++) tokens.above[a + (b & 3)] = tokens.left[b >> 2] = best.eobs[b] > 0 ? 1 : 0;
-      for (let b = 16; b < 24; b++) {
-        const cb = b < 20 ? 4 : 6;
-        tokens.above[a + cb + (b & 1)] = tokens.left[cb + ((b >> 1) & 1)] = best.eobs[b] > 0 ? 1 : 0;
-      }
-    }
+    // Token contexts, as the decoder will update them (a skipped macroblock's ends are all 0).
+    this.ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
     if (best.ref === INTRA_FRAME) this.intraCount++;
     else {
       this.interCount++;
@@ -1648,7 +1599,7 @@ class FrameEncoder {
         const mb = mbRow * this.mbCols + mbCol;
         const hasY2 = hasY2Block(modes.yMode[mb]);
         if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-        else codeMacroblockTokens(counter, hasY2, ctx, mbCol, this.ws.levels, mb * LEVELS_PER_MB, this.ws.eobs, mb * 25);
+        else codeMacroblockTokens(counter, hasY2, ctx, mbCol, this.ws.levels, mb * LEVELS_PER_MB, this.ws.eobs, mb * BLOCKS_PER_MB);
       }
     }
     const base = this.setup.frameProbs.coeff;
@@ -1757,10 +1708,6 @@ function bestUpdate(old: number, n0: number, n1: number, updateProb: number, val
   const costNew = n0 * PROB_COST[p] + n1 * PROB_COST[256 - p];
   const change = boolCost(updateProb, 1) + 256 * valueBits;
   return costNew + change < costOld + stay ? p : -1;
-}
-
-function impliedBMode(yMode: number): number {
-  return yMode === 1 ? 2 : yMode === 2 ? 3 : yMode === TM_PRED ? 1 : 0;
 }
 
 function copyPlane(from: Plane, to: Plane): void {
