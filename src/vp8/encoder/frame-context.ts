@@ -226,7 +226,13 @@ export function freshHeader(state: DecoderState, raw: Image, options: EncodeOpti
   return h;
 }
 
-/** The rates of modes and vectors under the frame's probabilities (sections 11, 16, 17). */
+/**
+ * `fc` with the rates of modes and vectors under the frame's probabilities
+ * (sections 11, 16, 17). Its fields are listed one by one rather than spread
+ * from `fc`: a spread copy takes its hidden class from `fc`'s, which V8
+ * revises over the first frames, and each revision throws away the
+ * optimized code of the whole search.
+ */
 export function searchContext(fc: FrameContext): SearchContext {
   const h = fc.header;
   const yModeCost = new Int32Array(5);
@@ -251,7 +257,18 @@ export function searchContext(fc: FrameContext): SearchContext {
     interBaseCost[ALTREF_FRAME] = inter + boolCost(h.probLast, 1) + boolCost(h.probGf, 1);
   }
   return {
-    ...fc,
+    state: fc.state,
+    header: fc.header,
+    setup: fc.setup,
+    keyFrame: fc.keyFrame,
+    effort: fc.effort,
+    raw: fc.raw,
+    img: fc.img,
+    modes: fc.modes,
+    refs: fc.refs,
+    mbCols: fc.mbCols,
+    mbRows: fc.mbRows,
+    lambda: fc.lambda,
     lambdaSad: Math.sqrt(fc.lambda * 256) / 256,
     yModeCost,
     uvModeCost,
