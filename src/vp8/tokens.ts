@@ -31,9 +31,8 @@ export const U_BLOCK = 16;
 export const V_BLOCK = 20;
 export const Y2_BLOCK = 24;
 export const BLOCKS_PER_MB = 25;
-/** Where the U, V and Y2 blocks' values start among a macroblock's coefficients. */
+/** Where the chroma and the Y2 blocks' values start among a macroblock's coefficients. */
 export const U_COEFFS = 16 * U_BLOCK;
-export const V_COEFFS = 16 * V_BLOCK;
 export const Y2_COEFFS = 16 * Y2_BLOCK;
 
 /** Offset of block type t's probabilities in a coefficient probability table. */

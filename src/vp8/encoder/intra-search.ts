@@ -8,8 +8,8 @@
 // subblocks predict from it (section 12.3). For chroma, the first
 // `effort.chromaModes` whole-block modes are tried the same way.
 
-import { keyFrameBModeContext } from '../modes.js';
 import { predictBlock, predictLumaSubblock } from '../intra.js';
+import { keyFrameBModeContext } from '../modes.js';
 import { B_DC_PRED, B_PRED, INTRA_FRAME } from '../tables.js';
 import { blockTypeOffset, codeBlockTokens } from '../tokens.js';
 import { inverseDctAdd } from '../transform.js';
