@@ -19,7 +19,7 @@ import {
   type FrameHeader, deltaValue, locatePartitions, readFrameHeader,
 } from './header.js';
 import { allocateImage, extendImageBorders, type Image, type Plane } from './image.js';
-import { InterScratch, predictInter } from './inter.js';
+import { InterScratch, predictInter, splitChromaMvs } from './inter.js';
 import { MacroblockEdges, predictBlock, predictLumaSubblock } from './intra.js';
 import { loopFilterFrame } from './loop-filter.js';
 import { FrameModes, frameModesSyntax, type ModeContext } from './modes.js';
@@ -31,7 +31,7 @@ import {
 import {
   ALTREF_FRAME, B_PRED, GOLDEN_FRAME, INTRA_FRAME, MAX_LOOP_FILTER, SPLITMV, ZEROMV,
 } from './tables.js';
-import { TokenContexts, readMacroblockTokens } from './tokens.js';
+import { BLOCKS_PER_MB, readMacroblockTokens, TokenContexts, U_BLOCK, V_BLOCK, Y2_BLOCK, Y2_COEFFS } from './tokens.js';
 import { inverseDctAdd, inverseDctDcOnlyAdd, inverseWht, inverseWhtDcOnly } from './transform.js';
 
 export interface DecodeOptions {
@@ -65,8 +65,8 @@ export class DecoderWorkspace {
   /** Loop filter level and inner-edge skip flag per macroblock. */
   lfLevel = new Uint8Array(0);
   skipInner = new Uint8Array(0);
-  readonly coeffs = new Int16Array(25 * 16);
-  readonly eobs = new Uint8Array(25);
+  readonly coeffs = new Int16Array(BLOCKS_PER_MB * 16);
+  readonly eobs = new Uint8Array(BLOCKS_PER_MB);
   readonly edgesY = new MacroblockEdges(16);
   readonly edgesU = new MacroblockEdges(8);
   readonly edgesV = new MacroblockEdges(8);
@@ -505,8 +505,8 @@ function addResidue(ws: DecoderWorkspace, img: Image, mbCol: number, mbRow: numb
   const yPos = Y.offset + mbRow * 16 * ys + mbCol * 16;
   if (hasY2) {
     // Section 14.3: the Y2 block carries the DC of the 16 luma blocks.
-    if (eobs[24] > 1) inverseWht(coeffs, 24 * 16, coeffs, 0);
-    else inverseWhtDcOnly(coeffs[24 * 16], coeffs, 0);
+    if (eobs[Y2_BLOCK] > 1) inverseWht(coeffs, Y2_COEFFS, coeffs, 0);
+    else inverseWhtDcOnly(coeffs[Y2_COEFFS], coeffs, 0);
   }
   for (let b = 0; b < 16; b++) {
     const pos = yPos + 4 * (b >> 2) * ys + 4 * (b & 3);
@@ -520,10 +520,10 @@ function addResidue(ws: DecoderWorkspace, img: Image, mbCol: number, mbRow: numb
 function addChromaResidue(ws: DecoderWorkspace, img: Image, mbCol: number, mbRow: number): void {
   const coeffs = ws.coeffs;
   const eobs = ws.eobs;
-  for (let b = 16; b < 24; b++) {
+  for (let b = U_BLOCK; b < Y2_BLOCK; b++) {
     const eob = eobs[b];
     if (eob === 0) continue;
-    const p: Plane = b < 20 ? img.u : img.v;
+    const p: Plane = b < V_BLOCK ? img.u : img.v;
     const i = b & 3;
     const pos = p.offset + (mbRow * 8 + 4 * (i >> 1)) * p.stride + mbCol * 8 + 4 * (i & 1);
     if (eob > 1) inverseDctAdd(coeffs, 16 * b, p.data, pos, p.stride);
@@ -568,30 +568,13 @@ export function predictInterMacroblock(
     const col = bMv[base + 2 * b + 1];
     predictInter(ref.y, img.y, x + 4 * (b & 3), y + 4 * (b >> 2), 4, 4, 2 * col, 2 * row, bilinear, s);
   }
-  // Each 4x4 chroma block takes the average of the four luma vectors it
-  // covers, rounded to nearest with halves away from zero (libvpx
-  // build_4x4uvmvs; in its units a luma vector is doubled).
-  for (let i = 0; i < 2; i++) {
-    for (let j = 0; j < 2; j++) {
-      const b0 = base + 2 * (8 * i + 2 * j);
-      const sumRow = bMv[b0] + bMv[b0 + 2] + bMv[b0 + 8] + bMv[b0 + 10];
-      const sumCol = bMv[b0 + 1] + bMv[b0 + 3] + bMv[b0 + 9] + bMv[b0 + 11];
-      let cRow = chromaAverage(sumRow);
-      let cCol = chromaAverage(sumCol);
-      if (fullPixel) {
-        cRow &= ~7;
-        cCol &= ~7;
-      }
-      const cx = (x >> 1) + 4 * j;
-      const cy = (y >> 1) + 4 * i;
-      predictInter(ref.u, img.u, cx, cy, 4, 4, cCol, cRow, bilinear, s);
-      predictInter(ref.v, img.v, cx, cy, 4, 4, cCol, cRow, bilinear, s);
-    }
+  // Section 18: each 4x4 chroma block has the average vector of the luma subblocks it covers.
+  const cmv = s.chromaMvs;
+  splitChromaMvs(bMv, base, fullPixel, cmv);
+  for (let k = 0; k < 4; k++) {
+    const cx = (x >> 1) + 4 * (k & 1);
+    const cy = (y >> 1) + 4 * (k >> 1);
+    predictInter(ref.u, img.u, cx, cy, 4, 4, cmv[2 * k + 1], cmv[2 * k], bilinear, s);
+    predictInter(ref.v, img.v, cx, cy, 4, 4, cmv[2 * k + 1], cmv[2 * k], bilinear, s);
   }
-}
-
-/** Average of four quarter-sample luma components, in eighths of a chroma sample. */
-export function chromaAverage(sum: number): number {
-  const t = 2 * sum;
-  return ((t + (t < 0 ? -4 : 4)) / 8) | 0;
 }

@@ -24,10 +24,10 @@ import { allocateImage } from './image.js';
 import type { DequantFactors } from './quant.js';
 import type { DecoderState } from './state.js';
 import { SyntaxReader, SyntaxWriter } from './syntax-coder.js';
-import { codeMacroblockTokens, readMacroblockTokens, TokenContexts, TokenWriter } from './tokens.js';
+import { BLOCKS_PER_MB, codeMacroblockTokens, readMacroblockTokens, TokenContexts, TokenWriter } from './tokens.js';
 
-/** Coefficient values per macroblock: 25 blocks of 16, block b at 16 × b, raster order within a block. */
-export const LEVELS_PER_MB = 25 * 16;
+/** Coefficient values per macroblock: 25 blocks of 16 (tokens.ts), block b at 16 × b, raster order within a block. */
+export const LEVELS_PER_MB = BLOCKS_PER_MB * 16;
 
 export interface Frame {
   readonly header: FrameHeader;
@@ -58,7 +58,7 @@ export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: Decod
   const layout = locatePartitions(bytes, firstPartitionStart, header);
   const partitions = layout.starts.map((s, i) => new BoolDecoder(bytes, s, layout.ends[i]));
   const levels = new Int16Array(modes.count * LEVELS_PER_MB);
-  const eobs = new Uint8Array(modes.count * 25);
+  const eobs = new Uint8Array(modes.count * BLOCKS_PER_MB);
   const ctx = new TokenContexts(setup.mbCols);
   forEachMacroblockRow(setup, partitions.length, (row, part) => {
     ctx.startRow();
@@ -66,7 +66,7 @@ export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: Decod
       const mb = row * setup.mbCols + mbCol;
       const hasY2 = hasY2Block(modes.yMode[mb]);
       if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-      else readMacroblockTokens(partitions[part], setup.frameProbs.coeff, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * 25, UNIT_FACTORS);
+      else readMacroblockTokens(partitions[part], setup.frameProbs.coeff, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB, UNIT_FACTORS);
     }
   });
   partitions.forEach((p, i) => {
@@ -104,7 +104,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
       const mb = row * setup.mbCols + mbCol;
       const hasY2 = hasY2Block(modes.yMode[mb]);
       if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-      else codeMacroblockTokens(writers[part], hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * 25);
+      else codeMacroblockTokens(writers[part], hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB);
     }
   });
   const parts = encoders.map((e) => e.finish());

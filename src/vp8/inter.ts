@@ -18,12 +18,45 @@
 import type { Plane } from './image.js';
 import { BILINEAR_FILTERS, SIXTAP_FILTERS } from './tables.js';
 
+/**
+ * The vectors of the four 4x4 chroma blocks of a SPLITMV macroblock, from its
+ * 16 luma subblock vectors at `bMv[base..base + 32)` ([row, col] in quarter
+ * samples, raster order): each chroma block takes the average of the four
+ * luma vectors it covers, rounded to nearest with halves away from zero
+ * (libvpx build_4x4uvmvs), in eighths of a chroma sample; version 3 streams
+ * (`fullPixel`) round it down to whole samples. Chroma block k = 2 * row +
+ * column gets `out[2k]` (row) and `out[2k + 1]` (column).
+ */
+export function splitChromaMvs(bMv: Int16Array, base: number, fullPixel: boolean, out: Int32Array): void {
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 2; j++) {
+      const b0 = base + 2 * (8 * i + 2 * j);
+      let row = chromaAverage(bMv[b0] + bMv[b0 + 2] + bMv[b0 + 8] + bMv[b0 + 10]);
+      let col = chromaAverage(bMv[b0 + 1] + bMv[b0 + 3] + bMv[b0 + 9] + bMv[b0 + 11]);
+      if (fullPixel) {
+        row &= ~7;
+        col &= ~7;
+      }
+      out[2 * (2 * i + j)] = row;
+      out[2 * (2 * i + j) + 1] = col;
+    }
+  }
+}
+
+/** The sum of four quarter-sample luma components, averaged in eighths of a chroma sample (in its units a luma vector is doubled). */
+function chromaAverage(sum: number): number {
+  const t = 2 * sum;
+  return ((t + (t < 0 ? -4 : 4)) / 8) | 0;
+}
+
 /** Scratch buffers for one prediction; owned by the decoder's workspace. */
 export class InterScratch {
   /** Source window gathered with clamped coordinates: up to (16 + 5) × (16 + 5). */
   readonly window = new Uint8Array(21 * 21);
   /** Output of the horizontal pass: up to (16 + 5) rows of 16. */
   readonly firstPass = new Uint8Array(21 * 16);
+  /** The chroma vectors of a SPLITMV macroblock (splitChromaMvs). */
+  readonly chromaMvs = new Int32Array(8);
 }
 
 /**

@@ -123,8 +123,12 @@ export interface ModeContext {
   readonly signBias: Uint8Array;
 }
 
-/** The implied subblock mode of a whole-block luma mode, for key-frame contexts (section 11.3). */
-function impliedBMode(yMode: number): number {
+/**
+ * The implied subblock mode of a whole-block luma mode (section 11.3): what
+ * the subblocks of a macroblock not coded with B_PRED count as in the
+ * contexts of the key-frame subblock modes next to them.
+ */
+export function impliedBMode(yMode: number): number {
   switch (yMode) {
     case V_PRED: return B_VE_PRED;
     case H_PRED: return B_HE_PRED;

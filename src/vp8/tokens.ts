@@ -22,8 +22,21 @@ import {
 } from './tables.js';
 import type { DequantFactors } from './quant.js';
 
+/**
+ * The blocks of a macroblock: luma blocks 0-15 in raster order, U blocks
+ * 16-19, V blocks 20-23 and the Y2 block 24. Block b's 16 values are at
+ * 16 * b of a macroblock's coefficients (LEVELS_PER_MB in frame.ts).
+ */
+export const U_BLOCK = 16;
+export const V_BLOCK = 20;
+export const Y2_BLOCK = 24;
+export const BLOCKS_PER_MB = 25;
+/** Where the chroma and the Y2 blocks' values start among a macroblock's coefficients. */
+export const U_COEFFS = 16 * U_BLOCK;
+export const Y2_COEFFS = 16 * Y2_BLOCK;
+
 /** Offset of block type t's probabilities in a coefficient probability table. */
-export const TYPE_STRIDE = 8 * 3 * 11;
+const TYPE_STRIDE = 8 * 3 * 11;
 /** Offset between bands, and between contexts within a band. */
 const BAND_STRIDE = 3 * 11;
 const CTX_STRIDE = 11;
@@ -89,8 +102,35 @@ function readBlock(
 }
 
 /**
+ * Section 13.3: the probabilities a block is coded with depend on its type —
+ * Y2, luma after a Y2 block (which starts at coefficient 1), luma with its
+ * own DC (B_PRED and SPLITMV macroblocks), chroma. Returns the offset of the
+ * type's probabilities for block b of a macroblock with or without Y2.
+ */
+export function blockTypeOffset(b: number, hasY2: boolean): number {
+  const type = b === Y2_BLOCK ? BLOCK_TYPE_Y2 : b >= U_BLOCK ? BLOCK_TYPE_UV : hasY2 ? BLOCK_TYPE_Y_AFTER_Y2 : BLOCK_TYPE_Y_WITH_DC;
+  return type * TYPE_STRIDE;
+}
+
+/** The first coefficient block b codes: luma blocks leave their DC to a Y2 block. */
+export function firstCoefficient(b: number, hasY2: boolean): number {
+  return hasY2 && b < U_BLOCK ? 1 : 0;
+}
+
+/**
+ * Which of the 9 flags above and the 9 to the left (section 13.3) each block
+ * reads and sets: luma blocks their column (0-3) and row (0-3), U blocks
+ * 4-5, V blocks 6-7 (two columns and two rows each), Y2 flag 8.
+ */
+const ABOVE_FLAG = Uint8Array.of(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8);
+const LEFT_FLAG = Uint8Array.of(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8);
+
+/**
  * Token contexts (section 13.3): one flag per block edge, 9 per macroblock
  * column above (4 Y, 2 U, 2 V, 1 Y2) and 9 for the macroblock to the left.
+ * A flag says whether the block next to that edge had any token other than
+ * an immediate end-of-block. A one-column set serves an encoder as a copy of
+ * one macroblock's contexts to try codings against.
  */
 export class TokenContexts {
   readonly above: Uint8Array;
@@ -101,6 +141,22 @@ export class TokenContexts {
   /** Resets at the start of a frame and of each macroblock row (left only). */
   startRow(): void {
     this.left.fill(0);
+  }
+  /** The first token's context of block b of the macroblock in column mbCol: how many of its two neighbours had tokens. */
+  context(mbCol: number, b: number): number {
+    return this.above[9 * mbCol + ABOVE_FLAG[b]] + this.left[LEFT_FLAG[b]];
+  }
+  /** Records, for the blocks after it, whether block b (ending at `eob`) had tokens. */
+  record(mbCol: number, b: number, eob: number): void {
+    this.above[9 * mbCol + ABOVE_FLAG[b]] = this.left[LEFT_FLAG[b]] = eob > 0 ? 1 : 0;
+  }
+  /**
+   * The flags a whole macroblock leaves, from its blocks' ends (`eobs[eobsOff + b]`).
+   * Without a Y2 block, the Y2 flags are kept for the next macroblock that has one.
+   */
+  recordMacroblock(mbCol: number, hasY2: boolean, eobs: Uint8Array, eobsOff: number): void {
+    if (hasY2) this.record(mbCol, Y2_BLOCK, eobs[eobsOff + Y2_BLOCK]);
+    for (let b = 0; b < Y2_BLOCK; b++) this.record(mbCol, b, eobs[eobsOff + b]);
   }
   /**
    * Clears the contexts of a macroblock without coefficients (mb_skip_coeff).
@@ -113,6 +169,14 @@ export class TokenContexts {
     if (hasY2) {
       this.above[a + 8] = 0;
       this.left[8] = 0;
+    }
+  }
+  /** Makes this one-column set a copy of the contexts of the macroblock in column mbCol of `from`. */
+  copyColumn(from: TokenContexts, mbCol: number): void {
+    const a = 9 * mbCol;
+    for (let i = 0; i < 9; i++) {
+      this.above[i] = from.above[a + i];
+      this.left[i] = from.left[i];
     }
   }
 }
@@ -128,40 +192,27 @@ export function readMacroblockTokens(
   d: BoolDecoder, probs: Uint8Array, hasY2: boolean, ctx: TokenContexts, mbCol: number,
   coeffs: Int16Array, coeffsOff: number, eobs: Uint8Array, eobsOff: number, q: DequantFactors,
 ): boolean {
-  const above = ctx.above;
-  const left = ctx.left;
-  const a = 9 * mbCol;
   let any = 0;
-  let yType: number;
-  let first: number;
   if (hasY2) {
-    const e = readBlock(d, probs, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, coeffs, coeffsOff + 24 * 16, q.y2Dc, q.y2Ac);
-    above[a + 8] = left[8] = e > 0 ? 1 : 0;
-    eobs[eobsOff + 24] = e;
+    const e = readBlock(d, probs, blockTypeOffset(Y2_BLOCK, true), ctx.context(mbCol, Y2_BLOCK), 0, coeffs, coeffsOff + Y2_COEFFS, q.y2Dc, q.y2Ac);
+    ctx.record(mbCol, Y2_BLOCK, e);
+    eobs[eobsOff + Y2_BLOCK] = e;
     any |= e;
-    yType = BLOCK_TYPE_Y_AFTER_Y2 * TYPE_STRIDE;
-    first = 1;
   } else {
-    eobs[eobsOff + 24] = 0;
-    yType = BLOCK_TYPE_Y_WITH_DC * TYPE_STRIDE;
-    first = 0;
+    eobs[eobsOff + Y2_BLOCK] = 0;
   }
-  for (let b = 0; b < 16; b++) {
-    const ai = a + (b & 3);
-    const li = b >> 2;
-    const e = readBlock(d, probs, yType, above[ai] + left[li], first, coeffs, coeffsOff + b * 16, q.y1Dc, q.y1Ac);
-    above[ai] = left[li] = e > 0 ? 1 : 0;
+  const yType = blockTypeOffset(0, hasY2);
+  const first = firstCoefficient(0, hasY2);
+  for (let b = 0; b < U_BLOCK; b++) {
+    const e = readBlock(d, probs, yType, ctx.context(mbCol, b), first, coeffs, coeffsOff + b * 16, q.y1Dc, q.y1Ac);
+    ctx.record(mbCol, b, e);
     eobs[eobsOff + b] = e;
     any |= e;
   }
-  const uvType = BLOCK_TYPE_UV * TYPE_STRIDE;
-  for (let b = 16; b < 24; b++) {
-    // U blocks use contexts 4-5, V blocks 6-7; two columns and two rows each.
-    const base = b < 20 ? 4 : 6;
-    const ai = a + base + (b & 1);
-    const li = base + ((b >> 1) & 1);
-    const e = readBlock(d, probs, uvType, above[ai] + left[li], 0, coeffs, coeffsOff + b * 16, q.uvDc, q.uvAc);
-    above[ai] = left[li] = e > 0 ? 1 : 0;
+  const uvType = blockTypeOffset(U_BLOCK, hasY2);
+  for (let b = U_BLOCK; b < Y2_BLOCK; b++) {
+    const e = readBlock(d, probs, uvType, ctx.context(mbCol, b), 0, coeffs, coeffsOff + b * 16, q.uvDc, q.uvAc);
+    ctx.record(mbCol, b, e);
     eobs[eobsOff + b] = e;
     any |= e;
   }
@@ -260,36 +311,39 @@ export function codeMacroblockTokens(
   sink: TokenSink, hasY2: boolean, ctx: TokenContexts, mbCol: number,
   levels: Int16Array, levelsOff: number, eobs: Uint8Array, eobsOff: number,
 ): void {
-  const above = ctx.above;
-  const left = ctx.left;
-  const a = 9 * mbCol;
-  let yType: number;
-  let first: number;
+  codeLumaTokens(sink, hasY2, ctx, mbCol, levels, levelsOff, eobs, eobsOff);
+  codeChromaTokens(sink, ctx, mbCol, levels, levelsOff, eobs, eobsOff);
+}
+
+/** The luma part of codeMacroblockTokens: the Y2 block (if any), then the 16 luma blocks. */
+export function codeLumaTokens(
+  sink: TokenSink, hasY2: boolean, ctx: TokenContexts, mbCol: number,
+  levels: Int16Array, levelsOff: number, eobs: Uint8Array, eobsOff: number,
+): void {
   if (hasY2) {
-    const e = eobs[eobsOff + 24];
-    codeBlockTokens(sink, BLOCK_TYPE_Y2 * TYPE_STRIDE, above[a + 8] + left[8], 0, levels, levelsOff + 24 * 16, e);
-    above[a + 8] = left[8] = e > 0 ? 1 : 0;
-    yType = BLOCK_TYPE_Y_AFTER_Y2 * TYPE_STRIDE;
-    first = 1;
-  } else {
-    yType = BLOCK_TYPE_Y_WITH_DC * TYPE_STRIDE;
-    first = 0;
+    const e = eobs[eobsOff + Y2_BLOCK];
+    codeBlockTokens(sink, blockTypeOffset(Y2_BLOCK, true), ctx.context(mbCol, Y2_BLOCK), 0, levels, levelsOff + Y2_COEFFS, e);
+    ctx.record(mbCol, Y2_BLOCK, e);
   }
-  for (let b = 0; b < 16; b++) {
-    const ai = a + (b & 3);
-    const li = b >> 2;
+  const yType = blockTypeOffset(0, hasY2);
+  const first = firstCoefficient(0, hasY2);
+  for (let b = 0; b < U_BLOCK; b++) {
     const e = eobs[eobsOff + b];
-    codeBlockTokens(sink, yType, above[ai] + left[li], first, levels, levelsOff + b * 16, e);
-    above[ai] = left[li] = e > 0 ? 1 : 0;
+    codeBlockTokens(sink, yType, ctx.context(mbCol, b), first, levels, levelsOff + b * 16, e);
+    ctx.record(mbCol, b, e);
   }
-  const uvType = BLOCK_TYPE_UV * TYPE_STRIDE;
-  for (let b = 16; b < 24; b++) {
-    const base = b < 20 ? 4 : 6;
-    const ai = a + base + (b & 1);
-    const li = base + ((b >> 1) & 1);
+}
+
+/** The chroma part of codeMacroblockTokens: the 4 U and 4 V blocks. */
+export function codeChromaTokens(
+  sink: TokenSink, ctx: TokenContexts, mbCol: number,
+  levels: Int16Array, levelsOff: number, eobs: Uint8Array, eobsOff: number,
+): void {
+  const uvType = blockTypeOffset(U_BLOCK, false);
+  for (let b = U_BLOCK; b < Y2_BLOCK; b++) {
     const e = eobs[eobsOff + b];
-    codeBlockTokens(sink, uvType, above[ai] + left[li], 0, levels, levelsOff + b * 16, e);
-    above[ai] = left[li] = e > 0 ? 1 : 0;
+    codeBlockTokens(sink, uvType, ctx.context(mbCol, b), 0, levels, levelsOff + b * 16, e);
+    ctx.record(mbCol, b, e);
   }
 }
 

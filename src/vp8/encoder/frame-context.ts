@@ -1,0 +1,317 @@
+// RFC 6386 sections 9 and 19.2 seen from the encoder: the frame being coded.
+//
+// Everything a macroblock decision is made against is fixed when a frame
+// starts: its header and setup (what a decoder will derive from them), the
+// reference pictures, the effort the speed allows, and λ, the price of a bit
+// in squared error. A FrameContext carries them to every step of the frame.
+// Only two things in it grow while the frame is coded: the reconstruction and
+// the modes, one macroblock after another, exactly as the decoder will build
+// them. A SearchContext adds what choosing modes needs: the rates of modes and
+// motion vectors under the frame's probabilities.
+
+import { type FrameSetup, referenceList } from '../decoder.js';
+import { Vp8Error } from '../errors.js';
+import { blankHeader, type CodedDelta, type FrameHeader, type Mutable } from '../header.js';
+import { allocateImage, type Image } from '../image.js';
+import { type FrameModes, mvComponentSyntax } from '../modes.js';
+import type { DecoderState } from '../state.js';
+import {
+  ALTREF_FRAME, B_PRED, BMODE_PROBS, BMODE_TREE, DC_PRED, GOLDEN_FRAME, H_PRED, KF_BMODE_PROBS, KF_UV_MODE_PROBS, KF_YMODE_PROBS,
+  KF_YMODE_TREE, LAST_FRAME, MV_PROB_COUNT, SPLIT_16X8, SPLIT_4X4, SPLIT_8X16, SPLIT_8X8, TM_PRED, UV_MODE_TREE, V_PRED, YMODE_TREE,
+} from '../tables.js';
+import { boolCost, CostCoder, treeCost } from './costs.js';
+import { MV_COST_OFFSET, type MvPricing } from './motion.js';
+import type { EncoderWorkspace } from './workspace.js';
+
+/** Settings of one frame. */
+export interface EncodeOptions {
+  /** Quantizer index 0..127 (the frame header's y_ac_qi). */
+  readonly qIndex: number;
+  /** Code a key frame (always done for the first frame and on a size change). */
+  readonly keyFrame?: boolean;
+  /** Effort: 0 searches the most; each step up trades compression for speed. Default DEFAULT_SPEED. */
+  readonly speed?: number;
+  /** A fixed loop filter instead of the per-frame search. */
+  readonly loopFilter?: { readonly level: number; readonly sharpness: number };
+  /** Inter frames: make this frame the new golden / altref reference. */
+  readonly refreshGolden?: boolean;
+  readonly refreshAltref?: boolean;
+  /** Inter frames: copy a reference into altref / golden first (1: last frame, 2: the other one, as coded). */
+  readonly copyToAltref?: 0 | 1 | 2;
+  readonly copyToGolden?: 0 | 1 | 2;
+  /** Number of token partitions as log2 (0..3). */
+  readonly log2TokenPartitions?: number;
+  /** Scale of λ, the price of a bit in squared error (for tuning). */
+  readonly rdMultiplier?: number;
+  readonly workspace?: EncoderWorkspace;
+}
+
+export const DEFAULT_SPEED = 2;
+export const MAX_SPEED = 5;
+
+/** Effort settings derived from the speed. */
+export interface Effort {
+  /** Try B_PRED at all. */
+  readonly bPred: boolean;
+  readonly searchRange: number;
+  /** Sub-sample refinement tries the four nearest positions per step instead of eight. */
+  readonly subPelDiamond: boolean;
+  /** Compare sub-sample candidates through the cheaper bilinear filter (an approximation of the six-tap one). */
+  readonly subPelBilinear: boolean;
+  /** Refine vectors to quarter samples (else half samples). */
+  readonly quarterPel: boolean;
+  /** Finish the whole-sample search with the eight neighbours of the best position. */
+  readonly finalSquare: boolean;
+  /** Reconsider trailing quantized levels by their rate and distortion (trellis.ts). */
+  readonly rdoQuant: boolean;
+  /** Fast decisions skip the motion search when a neighbour's vector already costs less than this (SAD units). */
+  readonly searchBelow: number;
+  /** Use the simple loop filter (section 15.2), which is much cheaper for encoder and decoder alike. */
+  readonly simpleFilter: boolean;
+  readonly goldenAltref: boolean;
+  readonly chromaModes: number;
+  readonly lfSearch: 'full' | 'coarse' | 'none';
+  /** SPLITMV partitionings to try (SPLIT_16X8 ... SPLIT_4X4). */
+  readonly splits: readonly number[];
+  /** Decide modes by prediction error and rate without trial encodes (the fastest speeds). */
+  readonly fast: boolean;
+}
+
+/** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED). */
+export function effortFor(requested: number | undefined): Effort {
+  const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
+  return {
+    bPred: speed <= 4,
+    searchRange: speed <= 1 ? 32 : speed <= 3 ? 16 : speed === 4 ? 8 : 2,
+    subPelDiamond: speed >= 4,
+    subPelBilinear: speed >= 5,
+    quarterPel: speed <= 4,
+    finalSquare: speed <= 4,
+    searchBelow: speed >= 5 ? 3 * 256 : 256,
+    simpleFilter: speed >= 5,
+    rdoQuant: speed <= 3,
+    goldenAltref: speed <= 2,
+    chromaModes: speed <= 2 ? 4 : speed === 4 ? 4 : 1,
+    lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
+    splits: speed === 0 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8, SPLIT_4X4] : speed === 1 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8] : [],
+    fast: speed >= 4,
+  };
+}
+
+/** The whole-block intra modes, in the order they are tried (the chroma search takes the first `chromaModes`). */
+export const WHOLE_BLOCK_MODES = [DC_PRED, V_PRED, H_PRED, TM_PRED];
+
+/** The frame being coded (see the file comment). */
+export interface FrameContext {
+  /** The state the frame is coded against. */
+  readonly state: DecoderState;
+  /** The header; the loop filter and the probabilities are filled in at the end of the frame. */
+  readonly header: Mutable<FrameHeader>;
+  readonly setup: FrameSetup;
+  readonly keyFrame: boolean;
+  readonly effort: Effort;
+  /** The picture to code. */
+  readonly raw: Image;
+  /** The reconstruction, built macroblock by macroblock with the decoder's code. */
+  readonly img: Image;
+  /** The modes decided so far (the decoder workspace's, which reconstruction reads). */
+  readonly modes: FrameModes;
+  /** The reference pictures, indexed by INTRA_FRAME (none), LAST, GOLDEN, ALTREF. */
+  readonly refs: readonly (Image | null)[];
+  readonly mbCols: number;
+  readonly mbRows: number;
+  /** λ: the squared error one 1/256 bit is worth. */
+  readonly lambda: number;
+}
+
+/** A FrameContext with the rates (1/256 bit) the mode decision weighs. */
+export interface SearchContext extends FrameContext {
+  /** λ for sums of absolute differences instead of squared errors. */
+  readonly lambdaSad: number;
+  readonly yModeCost: Int32Array;
+  readonly uvModeCost: Int32Array;
+  /** Key frames: [context * 10 + mode]; inter frames: [mode]. */
+  readonly bModeCost: Int32Array;
+  /** The is-inter and reference bools, per reference. */
+  readonly interBaseCost: Int32Array;
+  readonly pricing: MvPricing;
+}
+
+/** Refuses a picture no frame can have. */
+export function checkPicture(raw: Image): void {
+  if (raw.width < 1 || raw.height < 1 || raw.width > 16383 || raw.height > 16383) {
+    throw new Vp8Error('invalid-argument', `cannot encode a ${raw.width}x${raw.height} picture (1..16383 in each direction)`);
+  }
+}
+
+/** λ per (quantizer step)² and per bit, at the default multiplier. */
+const RD_MULTIPLIER = 0.016;
+
+/**
+ * The context of a frame with header `header` (and its `setup` under
+ * `state`) coding picture `raw`; prepares `ws` for the frame.
+ */
+export function createFrameContext(
+  state: DecoderState, raw: Image, header: Mutable<FrameHeader>, setup: FrameSetup, effort: Effort,
+  ws: EncoderWorkspace, rdMultiplier: number,
+): FrameContext {
+  if (raw.width !== setup.width || raw.height !== setup.height) {
+    throw new Vp8Error('invalid-argument', `the target picture is ${raw.width}x${raw.height}, the frame ${setup.width}x${setup.height}`);
+  }
+  const { mbCols, mbRows } = setup;
+  ws.prepare(mbCols, mbRows, setup.frameProbs.coeff);
+  const q = setup.segmentQuant[0].y1Ac;
+  return {
+    state,
+    header,
+    setup,
+    keyFrame: header.keyFrame,
+    effort,
+    raw,
+    img: allocateImage(raw.width, raw.height),
+    modes: ws.decoder.modes,
+    refs: referenceList(state),
+    mbCols,
+    mbRows,
+    lambda: rdMultiplier * RD_MULTIPLIER * q * q / 256,
+  };
+}
+
+/** The rate-distortion cost J = D + λ·R of a rate (1/256 bit) and a distortion (squared error). */
+export function rdCost(fc: FrameContext, rate: number, dist: number): number {
+  return dist + fc.lambda * rate;
+}
+
+/** libvpx's default loop-filter deltas: intra +2, golden and altref -2; B_PRED +4, ZEROMV -2, other MV +2, SPLITMV +4. */
+const REF_LF_DELTAS = [2, 0, -2, -2];
+const MODE_LF_DELTAS = [4, -2, 2, 4];
+
+/** The header of a frame whose every decision is the encoder's own. */
+export function freshHeader(state: DecoderState, raw: Image, options: EncodeOptions, effort: Effort): Mutable<FrameHeader> {
+  const sizeChanged = raw.width !== state.width || raw.height !== state.height;
+  const key = options.keyFrame === true || state.last === null || sizeChanged;
+  const h = blankHeader(
+    { keyFrame: key, version: 0, showFrame: true, firstPartSize: 0 },
+    key ? { width: raw.width, horizontalScale: 0, height: raw.height, verticalScale: 0 } : undefined,
+  );
+  h.yAcQi = options.qIndex;
+  h.filterType = effort.simpleFilter ? 1 : 0;
+  h.mbNoSkipCoeff = true;
+  h.refreshEntropyProbs = true;
+  h.log2NbrOfDctPartitions = options.log2TokenPartitions ?? 0;
+  // Loop-filter deltas as libvpx uses them, sent on key frames (which reset them).
+  h.loopFilterAdjEnable = true;
+  if (key) {
+    h.modeRefLfDeltaUpdate = true;
+    h.refFrameDeltaUpdate = REF_LF_DELTAS.map(codedDeltaOf);
+    h.mbModeDeltaUpdate = MODE_LF_DELTAS.map((v) => ({ magnitude: Math.abs(v), negative: v < 0 }));
+  } else {
+    // Inter frames inherit the deltas; a state from elsewhere may hold others.
+    if (!sameValues(state.refLfDeltas, REF_LF_DELTAS) || !sameValues(state.modeLfDeltas, MODE_LF_DELTAS)) {
+      h.modeRefLfDeltaUpdate = true;
+      h.refFrameDeltaUpdate = REF_LF_DELTAS.map(codedDeltaOf);
+      h.mbModeDeltaUpdate = MODE_LF_DELTAS.map(codedDeltaOf);
+    }
+    h.refreshGoldenFrame = options.refreshGolden === true;
+    h.refreshAlternateFrame = options.refreshAltref === true;
+    h.copyBufferToAlternate = h.refreshAlternateFrame ? 0 : options.copyToAltref ?? 0;
+    h.copyBufferToGolden = h.refreshGoldenFrame ? 0 : options.copyToGolden ?? 0;
+    h.refreshLast = true;
+    // Placeholder probabilities for the mode decision; the real ones are counted afterwards.
+    h.probIntra = 30;
+    h.probLast = 230;
+    h.probGf = 128;
+  }
+  h.probSkipFalse = 128;
+  return h;
+}
+
+/**
+ * `fc` with the rates of modes and vectors under the frame's probabilities
+ * (sections 11, 16, 17). Its fields are listed one by one rather than spread
+ * from `fc`: a spread copy takes its hidden class from `fc`'s, which V8
+ * revises over the first frames, and each revision throws away the
+ * optimized code of the whole search.
+ */
+export function searchContext(fc: FrameContext): SearchContext {
+  const h = fc.header;
+  const yModeCost = new Int32Array(5);
+  const uvModeCost = new Int32Array(4);
+  const bModeCost = new Int32Array(fc.keyFrame ? 1000 : 10);
+  const interBaseCost = new Int32Array(4);
+  if (fc.keyFrame) {
+    for (let m = 0; m <= B_PRED; m++) yModeCost[m] = treeCost(KF_YMODE_TREE, KF_YMODE_PROBS, 0, m);
+    for (let m = 0; m < 4; m++) uvModeCost[m] = treeCost(UV_MODE_TREE, KF_UV_MODE_PROBS, 0, m);
+    for (let ctx = 0; ctx < 100; ctx++) {
+      for (let m = 0; m < 10; m++) bModeCost[ctx * 10 + m] = treeCost(BMODE_TREE, KF_BMODE_PROBS, ctx * 9, m);
+    }
+  } else {
+    const p = fc.setup.frameProbs;
+    const intra = boolCost(h.probIntra, 0);
+    for (let m = 0; m <= B_PRED; m++) yModeCost[m] = intra + treeCost(YMODE_TREE, p.yMode, 0, m);
+    for (let m = 0; m < 4; m++) uvModeCost[m] = treeCost(UV_MODE_TREE, p.uvMode, 0, m);
+    for (let m = 0; m < 10; m++) bModeCost[m] = treeCost(BMODE_TREE, BMODE_PROBS, 0, m);
+    const inter = boolCost(h.probIntra, 1);
+    interBaseCost[LAST_FRAME] = inter + boolCost(h.probLast, 0);
+    interBaseCost[GOLDEN_FRAME] = inter + boolCost(h.probLast, 1) + boolCost(h.probGf, 0);
+    interBaseCost[ALTREF_FRAME] = inter + boolCost(h.probLast, 1) + boolCost(h.probGf, 1);
+  }
+  return {
+    state: fc.state,
+    header: fc.header,
+    setup: fc.setup,
+    keyFrame: fc.keyFrame,
+    effort: fc.effort,
+    raw: fc.raw,
+    img: fc.img,
+    modes: fc.modes,
+    refs: fc.refs,
+    mbCols: fc.mbCols,
+    mbRows: fc.mbRows,
+    lambda: fc.lambda,
+    lambdaSad: Math.sqrt(fc.lambda * 256) / 256,
+    yModeCost,
+    uvModeCost,
+    bModeCost,
+    interBaseCost,
+    pricing: mvPricing(fc.setup.frameProbs.mv),
+  };
+}
+
+/**
+ * MV pricing tables by MV probability table. The tables are a pure function
+ * of the probabilities, and states share unchanged probability tables, so a
+ * weak cache keyed by the table saves recomputing them for every frame.
+ */
+const pricingCache = new WeakMap<Uint8Array, MvPricing>();
+
+/** The cost of every motion vector component difference, priced by the syntax itself (section 17). */
+function mvPricing(probs: Uint8Array): MvPricing {
+  const cached = pricingCache.get(probs);
+  if (cached) return cached;
+  const rowCost = new Int32Array(2 * MV_COST_OFFSET + 1);
+  const colCost = new Int32Array(2 * MV_COST_OFFSET + 1);
+  const c = new CostCoder();
+  for (let d = -MV_COST_OFFSET; d <= MV_COST_OFFSET; d++) {
+    c.cost = 0;
+    mvComponentSyntax(c, probs, 0, d);
+    rowCost[d + MV_COST_OFFSET] = c.cost;
+    c.cost = 0;
+    mvComponentSyntax(c, probs, MV_PROB_COUNT, d);
+    colCost[d + MV_COST_OFFSET] = c.cost;
+  }
+  const pricing = { rowCost, colCost };
+  pricingCache.set(probs, pricing);
+  return pricing;
+}
+
+export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A value as an optional coded delta (absent for 0). */
+export function codedDeltaOf(v: number): CodedDelta | null {
+  return v === 0 ? null : { magnitude: Math.abs(v), negative: v < 0 };
+}

@@ -1,0 +1,162 @@
+// RFC 6386 section 12 run backwards: choosing the intra prediction of a
+// macroblock by rate and distortion.
+//
+// Luma and chroma are chosen separately. For luma, the four whole-block modes
+// are each predicted, transformed, quantized and costed in full (residual.ts);
+// then B_PRED, whose subblock modes are chosen one subblock at a time, each
+// subblock reconstructed in the frame before the next is chosen, since later
+// subblocks predict from it (section 12.3). For chroma, the first
+// `effort.chromaModes` whole-block modes are tried the same way.
+
+import { predictBlock, predictLumaSubblock } from '../intra.js';
+import { keyFrameBModeContext } from '../modes.js';
+import { B_DC_PRED, B_PRED, INTRA_FRAME } from '../tables.js';
+import { blockTypeOffset, codeBlockTokens } from '../tokens.js';
+import { inverseDctAdd } from '../transform.js';
+import { forwardDctForQuantizer } from './fdct.js';
+import { type FrameContext, rdCost, type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
+import { quantizeBlock } from './quantize.js';
+import { beginBPredTrial, chromaRd, lumaRd, rounding } from './residual.js';
+import { trimBlock } from './trellis.js';
+import type { MacroblockScratch } from './workspace.js';
+
+/** Loads the luma edges of macroblock (mbCol, mbRow) from the reconstruction into `m.edgesY`; returns its position. */
+export function loadLumaEdges(fc: FrameContext, m: MacroblockScratch, mbCol: number, mbRow: number): number {
+  const Y = fc.img.y;
+  const yPos = Y.offset + mbRow * 16 * Y.stride + mbCol * 16;
+  m.edgesY.load(Y.data, yPos, Y.stride, mbCol, mbRow, mbCol === fc.mbCols - 1);
+  return yPos;
+}
+
+/** Loads the chroma edges of macroblock (mbCol, mbRow) from the reconstruction into `m.edgesU`, `m.edgesV`. */
+export function loadChromaEdges(fc: FrameContext, m: MacroblockScratch, mbCol: number, mbRow: number): void {
+  const U = fc.img.u, V = fc.img.v;
+  const rightmost = mbCol === fc.mbCols - 1;
+  m.edgesU.load(U.data, U.offset + mbRow * 8 * U.stride + mbCol * 8, U.stride, mbCol, mbRow, rightmost);
+  m.edgesV.load(V.data, V.offset + mbRow * 8 * V.stride + mbCol * 8, V.stride, mbCol, mbRow, rightmost);
+}
+
+/** Picks the best intra coding into `m.best` (luma and chroma); returns its total cost. */
+export function chooseIntra(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: number, mbRow: number): number {
+  const yPos = loadLumaEdges(sc, m, mbCol, mbRow);
+  const t = m.trial;
+  const best = m.best;
+  let bestLumaJ = Infinity;
+  for (const mode of WHOLE_BLOCK_MODES) {
+    predictBlock(mode, m.edgesY, m.predY.data, 0, 16);
+    t.yMode = mode;
+    t.ref = INTRA_FRAME;
+    t.mvRow = t.mvCol = 0;
+    lumaRd(sc, m, m.predY.data, true, t);
+    t.lumaRate += sc.yModeCost[mode];
+    const jj = rdCost(sc, t.lumaRate, t.lumaDist);
+    if (jj < bestLumaJ) {
+      bestLumaJ = jj;
+      best.copyLumaFrom(t);
+    }
+  }
+  if (sc.effort.bPred) {
+    const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestLumaJ);
+    if (jb < bestLumaJ) {
+      bestLumaJ = jb;
+      best.copyLumaFrom(t);
+    }
+  }
+  // Chroma.
+  loadChromaEdges(sc, m, mbCol, mbRow);
+  const c = m.chromaTrial;
+  let bestChromaJ = Infinity;
+  for (let k = 0; k < sc.effort.chromaModes; k++) {
+    const mode = WHOLE_BLOCK_MODES[k];
+    predictBlock(mode, m.edgesU, m.predU.data, 0, 8);
+    predictBlock(mode, m.edgesV, m.predV.data, 0, 8);
+    c.uvMode = mode;
+    chromaRd(sc, m, c);
+    c.chromaRate += sc.uvModeCost[mode];
+    const jj = rdCost(sc, c.chromaRate, c.chromaDist);
+    if (jj < bestChromaJ) {
+      bestChromaJ = jj;
+      best.copyChromaFrom(c);
+    }
+  }
+  return bestLumaJ + bestChromaJ;
+}
+
+/**
+ * B_PRED (section 12.3): the best mode of each subblock in turn, each
+ * reconstructed in the frame before the next is chosen. Leaves the result
+ * in `trial`; returns its cost, or Infinity once it cannot beat `limit`.
+ */
+function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: number, mbRow: number, yPos: number, limit: number): number {
+  const t = beginBPredTrial(m);
+  const data = sc.img.y.data;
+  const ys = sc.img.y.stride;
+  const walk = m.walk;
+  walk.copyColumn(m.entry, 0);
+  const type = blockTypeOffset(0, false);
+  let rate = sc.yModeCost[B_PRED];
+  let dist = 0;
+  const q = m.quant;
+  const r1 = rounding(q.y1Dc, q.y1Ac);
+  const { src, resid, coef, blockLevels, blockDq, blockRecon, tokenCost } = m;
+  // Key-frame contexts read the modes of this macroblock's subblocks as they are chosen.
+  const bModes = sc.modes.bModes;
+  const base = 16 * mb;
+  for (let b = 0; b < 16; b++) {
+    const bx = b & 3;
+    const by = b >> 2;
+    const ctx = sc.keyFrame ? keyFrameBModeContext(sc.modes, mb, mbCol, mbRow, b) : 0;
+    let bestJ = Infinity;
+    let bestMode = B_DC_PRED;
+    let bestEob = 0;
+    let bestRate = 0;
+    let bestDist = 0;
+    const tokenCtx = walk.context(0, b);
+    for (let mode = 0; mode < 10; mode++) {
+      const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
+      // Residue and transform.
+      for (let r = 0; r < 4; r++) {
+        for (let c = 0; c < 4; c++) resid[r * 4 + c] = src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
+      }
+      forwardDctForQuantizer(resid, 0, 4, coef, 0, q.y1Ac, r1.ac);
+      let eob = quantizeBlock(coef, 0, 0, q.y1Dc, q.y1Ac, r1.dc, r1.ac, blockLevels, 0, blockDq, 0);
+      if (sc.effort.rdoQuant && eob > 0) eob = trimBlock(coef, blockLevels, blockDq, 0, 0, eob, sc.lambda, tokenCost, type, tokenCtx);
+      // Distortion of the reconstruction.
+      for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) blockRecon[r * 4 + c] = data[pos + r * ys + c];
+      inverseDctAdd(blockDq, 0, blockRecon, 0, 4);
+      let d = 0;
+      for (let r = 0; r < 4; r++) {
+        for (let c = 0; c < 4; c++) {
+          const e = src[(4 * by + r) * 16 + 4 * bx + c] - blockRecon[r * 4 + c];
+          d += e * e;
+        }
+      }
+      tokenCost.cost = 0;
+      codeBlockTokens(tokenCost, type, tokenCtx, 0, blockLevels, 0, eob);
+      const r = tokenCost.cost + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode];
+      const jj = rdCost(sc, r, d);
+      if (jj < bestJ) {
+        bestJ = jj;
+        bestMode = mode;
+        bestEob = eob;
+        bestRate = r;
+        bestDist = d;
+        t.levels.set(blockLevels, 16 * b);
+        t.dq.set(blockDq, 16 * b);
+      }
+    }
+    rate += bestRate;
+    dist += bestDist;
+    if (rdCost(sc, rate, dist) >= limit) return Infinity;
+    // Reconstruct the chosen subblock in place for the ones after it.
+    t.bModes[b] = bestMode;
+    bModes[base + b] = bestMode;
+    t.eobs[b] = bestEob;
+    const pos = predictLumaSubblock(bestMode, m.edgesY, m.sub, data, yPos, ys, b);
+    if (bestEob > 0) inverseDctAdd(t.dq, 16 * b, data, pos, ys);
+    walk.record(0, b, bestEob);
+  }
+  t.lumaRate = rate;
+  t.lumaDist = dist;
+  return rdCost(sc, rate, dist);
+}
