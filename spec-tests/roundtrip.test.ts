@@ -1,5 +1,5 @@
 // The syntax layer: every frame of every test vector parses into a Frame
-// value and serializes back to the same bytes (DESIGN.md section 3).
+// value and serializes back to the same bytes (docs/architecture.md, "The state contract").
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// ExCamera's operations on chunks (DESIGN.md section 5; the paper's section 4).
+// ExCamera's operations on chunks (docs/excamera.md; the paper's section 4).
 //
 // A chunk is a run of compressed frames that one worker produces. A chunk
 // that starts with a key frame decodes from any state; every other chunk was

@@ -1,4 +1,4 @@
-// The public API of the ExCamera layer (DESIGN.md section 5): chunks, the
+// The public API of the ExCamera layer (docs/excamera.md): chunks, the
 // operations on them, state files, the in-process pipeline, the [n, x]
 // schedule and the coordinator.
 

@@ -1,4 +1,4 @@
-// ExCamera[n, x] in one process (DESIGN.md section 5): every phase of the
+// ExCamera[n, x] in one process (docs/excamera.md): every phase of the
 // algorithm on one machine, chunk by chunk, each phase as soon as its inputs
 // exist. It is the reference a distributed run is checked against byte for
 // byte: the output depends only on the input and the settings, never on

@@ -1,5 +1,5 @@
 // The wire protocol between the coordinator, the rendezvous and the workers
-// (DESIGN.md section 5): typed, versioned, length-prefixed binary messages,
+// (docs/runtime.md, "The protocol"): typed, versioned, length-prefixed binary messages,
 // one discriminated union, never strings matched by prefix.
 //
 // A message on the wire:

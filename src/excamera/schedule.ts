@@ -1,4 +1,4 @@
-// The ExCamera[n, x] schedule (DESIGN.md section 5): which frames each chunk
+// The ExCamera[n, x] schedule (docs/excamera.md): which frames each chunk
 // holds, which states it needs from the chunk before it, the phases a worker
 // takes it through, and the order chunks are handed out — and the job's
 // settings, with their defaults and checks. The coordinator, the in-process

@@ -1,4 +1,4 @@
-// State files (DESIGN.md section 5): a decoder state as bytes, to cross from
+// State files (docs/excamera.md): a decoder state as bytes, to cross from
 // one worker to the next.
 //
 // A state that crosses a chunk boundary is small in everything but its

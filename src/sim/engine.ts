@@ -1,4 +1,4 @@
-// The discrete-event simulator (DESIGN.md section 6): the real coordinator
+// The discrete-event simulator (docs/simulator.md): the real coordinator
 // (src/excamera/coordinator) driven by virtual workers, storage and a
 // rendezvous whose durations are drawn from a profile's models.
 //

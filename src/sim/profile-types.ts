@@ -1,5 +1,5 @@
 // The models a simulation draws durations from, as a JSON profile
-// (DESIGN.md section 6). A profile is data and says where its numbers come
+// (docs/simulator.md). A profile is data and says where its numbers come
 // from: `paper-sintel-4k` from the ExCamera paper's measurements, others from
 // `excamera calibrate` runs of this project on a clip.
 

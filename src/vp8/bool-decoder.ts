@@ -14,7 +14,7 @@
 // Reading never throws and never reads outside the buffer: past the end the
 // window is filled with zero bits, as libvpx does, and `overrun()` tells whether
 // any bit consumed so far lay past the end. Callers check it at partition and
-// frame boundaries (DESIGN.md section 4).
+// frame boundaries (docs/architecture.md, "Errors and limits").
 
 import { NORM_SHIFT } from './tables.js';
 

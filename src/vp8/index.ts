@@ -1,4 +1,4 @@
-// The public API of the VP8 codec (DESIGN.md section 3): an RFC 6386 decoder in
+// The public API of the VP8 codec (docs/architecture.md, "The state contract"): an RFC 6386 decoder in
 // explicit state-passing style, and the pieces a user of it needs.
 
 export { decodeFrame, DecoderWorkspace, type DecodeOptions, type DecodeResult } from './decoder.js';

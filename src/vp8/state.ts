@@ -1,5 +1,5 @@
 // RFC 6386 sections 9.3, 9.4, 9.7-9.11 and 13.4: what a decoder remembers
-// between frames, as an immutable value (DESIGN.md section 3).
+// between frames, as an immutable value (docs/architecture.md, "The state contract").
 //
 // `DecoderState` holds everything that survives a frame and nothing else: the
 // frame size, the probability tables that persist (coefficients, motion

@@ -1,4 +1,4 @@
-// Hostile and idle peers against a real job's listeners (DESIGN.md section 5,
+// Hostile and idle peers against a real job's listeners (docs/runtime.md,
 // "Listeners"). Each test runs the built `excamera xc` on worker processes of
 // this machine, as a user does, and points one attack at the coordinator or
 // at the rendezvous as soon as the command says where they listen:

@@ -1,5 +1,5 @@
 // "No private key leaves the coordinator" (README, Distributed runtime;
-// DESIGN.md section 5), checked on a real local run: worker processes over
+// docs/runtime.md, "Security"), checked on a real local run: worker processes over
 // TLS, the real shell and rendezvous. Everything workers receive is captured —
 // each invocation payload (by a launcher wrapped around the local one) and
 // every byte the coordinator and the rendezvous write to a worker's

@@ -1,5 +1,5 @@
 // The ExCamera coordinator: step(state, event) -> [state, effects], one
-// finite-state machine per worker (DESIGN.md section 5; types.ts has the
+// finite-state machine per worker (docs/simulator.md, "The coordinator"; types.ts has the
 // vocabulary, ../schedule.ts the phases a worker goes through with a chunk).
 //
 // Scheduling, as the paper's coordinator did it, plus fault handling:

@@ -1,5 +1,5 @@
 // The coordinator's vocabulary: the job it runs, the events it is told of and
-// the effects it asks for (DESIGN.md section 5, "Runtime pieces").
+// the effects it asks for (docs/architecture.md, "ExCamera, the runtime and the simulator").
 //
 // The coordinator is a pure function step(state, event) -> [state, effects].
 // It has no clock and does no I/O: every event carries the time it happened

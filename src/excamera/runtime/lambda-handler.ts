@@ -3,7 +3,7 @@
 // `dist/src/excamera/runtime/lambda-handler.handler`.
 //
 // Whoever may invoke the function chooses its event, so the function does
-// not trust it (DESIGN.md section 5, "Trust boundaries"):
+// not trust it (docs/runtime.md, "Security"):
 // - Its own environment says what it may touch — the bucket, the S3
 //   endpoint and region, the key prefix jobs must lie under, the limits, the
 //   coordinator hosts (invocation.ts, `readDeployment`). It is read and

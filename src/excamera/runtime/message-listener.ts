@@ -1,5 +1,5 @@
 // The listener every job's server end uses — the coordinator's and the
-// rendezvous's (DESIGN.md section 5, "Listeners" and "Security"): the one
+// rendezvous's (docs/runtime.md, "Listeners" and "Security"): the one
 // place where connections are accepted, authenticated, bounded and closed.
 //
 // It takes a TCP connection, speaks TLS on it with the job's certificate, and

@@ -1,4 +1,4 @@
-// Every connection of a job, both ends (DESIGN.md section 5, "Listeners" and
+// Every connection of a job, both ends (docs/runtime.md, "Listeners" and
 // "Security"): the one module the coordinator's shell, the rendezvous and the
 // workers make and take their connections with. Its parts:
 //  - message-connection.ts: `MessageSocket`, one TLS connection that speaks

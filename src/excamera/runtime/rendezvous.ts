@@ -1,4 +1,4 @@
-// The rendezvous (DESIGN.md section 5): a relay that carries decoder states
+// The rendezvous (docs/runtime.md): a relay that carries decoder states
 // from one worker to the next, so that workers — which cannot accept
 // connections, as Lambda functions cannot — reach each other.
 //

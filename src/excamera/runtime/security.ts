@@ -1,4 +1,4 @@
-// Who may talk to a job (DESIGN.md section 5, "Security").
+// Who may talk to a job (docs/runtime.md, "Security").
 //
 // Every job makes its own credentials: an ECDSA P-256 key pair with a
 // self-signed certificate, a 32-byte secret and a 16-byte job id. The
