@@ -23,6 +23,8 @@
 // A chunk at position 0 is its own output, so the state its send-state sends
 // is also its true final state: it needs no send-final.
 
+import { ExcameraError } from './errors.js';
+
 /** A worker's phases with a chunk, in the order it goes through them. */
 export type ChunkPhase = 'fetch' | 'encode' | 'send-state' | 'given-state' | 'rebase' | 'send-final' | 'upload';
 export const CHUNK_PHASES: readonly ChunkPhase[] = ['fetch', 'encode', 'send-state', 'given-state', 'rebase', 'send-final', 'upload'];
@@ -259,11 +261,11 @@ export function jobConfig(o: JobOptions): JobConfig {
   };
 }
 
-/** Checks a job's settings; throws RangeError naming the first bad one. */
+/** Checks a job's settings; throws an ExcameraError (invalid-argument) naming the first bad one. */
 export function validateJob(config: JobConfig): void {
   const positiveInt = (name: keyof JobConfig, min: number): void => {
     const v = config[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ExcameraError('invalid-argument', `${name} must be an integer >= ${min}, got ${String(v)}`);
   };
   positiveInt('frames', 1);
   positiveInt('framesPerChunk', 1);
@@ -274,7 +276,7 @@ export function validateJob(config: JobConfig): void {
   positiveInt('maxAttemptsPerChunk', 1);
   positiveInt('maxInvokeRetries', 0);
   for (const name of ['phaseTimeoutSeconds', 'invokeBackoffBaseSeconds', 'invokeBackoffCapSeconds'] as const) {
-    if (!(config[name] > 0) || !Number.isFinite(config[name])) throw new RangeError(`${name} must be a positive number, got ${config[name]}`);
+    if (!(config[name] > 0) || !Number.isFinite(config[name])) throw new ExcameraError('invalid-argument', `${name} must be a positive number, got ${config[name]}`);
   }
-  if (!Number.isInteger(config.seed)) throw new RangeError(`seed must be an integer, got ${config.seed}`);
+  if (!Number.isInteger(config.seed)) throw new ExcameraError('invalid-argument', `seed must be an integer, got ${config.seed}`);
 }
