@@ -31,7 +31,7 @@ import {
 import {
   ALTREF_FRAME, B_PRED, GOLDEN_FRAME, INTRA_FRAME, MAX_LOOP_FILTER, SPLITMV, ZEROMV,
 } from './tables.js';
-import { BLOCKS_PER_MB, readMacroblockTokens, TokenContexts, U_BLOCK, V_BLOCK, Y2_BLOCK, Y2_COEFFS } from './tokens.js';
+import { BLOCKS_PER_MB, hasY2Block, readMacroblockTokens, TokenContexts, U_BLOCK, V_BLOCK, Y2_BLOCK, Y2_COEFFS } from './tokens.js';
 import { inverseDctAdd, inverseDctDcOnlyAdd, inverseWht, inverseWhtDcOnly } from './transform.js';
 
 export interface DecodeOptions {
@@ -265,11 +265,6 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
     }
   }
   return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, reconstruction: img, header };
-}
-
-/** Whether a macroblock with this luma mode has a Y2 block (section 13). */
-export function hasY2Block(yMode: number): boolean {
-  return yMode !== B_PRED && yMode !== SPLITMV;
 }
 
 /** The reference pictures indexed by INTRA_FRAME (none), LAST, GOLDEN, ALTREF. */

@@ -16,7 +16,7 @@
 
 import { BoolDecoder } from './bool-decoder.js';
 import { BoolEncoder } from './bool-encoder.js';
-import { type FrameSetup, frameSetup, hasY2Block, stateAfterFrame } from './decoder.js';
+import { type FrameSetup, frameSetup, stateAfterFrame } from './decoder.js';
 import { DEFAULT_LIMITS, type DecoderLimits, Vp8Error } from './errors.js';
 import { type FrameHeader, locatePartitions, readFrameHeader, writeFrameHeader } from './header.js';
 import { FrameModes, frameModesSyntax } from './modes.js';
@@ -24,7 +24,7 @@ import { allocateImage } from './image.js';
 import type { DequantFactors } from './quant.js';
 import type { DecoderState } from './state.js';
 import { SyntaxReader, SyntaxWriter } from './syntax-coder.js';
-import { BLOCKS_PER_MB, codeMacroblockTokens, readMacroblockTokens, TokenContexts, TokenWriter } from './tokens.js';
+import { BLOCKS_PER_MB, hasY2Block, codeMacroblockTokens, readMacroblockTokens, TokenContexts, TokenWriter } from './tokens.js';
 
 /** Coefficient values per macroblock: 25 blocks of 16 (tokens.ts), block b at 16 × b, raster order within a block. */
 export const LEVELS_PER_MB = BLOCKS_PER_MB * 16;

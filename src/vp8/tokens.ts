@@ -17,7 +17,7 @@
 import type { BoolDecoder } from './bool-decoder.js';
 import type { BoolEncoder } from './bool-encoder.js';
 import {
-  BLOCK_TYPE_UV, BLOCK_TYPE_Y2, BLOCK_TYPE_Y_AFTER_Y2, BLOCK_TYPE_Y_WITH_DC, COEFF_BANDS,
+  B_PRED, SPLITMV, BLOCK_TYPE_UV, BLOCK_TYPE_Y2, BLOCK_TYPE_Y_AFTER_Y2, BLOCK_TYPE_Y_WITH_DC, COEFF_BANDS,
   DCT_CAT3_PROBS, DCT_CAT4_PROBS, DCT_CAT5_PROBS, DCT_CAT6_PROBS, ZIGZAG,
 } from './tables.js';
 import type { DequantFactors } from './quant.js';
@@ -99,6 +99,14 @@ function readBlock(
     p = typeOff + BAND_OFFSET[n] + nextCtx * CTX_STRIDE;
     if (!d.readBool(probs[p])) return n; // end of block
   }
+}
+
+/**
+ * Section 13: a macroblock predicted whole (not B_PRED or SPLITMV) gathers its
+ * sixteen luma DCs in a Y2 block, coded and transformed (WHT) on its own.
+ */
+export function hasY2Block(yMode: number): boolean {
+  return yMode !== B_PRED && yMode !== SPLITMV;
 }
 
 /**

@@ -32,6 +32,7 @@ describe('the VP8 rules shared by decoder and encoder', () => {
   it.each([
     ['blockTypeOffset', 'tokens.ts'],
     ['firstCoefficient', 'tokens.ts'],
+    ['hasY2Block', 'tokens.ts'],
     ['impliedBMode', 'modes.ts'],
     ['splitChromaMvs', 'inter.ts'],
     ['chromaAverage', 'inter.ts'],

@@ -8,7 +8,7 @@
 // Then the frame is written by the syntax layer, and finished — loop filter,
 // references, persistent probabilities — by the decoder's own finishFrame.
 
-import { filterLevels, finishFrame, frameSetup, hasY2Block } from '../decoder.js';
+import { filterLevels, finishFrame, frameSetup } from '../decoder.js';
 import { LEVELS_PER_MB, serializeFrame } from '../frame.js';
 import { allocateImage, type Image, type Plane } from '../image.js';
 import { loopFilterFrame } from '../loop-filter.js';
@@ -18,7 +18,7 @@ import {
   COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, GOLDEN_FRAME, INTRA_FRAME, LAST_FRAME, MV_PROB_COUNT, MV_UPDATE_PROBS, NEWMV,
   UV_MODE_TREE, YMODE_TREE,
 } from '../tables.js';
-import { BLOCKS_PER_MB, codeMacroblockTokens, TokenContexts, TokenCounter } from '../tokens.js';
+import { BLOCKS_PER_MB, hasY2Block, codeMacroblockTokens, TokenContexts, TokenCounter } from '../tokens.js';
 import { boolCost, BranchCounter, INDEX_PROBS, PROB_COST } from './costs.js';
 import type { FrameContext } from './frame-context.js';
 import { sse } from './motion.js';

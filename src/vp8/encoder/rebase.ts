@@ -10,7 +10,7 @@
 // frame means what it meant. The result is exact for the new state:
 // decodeFrame(state, frame).state equals the returned state.
 
-import { type FrameSetup, frameSetup, hasY2Block, predictInterMacroblock } from '../decoder.js';
+import { type FrameSetup, frameSetup, predictInterMacroblock } from '../decoder.js';
 import { Vp8Error } from '../errors.js';
 import type { Frame } from '../frame.js';
 import type { FrameHeader, Mutable } from '../header.js';
@@ -19,6 +19,7 @@ import { predictBlock } from '../intra.js';
 import type { FrameModes } from '../modes.js';
 import type { DecoderState } from '../state.js';
 import { B_PRED, INTRA_FRAME, SPLITMV } from '../tables.js';
+import { hasY2Block } from '../tokens.js';
 import { checkPicture, codedDeltaOf, createFrameContext, effortFor, type FrameContext, sameValues } from './frame-context.js';
 import { completeFrame, type EncodeResult, probFromCounts } from './frame-decisions.js';
 import { loadChromaEdges, loadLumaEdges } from './intra-search.js';

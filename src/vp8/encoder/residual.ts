@@ -10,14 +10,14 @@
 // reconstruction through the decoder's own code. The mode decision and rebase
 // both code residues with these functions.
 
-import { hasY2Block, reconstructMacroblock } from '../decoder.js';
+import { reconstructMacroblock } from '../decoder.js';
 import { LEVELS_PER_MB } from '../frame.js';
 import type { Plane } from '../image.js';
 import { predictLumaSubblock } from '../intra.js';
 import { impliedBMode } from '../modes.js';
 import { B_PRED, DC_PRED, INTRA_FRAME, SPLITMV } from '../tables.js';
 import {
-  blockTypeOffset, BLOCKS_PER_MB, codeChromaTokens, codeLumaTokens, firstCoefficient, U_BLOCK, Y2_BLOCK, Y2_COEFFS,
+  blockTypeOffset, BLOCKS_PER_MB, codeChromaTokens, codeLumaTokens, firstCoefficient, hasY2Block, U_BLOCK, Y2_BLOCK, Y2_COEFFS,
 } from '../tokens.js';
 import { inverseDctAdd, inverseWht } from '../transform.js';
 import { forwardDctForQuantizer, forwardWht } from './fdct.js';
