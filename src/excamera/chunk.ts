@@ -23,7 +23,7 @@
 import {
   createDecoderState, decodeFrame, type DecoderState, type Image, stateHash, Vp8Error,
 } from '../vp8/index.js';
-import { frameSetup } from '../vp8/decoder.js';
+import { frameSetup } from '../vp8/frame-setup.js';
 import { DEFAULT_SPEED, encodeFrame, EncoderWorkspace, rebaseFrame } from '../vp8/encoder/encoder.js';
 import { type Frame, parseFrame, parsingStateAfter, serializeFrame } from '../vp8/frame.js';
 import { ExcameraError } from './errors.js';

@@ -16,7 +16,7 @@
 
 import { BoolDecoder } from './bool-decoder.js';
 import { BoolEncoder } from './bool-encoder.js';
-import { type FrameSetup, frameSetup, stateAfterFrame } from './decoder.js';
+import { type FrameSetup, frameSetup, stateAfterFrame } from './frame-setup.js';
 import { DEFAULT_LIMITS, type DecoderLimits, Vp8Error } from './errors.js';
 import { type FrameHeader, locatePartitions, readFrameHeader, writeFrameHeader } from './header.js';
 import { FrameModes, frameModesSyntax } from './modes.js';

@@ -23,7 +23,7 @@
 // This module is the encoder's public face: the other entry point,
 // rebaseFrame, re-codes a parsed frame against another state (rebase.ts).
 
-import { frameSetup } from '../decoder.js';
+import { frameSetup } from '../frame-setup.js';
 import { Vp8Error } from '../errors.js';
 import type { Image } from '../image.js';
 import type { DecoderState } from '../state.js';

@@ -9,7 +9,8 @@
 // them. A SearchContext adds what choosing modes needs: the rates of modes and
 // motion vectors under the frame's probabilities.
 
-import { type FrameSetup, referenceList } from '../decoder.js';
+import { referenceList } from '../decoder.js';
+import type { FrameSetup } from '../frame-setup.js';
 import { Vp8Error } from '../errors.js';
 import { blankHeader, type CodedDelta, type FrameHeader, type Mutable } from '../header.js';
 import { allocateImage, type Image } from '../image.js';

@@ -8,7 +8,8 @@
 // Then the frame is written by the syntax layer, and finished — loop filter,
 // references, persistent probabilities — by the decoder's own finishFrame.
 
-import { filterLevels, finishFrame, frameSetup } from '../decoder.js';
+import { filterLevels, finishFrame } from '../decoder.js';
+import { frameSetup } from '../frame-setup.js';
 import { LEVELS_PER_MB, serializeFrame } from '../frame.js';
 import { allocateImage, type Image, type Plane } from '../image.js';
 import { loopFilterFrame } from '../loop-filter.js';

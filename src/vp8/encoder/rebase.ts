@@ -10,7 +10,8 @@
 // frame means what it meant. The result is exact for the new state:
 // decodeFrame(state, frame).state equals the returned state.
 
-import { type FrameSetup, frameSetup, predictInterMacroblock } from '../decoder.js';
+import { predictInterMacroblock } from '../decoder.js';
+import { type FrameSetup, frameSetup } from '../frame-setup.js';
 import { Vp8Error } from '../errors.js';
 import type { Frame } from '../frame.js';
 import type { FrameHeader, Mutable } from '../header.js';
