@@ -8,5 +8,14 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // `npm run coverage` (scripts/coverage.mjs) turns coverage on, adds the child processes' and prints the tables.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['json'],
+      reportsDirectory: 'coverage/in-process',
+      // A failing test does not make the coverage of the others unknown.
+      reportOnFailure: true,
+    },
   },
 });

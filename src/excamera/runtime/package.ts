@@ -7,14 +7,16 @@
 // that Node.js 22 removed; nodejs20.x is deprecated by Lambda, nodejs22.x is
 // supported until 2027.
 //
-// The zip is written here (stored or deflated entries, CRC-32, a central
-// directory: the parts of the format every unzip reads), so that packaging
-// needs no zip tool on the machine.
+// The zip is written by fflate (deflated entries, CRC-32, a central
+// directory; no zip tool needed on the machine), loaded only by this command.
+// Entries keep their Unix permissions (an executable stays executable) and
+// carry a fixed time, so that a package's bytes depend only on its files.
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
+import type * as Fflate from 'fflate';
 
 /** The Lambda runtime to deploy the package on. */
 export const LAMBDA_RUNTIME = 'nodejs22.x';
@@ -25,59 +27,22 @@ interface Entry {
   readonly mode: number;
 }
 
-/** A zip archive of `entries` (deflated where that pays). */
+/** "Made by" Unix in the central directory, so that unzip applies the external attributes' mode. */
+const UNIX = 3;
+/** The file-type bits of a regular file, above the permissions in a Unix mode. */
+const REGULAR_FILE = 0o100000;
+
+/** A zip archive of `entries`, deflated at the highest level. */
 export function zip(entries: readonly Entry[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  // 1980-01-01 00:00: a fixed time, so that a package's bytes depend only on its files.
-  const dosTime = 0;
-  const dosDate = (0 << 9) | (1 << 5) | 1;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const deflated = deflateRawSync(e.data, { level: 9 });
-    const stored = deflated.length >= e.data.length;
-    const body = stored ? e.data : deflated;
-    const crc = crc32(e.data);
-    if (e.data.length > 0xffffffff || offset > 0xffffffff) throw new RangeError('a package over 4 GiB needs ZIP64, which this writer does not do');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt16LE(dosTime, 10);
-    local.writeUInt16LE(dosDate, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const header = Buffer.alloc(46);
-    header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the mode below counts
-    header.writeUInt16LE(20, 6);
-    header.writeUInt16LE(0x0800, 8);
-    header.writeUInt16LE(stored ? 0 : 8, 10);
-    header.writeUInt16LE(dosTime, 12);
-    header.writeUInt16LE(dosDate, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(body.length, 20);
-    header.writeUInt32LE(e.data.length, 24);
-    header.writeUInt16LE(name.length, 28);
-    header.writeUInt32LE(((0o100000 | e.mode) << 16) >>> 0, 38);
-    header.writeUInt32LE(offset, 42);
-    parts.push(local, name, body);
-    central.push(header, name);
-    offset += local.length + name.length + body.length;
-  }
-  const centralSize = central.reduce((a, b) => a + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, ...central, end]);
+  const total = entries.reduce((a, e) => a + e.data.length, 0);
+  if (total > 0xffffffff) throw new RangeError('a package over 4 GiB needs ZIP64, which the zip writer does not do');
+  // Loaded here, synchronously: every other command loads this file too, and needs no zip writer.
+  const { zipSync } = createRequire(import.meta.url)('fflate') as typeof Fflate;
+  // 1980-01-01 00:00 local time, which the writer stores as DOS time 0 whatever the time zone.
+  const mtime = new Date(1980, 0, 1);
+  const files: Fflate.Zippable = {};
+  for (const e of entries) files[e.name] = [e.data, { level: 9, os: UNIX, attrs: ((REGULAR_FILE | e.mode) << 16) >>> 0, mtime }];
+  return zipSync(files);
 }
 
 function filesUnder(root: string, dir: string, out: Entry[]): void {

@@ -13,10 +13,18 @@
 // The connections that use all this — pinning on a worker's side, the hello
 // check on the listeners' — are made in message-socket.ts.
 //
-// Node.js can use certificates but not make them, so `selfSignedCertificate`
-// writes the few DER structures of an X.509 v3 certificate itself.
+// Node.js can use certificates but not make them: the certificate's ASN.1
+// structures (RFC 5280) are built and DER-encoded by @peculiar/asn1-x509 and
+// signed with Node.js's crypto, so the private key stays a Node.js KeyObject.
+// That library (with @peculiar/asn1-schema and asn1js) takes about 50 ms to
+// load, and only a coordinator making a job's credentials needs it: it is
+// loaded on first use, not when a worker or `excamera --help` loads this file.
 
-import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, randomBytes, sign, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type * as Asn1Ecc from '@peculiar/asn1-ecc';
+import type * as Asn1Schema from '@peculiar/asn1-schema';
+import type * as Asn1X509 from '@peculiar/asn1-x509';
 
 export interface JobCredentials {
   /** PEM: stays in the coordinator's process. */
@@ -28,73 +36,62 @@ export interface JobCredentials {
   readonly jobId: Uint8Array;
 }
 
-// ---- DER, the little of it a certificate needs -------------------------------
-
-function der(tag: number, content: Uint8Array): Uint8Array {
-  const n = content.length;
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return Uint8Array.from([tag, ...length, ...content]);
+interface CertificateLibrary {
+  readonly schema: typeof Asn1Schema;
+  readonly x509: typeof Asn1X509;
+  readonly ecc: typeof Asn1Ecc;
 }
 
-const cat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
-const sequence = (...parts: Uint8Array[]): Uint8Array => der(0x30, cat(...parts));
+let library: CertificateLibrary | undefined;
 
-function oid(text: string): Uint8Array {
-  const [a, b, ...rest] = text.split('.').map(Number) as [number, number, ...number[]];
-  const bytes = [40 * a + b];
-  for (const v of rest) {
-    const base128 = [v & 0x7f];
-    for (let x = v >>> 7; x > 0; x >>>= 7) base128.unshift(0x80 | (x & 0x7f));
-    bytes.push(...base128);
+/** The ASN.1 library, loaded (synchronously, through require) the first time a certificate is made. */
+function certificateLibrary(): CertificateLibrary {
+  if (library === undefined) {
+    const require = createRequire(import.meta.url);
+    library = {
+      schema: require('@peculiar/asn1-schema') as typeof Asn1Schema,
+      x509: require('@peculiar/asn1-x509') as typeof Asn1X509,
+      ecc: require('@peculiar/asn1-ecc') as typeof Asn1Ecc,
+    };
   }
-  return der(0x06, Uint8Array.from(bytes));
+  return library;
 }
 
-/** A positive INTEGER from big-endian bytes. */
-function integer(bytes: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < bytes.length - 1 && bytes[i] === 0) i++;
-  const v = bytes.subarray(i);
-  return der(0x02, v[0]! & 0x80 ? cat(Uint8Array.of(0), v) : v);
-}
-
-function utcTime(d: Date): Uint8Array {
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const text = `${two(d.getUTCFullYear() % 100)}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}Z`;
-  return der(0x17, new TextEncoder().encode(text));
-}
-
-const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+/** id-at-commonName (RFC 5280, appendix A). */
 const COMMON_NAME = '2.5.4.3';
 
 /**
- * A self-signed X.509 v3 certificate for `privateKey` (ECDSA P-256), named
- * `commonName`, valid from `notBefore` for `days` days.
+ * A self-signed X.509 v3 certificate (PEM) for `privateKey` (ECDSA P-256,
+ * signed with SHA-256), named `commonName`, valid from `notBefore` for `days`
+ * days.
  */
 export function selfSignedCertificate(privateKey: KeyObject, commonName: string, notBefore: Date, days: number): string {
-  const publicKeyInfo = new Uint8Array(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }));
-  const name = sequence(der(0x31, sequence(oid(COMMON_NAME), der(0x0c, new TextEncoder().encode(commonName)))));
-  const algorithm = sequence(oid(ECDSA_WITH_SHA256));
-  const tbs = sequence(
-    der(0xa0, der(0x02, Uint8Array.of(2))), // version 3
-    integer(randomBytes(16)),
-    algorithm,
-    name,
-    sequence(utcTime(notBefore), utcTime(new Date(notBefore.getTime() + days * 86_400_000))),
-    name,
-    publicKeyInfo,
-  );
-  const signature = sign('sha256', tbs, { key: privateKey, dsaEncoding: 'der' });
-  const certificate = sequence(tbs, algorithm, der(0x03, cat(Uint8Array.of(0), new Uint8Array(signature))));
-  const base64 = Buffer.from(certificate).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
-  return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
+  const { schema, x509, ecc } = certificateLibrary();
+  const name = new x509.Name([new x509.RelativeDistinguishedName([new x509.AttributeTypeAndValue({ type: COMMON_NAME, value: new x509.AttributeValue({ utf8String: commonName }) })])]);
+  // A random serial number, positive and minimal as DER wants it: the first byte's top bit clear, its next bit set.
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
+  const tbsCertificate = new x509.TBSCertificate({
+    version: x509.Version.v3,
+    serialNumber: toArrayBuffer(serial),
+    signature: ecc.ecdsaWithSHA256,
+    issuer: name,
+    validity: new x509.Validity({ notBefore, notAfter: new Date(notBefore.getTime() + days * 86_400_000) }),
+    subject: name,
+    subjectPublicKeyInfo: schema.AsnConvert.parse(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }), x509.SubjectPublicKeyInfo),
+  });
+  const signature = sign('sha256', new Uint8Array(schema.AsnConvert.serialize(tbsCertificate)), { key: privateKey, dsaEncoding: 'der' });
+  const certificate = new x509.Certificate({ tbsCertificate, signatureAlgorithm: ecc.ecdsaWithSHA256, signatureValue: toArrayBuffer(signature) });
+  // Node.js reads the DER back (a malformed certificate would throw here) and writes the PEM.
+  return new X509Certificate(new Uint8Array(schema.AsnConvert.serialize(certificate))).toString();
 }
 
-/** The SHA-256 fingerprint of a PEM certificate, as Node.js's getPeerCertificate().fingerprint256 prints it. */
+/** A copy of `bytes` in an ArrayBuffer of its own (the ASN.1 library takes ArrayBuffers). */
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => Uint8Array.from(bytes).buffer;
+
+/** The SHA-256 fingerprint of a PEM certificate, as Node.js's getPeerCertificate().fingerprint256 prints it (AB:CD:...). */
 export function fingerprintOf(certificatePem: string): string {
-  const body = certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-  const digest = createHash('sha256').update(Buffer.from(body, 'base64')).digest('hex').toUpperCase();
-  return digest.match(/../g)!.join(':');
+  return new X509Certificate(certificatePem).fingerprint256;
 }
 
 /** Fresh credentials for one job (see the file comment). */
