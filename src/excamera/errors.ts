@@ -20,6 +20,8 @@ export type ExcameraErrorCode =
   | 'chunk-encoder'
   /** A distributed job could not complete (the report says which chunk failed and why). */
   | 'job-failed'
+  /** A peer is not the one the job trusts (a server whose certificate is not the pinned one). */
+  | 'untrusted-peer'
   /** A function or command was called with arguments that violate its contract. */
   | 'invalid-argument';
 

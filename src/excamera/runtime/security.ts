@@ -25,6 +25,7 @@ import { createRequire } from 'node:module';
 import type * as Asn1Ecc from '@peculiar/asn1-ecc';
 import type * as Asn1Schema from '@peculiar/asn1-schema';
 import type * as Asn1X509 from '@peculiar/asn1-x509';
+import { ExcameraError } from '../errors.js';
 
 export interface JobCredentials {
   /** PEM: stays in the coordinator's process. */
@@ -123,9 +124,9 @@ export function verifyWorkerToken(secret: Uint8Array, jobId: Uint8Array, worker:
 }
 
 /** A server whose certificate is not the pinned one (message-socket.ts's connectPinned refuses it before sending a byte). */
-export class PinningError extends Error {
+export class PinningError extends ExcameraError {
   constructor(readonly expected: string, readonly got: string | null) {
-    super(got === null ? 'the server presented no certificate' : `the server's certificate ${got} is not the job's ${expected}`);
+    super('untrusted-peer', got === null ? 'the server presented no certificate' : `the server's certificate ${got} is not the job's ${expected}`);
     this.name = 'PinningError';
   }
 }
