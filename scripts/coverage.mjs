@@ -18,7 +18,10 @@
 // coverage is missing, never invented.
 //
 // Options of its own (the rest go to vitest): --layers-only prints only the
-// per-layer table (the per-file table is written to coverage/files.txt).
+// per-layer table (the per-file table is written to coverage/files.txt);
+// --from-run DIR runs no tests but reports on a run made already, as CI does:
+//   NODE_V8_COVERAGE=DIR npm test -- --coverage.enabled
+//   node scripts/coverage.mjs --from-run DIR
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -225,11 +228,14 @@ function report({ inProcess, combined, processes, unmatched }, layersOnly, secon
 async function main() {
   const args = process.argv.slice(2);
   const layersOnly = args.includes('--layers-only');
+  const from = args.indexOf('--from-run');
+  const fromRun = from >= 0 ? args[from + 1] : undefined;
+  if (from >= 0 && fromRun === undefined) throw new Error('--from-run needs the NODE_V8_COVERAGE directory of the run');
   mkdirSync(OUT, { recursive: true });
-  const rawDir = mkdtempSync(join(tmpdir(), 'excamera-v8-coverage-'));
+  const rawDir = fromRun ?? mkdtempSync(join(tmpdir(), 'excamera-v8-coverage-'));
   let status = 1;
   try {
-    status = runSuite(args.filter((a) => a !== '--layers-only'), rawDir);
+    status = fromRun !== undefined ? 0 : runSuite(args.filter((a) => a !== '--layers-only'), rawDir);
     const start = performance.now();
     report(await combine(rawDir), layersOnly, () => ((performance.now() - start) / 1000).toFixed(0));
   } catch (e) {
