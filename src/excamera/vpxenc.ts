@@ -68,7 +68,9 @@ export async function encodeWithVpxenc(
     const input = join(dir, 'chunk.y4m');
     const output = join(dir, 'chunk.ivf');
     await writeFile(input, writeY4m({ width, height, frameRate }, raws.map((r) => ({ data: imageToI420(r) }))));
-    const args = [...vpxencArguments(quality, keyframeInterval), '--ivf', '-q', '-o', output, input];
+    // vpxenc stops to ask "Continue?" on some settings (a constant quantizer, --min-q = --max-q),
+    // and with no one to answer, exits: warnings are printed, never asked about.
+    const args = [...vpxencArguments(quality, keyframeInterval), '--disable-warning-prompt', '--ivf', '-q', '-o', output, input];
     const { code, stderr } = await run('vpxenc', args);
     if (code !== 0) {
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');

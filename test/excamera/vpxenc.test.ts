@@ -59,4 +59,11 @@ describe.skipIf(skipWithout('vpxenc'))('encodeWithVpxenc errors (needs vpxenc)',
     expect(frames[0]![0]! & 1).toBe(0); // key frame: bit 0 of the frame tag is 0
     expect(frames.slice(1).every((f) => (f[0]! & 1) === 1)).toBe(true);
   });
+
+  it('encodes at a constant quantizer, which vpxenc warns about, without waiting for an answer', async () => {
+    requireTools('vpxenc');
+    const frames = await encodeWithVpxenc([grey, grey], FRAME_RATE, { mode: 'quantizer', quantizer: 30 }, 2);
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    expect(frames[0]![0]! & 1).toBe(0);
+  });
 });
