@@ -60,19 +60,30 @@ function runSuite(vitestArgs, rawDir) {
 
 // ---- child processes: raw V8 coverage of dist/src, mapped to src -----------------
 
-/** The V8 coverage of dist/src/*.js, summed over every process that wrote some to `rawDir`. */
+/**
+ * The V8 coverage of dist/src/*.js, summed over every process that wrote some
+ * to `rawDir`. A file that does not parse — written by a process still running
+ * when the suite ended, or cut short — is counted and left out.
+ */
 function childV8Coverage(rawDir) {
   const dist = `${pathToFileURL(join(ROOT, 'dist', 'src')).href}/`;
   let merged = { result: [] };
   let processes = 0;
+  let unreadable = 0;
   for (const name of readdirSync(rawDir)) {
-    const { result } = JSON.parse(readFileSync(join(rawDir, name), 'utf8'));
+    let result;
+    try {
+      ({ result } = JSON.parse(readFileSync(join(rawDir, name), 'utf8')));
+    } catch {
+      unreadable++;
+      continue;
+    }
     const ours = result.filter((s) => s.url.startsWith(dist) && s.url.endsWith('.js'));
     if (ours.length === 0) continue;
     processes++;
     merged = mergeProcessCovs([merged, { result: ours }]);
   }
-  return { scripts: merged.result, processes };
+  return { scripts: merged.result, processes, unreadable };
 }
 
 /** Istanbul coverage of src/*.ts from V8 coverage of dist/src/*.js, through dist's source maps. */
@@ -184,7 +195,7 @@ function summaries(map, files) {
 async function combine(rawDir) {
   const inProcessFile = join(IN_PROCESS, 'coverage-final.json');
   const inProcess = libCoverage.createCoverageMap(JSON.parse(readFileSync(inProcessFile, 'utf8')));
-  const { scripts, processes } = childV8Coverage(rawDir);
+  const { scripts, processes, unreadable } = childV8Coverage(rawDir);
   const children = await childCoverage(scripts);
   const combined = libCoverage.createCoverageMap(JSON.parse(readFileSync(inProcessFile, 'utf8')));
   let unmatched = 0;
@@ -192,11 +203,11 @@ async function combine(rawDir) {
     if (!combined.files().includes(file)) combined.addFileCoverage(children.fileCoverageFor(file).toJSON());
     else unmatched += addCounts(combined.fileCoverageFor(file).data, children.fileCoverageFor(file).toJSON());
   }
-  return { inProcess, combined, processes, unmatched };
+  return { inProcess, combined, processes, unmatched, unreadable };
 }
 
 /** Prints the per-layer table (and the per-file one unless `layersOnly`), and writes both under coverage/. */
-function report({ inProcess, combined, processes, unmatched }, layersOnly, seconds) {
+function report({ inProcess, combined, processes, unmatched, unreadable }, layersOnly, seconds) {
   const files = combined.files().filter((f) => relative(ROOT, f).startsWith('src'));
   const all = summaries(combined, files);
   const own = summaries(inProcess, files);
@@ -215,6 +226,7 @@ function report({ inProcess, combined, processes, unmatched }, layersOnly, secon
   const how = [
     `coverage: V8, in the test processes (vitest's v8 provider) and in ${processes} child processes the tests started (NODE_V8_COVERAGE on dist/, mapped to src/ by source maps);`,
     `${unmatched} child-process items (statements, functions, branches) matched no in-process one and were left out; report made in ${seconds()} s.`,
+    ...(unreadable > 0 ? [`${unreadable} coverage file(s) did not parse (a process still running when the suite ended, or cut short) and were left out.`] : []),
   ].join('\n');
   writeFileSync(join(OUT, 'files.txt'), `${fileTable}\n`);
   const summary = { layers: Object.fromEntries(all.layers.map((l) => [l.name, l.summary.toJSON()])), total: all.total.toJSON(), files: Object.fromEntries(perFile.map((p) => [p.file, p.s.toJSON()])), childProcesses: processes, unmatched };
@@ -242,7 +254,8 @@ async function main() {
     console.error(`coverage: could not make the report: ${e instanceof Error ? e.stack : e}`);
     status ||= 1;
   } finally {
-    rmSync(rawDir, { recursive: true, force: true });
+    // A run made by someone else keeps its files; this script's own are removed.
+    if (fromRun === undefined) rmSync(rawDir, { recursive: true, force: true });
   }
   process.exitCode = status;
 }
