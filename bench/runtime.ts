@@ -11,14 +11,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseY4m } from '../src/container/index.js';
 import { calibrate } from '../src/sim/calibrate.js';
-import type { Transition } from '../src/excamera/coordinator/types.js';
+import { PHASE_ORDER, workerSecondsByPhase } from '../src/excamera/phases.js';
 import { runInProcess } from '../src/excamera/pipeline.js';
 import { LocalLauncher } from '../src/excamera/runtime/local.js';
 import { collectOutput, runDistributed } from '../src/excamera/runtime/shell.js';
 import { joinFrames } from '../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../src/excamera/runtime/storage.js';
 import { simulate } from '../src/sim/engine.js';
-import { phaseOf } from '../src/excamera/coordinator/coordinator.js';
 import { jobConfig } from '../src/sim/job.js';
 import { imageFromI420 } from '../src/vp8/index.js';
 import { Vp8Encoder } from '../src/vp8/encoder/sequence.js';
@@ -72,28 +71,15 @@ rmSync(dir, { recursive: true, force: true });
 const localFrames = await collectOutput(local);
 const identical = localFrames.length === inprocess.frames.length && localFrames.every((f, i) => Buffer.compare(Buffer.from(f), Buffer.from(inprocess.frames[i]!)) === 0);
 
-/** Worker-seconds per phase from a transition log. */
-function perPhase(log: readonly Transition[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  const open = new Map<number, Transition>();
-  for (const t of log) {
-    const before = open.get(t.worker);
-    if (before !== undefined) {
-      const p = phaseOf(before);
-      if (p !== null) out[p] = (out[p] ?? 0) + (t.at - before.at);
-    }
-    open.set(t.worker, t);
-  }
-  return out;
-}
-const measuredPhases = perPhase(local.transitions);
+// Worker-seconds per phase, summed as `xc` and the simulator sum them.
+const measuredPhases = workerSecondsByPhase(local.transitions);
 
 // The simulator's prediction, from a profile measured on the same clip.
 const profile = await calibrate(pictures, { framesPerChunk: n, chunks: 6, chunkEncoder: 'builtin', quality, frameRate, clipName: file, clipFrames: raw.length, date: new Date().toISOString().slice(0, 10) });
 const predicted = simulate({ profile, job: config, seed: 1, keepTransitions: true });
-const predictedPhases = perPhase(predicted.transitions);
+const predictedPhases = workerSecondsByPhase(predicted.transitions);
 
-const PHASES = ['start', 'fetch', 'encode', 'send-state', 'given-state', 'waiting', 'rebase', 'send-final', 'upload', 'idle'];
+const PHASES = PHASE_ORDER.filter((p) => p in measuredPhases || p in predictedPhases);
 const result = {
   clip: file,
   frames: raw.length,
