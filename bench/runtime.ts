@@ -18,7 +18,7 @@ import { collectOutput, runDistributed } from '../src/excamera/runtime/shell.js'
 import { joinFrames } from '../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../src/excamera/runtime/storage.js';
 import { simulate } from '../src/sim/engine.js';
-import { jobConfig } from '../src/sim/job.js';
+import { jobConfig } from '../src/excamera/schedule.js';
 import { imageFromI420 } from '../src/vp8/index.js';
 import { Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';

@@ -15,7 +15,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { simulate, type SimulationResult } from '../src/sim/engine.js';
-import { jobConfig } from '../src/sim/job.js';
+import { jobConfig } from '../src/excamera/schedule.js';
 import { loadProfile } from '../src/sim/profile.js';
 import { exitOnHelp, flag, option } from './args.js';
 

@@ -17,7 +17,7 @@ import { collectOutput, type Launcher, runDistributed } from '../../src/excamera
 import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
 import type { JobSpec } from '../../src/excamera/runtime/worker.js';
-import { jobConfig } from '../../src/sim/job.js';
+import { jobConfig } from '../../src/excamera/schedule.js';
 import { imageFromI420 } from '../../src/vp8/index.js';
 import { CLIPS } from '../helpers/fixtures.js';
 

@@ -15,7 +15,7 @@ import { joinFrames } from '../../src/excamera/raw-chunks.js';
 import { LocalLauncher } from '../../src/excamera/runtime/local.js';
 import { collectOutput, runDistributed } from '../../src/excamera/runtime/shell.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
-import { jobConfig } from '../../src/sim/job.js';
+import { jobConfig } from '../../src/excamera/schedule.js';
 import { chromaSize, i420Layout, i420Size, imageFromI420 } from '../../src/vp8/index.js';
 import { excamera } from '../helpers/cli.js';
 import { CLIPS, cropI420, ROOT, writeClipPrefix } from '../helpers/fixtures.js';

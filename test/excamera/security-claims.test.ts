@@ -21,7 +21,7 @@ import { LocalLauncher } from '../../src/excamera/runtime/local.js';
 import type { JobCredentials } from '../../src/excamera/runtime/security.js';
 import { collectOutput, type Launcher, runDistributed } from '../../src/excamera/runtime/shell.js';
 import { LocalStorage } from '../../src/excamera/runtime/storage.js';
-import { jobConfig } from '../../src/sim/job.js';
+import { jobConfig } from '../../src/excamera/schedule.js';
 import { CLIPS } from '../helpers/fixtures.js';
 
 // The credentials the shell makes for the job, kept so the test knows what to look for.

@@ -14,7 +14,7 @@ import { parseChunkFile } from '../../src/excamera/files.js';
 import { runInProcess } from '../../src/excamera/pipeline.js';
 import { decodeMessage, encodeMessage, type Message } from '../../src/excamera/protocol.js';
 import { type JobSpec, outputChunkKey, rawChunkKey, type Storage, WorkerRuntime } from '../../src/excamera/runtime/worker.js';
-import { jobConfig } from '../../src/sim/job.js';
+import { jobConfig } from '../../src/excamera/schedule.js';
 import { imageFromI420 } from '../../src/vp8/index.js';
 import { CLIPS } from '../helpers/fixtures.js';
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Transition } from '../../src/excamera/coordinator/types.js';
 import { simulate, type SimulationResult } from '../../src/sim/engine.js';
-import { jobConfig } from '../../src/sim/job.js';
+import { jobConfig } from '../../src/excamera/schedule.js';
 import { loadProfile } from '../../src/sim/profile.js';
 import type { Profile } from '../../src/sim/profile-types.js';
 
