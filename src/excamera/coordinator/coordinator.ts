@@ -25,8 +25,6 @@ import { Step } from './step.js';
 import type { Effect, Event, Transition } from './types.js';
 
 export { type ChunkRecord, ChunkTable, type WorkerRecord, WorkerTable } from './records.js';
-export { validateJob } from '../schedule.js';
-export { phaseOf } from '../phases.js';
 
 /** The log: each transition linked to the one before (one object per entry, shared by every later state). */
 interface LogEntry extends Transition {

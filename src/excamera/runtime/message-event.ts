@@ -11,7 +11,8 @@
 // it changes nothing; what it adds is a name for each case, and rules that
 // can be tested without a socket.
 
-import { type ChunkPhase, CHUNK_PHASE_INDEX, type Event, STATE_KINDS, type StateKind, type WorkerStatus } from '../coordinator/types.js';
+import { type ChunkPhase, CHUNK_PHASE_INDEX, type Event, type StateKind, type WorkerStatus } from '../coordinator/types.js';
+import { stateBit } from '../schedule.js';
 import type { CoordinatorState } from '../coordinator/coordinator.js';
 import type { Message } from '../protocol.js';
 
@@ -58,8 +59,7 @@ export function contextOf(state: CoordinatorState, worker: number, at: number): 
     chunks: state.chunkCount,
     status: (w) => state.workers.get(w).status,
     runner: (c) => state.chunks.get(c).worker,
-    // A chunk's `received` holds one bit per state kind, in STATE_KINDS order.
-    received: (c, kind) => (state.chunks.get(c).received & (1 << STATE_KINDS.indexOf(kind))) !== 0,
+    received: (c, kind) => (state.chunks.get(c).received & stateBit(kind)) !== 0,
   };
 }
 
