@@ -25,6 +25,7 @@ import { type Launcher, runDistributed } from '../excamera/runtime/shell.js';
 import type { JobSpec } from '../excamera/runtime/worker.js';
 import { jobConfig, Schedule } from '../excamera/schedule.js';
 import { renderTimeline } from '../sim/timeline.js';
+import { compareWithSerial, encodeSerially, type SerialComparison } from './serial-baseline.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
 import { frameQuality, QualityTotals } from '../vp8/metrics.js';
 import { defineCommand } from './command.js';
@@ -58,6 +59,7 @@ interface XcArgs {
   limit?: number;
   keep?: string;
   'key-quantizer-weight': number;
+  'compare-serial': boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -122,15 +124,18 @@ export const xcCommand = defineCommand<XcArgs>({
       .option('limit', integerOption('limit', { min: 1, describe: 'Encode at most N frames' }))
       .option('key-quantizer-weight', realOption('key-quantizer-weight', { default: DEFAULT_KEY_QUANTIZER_WEIGHT, min: 0, max: 1, describe: 'Encode-given-state quantizer: w·(key frame\'s) + (1−w)·(next frame\'s), w in 0..1' }))
       .option('keep', { type: 'string', describe: 'Write every chunk and state of every phase into this directory (--backend inprocess; for the single-chunk tools)' })
+      .option('compare-serial', { type: 'boolean', default: false, describe: 'After the job, encode the clip serially (excamera encode, same speed and quality, a fresh process) and report the speed-up, and the best one the work ExCamera adds allows on these cores' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress bar' })
       .example('$0 xc in.y4m -o out.ivf -n 6 -x 16 --cq-level 20', 'ExCamera[6,16]')
+      .example('$0 xc in.y4m -o out.ivf --compare-serial', 'and its speed-up over a serial encode')
       .example('$0 xc in.y4m -o out.ivf -n 6 -x 1 --chunk-encoder vpxenc', 'independent chunks by vpxenc') as Argv<XcArgs>,
   handler: async (args) => {
     const ext = extname(args.output).toLowerCase();
     if (ext !== '.ivf' && ext !== '.webm') throw new UsageError(`-o ${args.output}: the output must end in .ivf or .webm`);
     const quality = chunkQualityFrom(args.quantizer, args.cqLevel);
     checkBackendFlags(args);
+    if (args.compareSerial && args.chunkEncoder !== 'builtin') throw new UsageError('--compare-serial compares with a serial encode by the built-in encoder: use --chunk-encoder builtin');
     const config = {
       framesPerChunk: args.framesPerChunk,
       chunksPerBatch: args.chunksPerBatch,
@@ -170,7 +175,11 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
     const html = renderTimeline({ title: `ExCamera[${args.framesPerChunk},${args.chunksPerBatch}] on ${workers.workers} ${args.backend === 'lambda' ? 'Lambda' : 'local'} workers: ${clip.frames} frames in ${schedule.chunks} chunks`, summary: `latency ${workers.latencySeconds.toFixed(2)} s`, latencySeconds: workers.latencySeconds, workers: workers.workers, transitions: workers.transitions });
     await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
   }
-  const report = reportOf(args, clip, config, schedule, encoded);
+  // After the job, never beside it: the two must not share the machine.
+  const serial = args.compareSerial ? await encodeSerially(args.input, clip.frames, config.quality, args.speed) : null;
+  const cores = encoded.workers !== null ? Math.min(availableParallelism(), encoded.workers.workers) : 1;
+  const comparison = serial !== null ? compareWithSerial(serial, encoded.wall, encoded.phaseSeconds, cores) : null;
+  const report = { ...reportOf(args, clip, config, schedule, encoded), ...(comparison !== null ? { serial: serialReport(comparison) } : {}) };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
@@ -185,6 +194,7 @@ async function run(args: ArgumentsCamelCase<XcArgs>, clip: RawClip, config: XcCo
     ...Object.keys(phases).map((p) => `  ${p.padEnd(20)} ${String(phases[p]!.seconds).padStart(9)} s  ${String(phases[p]!.msPerFrame).padStart(8)} ms/frame`),
     `wall ${report.wallSeconds} s; written, decoded and measured in ${report.verifySeconds} s; peak memory ${report.peakRssMB} MB${workers !== null ? ' (this process)' : ''}`,
     ...(args.timeline !== undefined ? [`timeline: ${args.timeline}`] : []),
+    ...(comparison !== null ? serialLines(comparison) : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -319,6 +329,21 @@ async function keepStages(dir: string, stages: readonly ChunkStages[], frameRate
     await writeChunkFile(`${base}.output.ivf`, s.output, frameRate, first);
     await writeStateFile(`${base}.output.state`, s.outputEnd);
   }
+}
+
+function serialReport(c: SerialComparison) {
+  return {
+    seconds: round(c.serialSeconds, 3), processSeconds: round(c.serial.processSeconds, 3), bytes: c.serial.bytes, kbitPerSecond: c.serial.kbitPerSecond, ssimDb: c.serial.ssimDb, psnr: c.serial.psnr,
+    jobSeconds: round(c.jobSeconds, 3), speedup: round(c.speedup, 3), computeSeconds: round(c.computeSeconds, 3), addedWork: round(c.addedWork, 3), cores: c.cores, bound: round(c.bound, 3), ofBound: round(c.ofBound, 3),
+  };
+}
+
+function serialLines(c: SerialComparison): string[] {
+  const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(0)}%`;
+  return [
+    `serial encode (excamera encode, same speed and quality): ${round(c.serialSeconds, 2)} s encoding, ${c.serial.kbitPerSecond} kbit/s, SSIM ${c.serial.ssimDb} dB`,
+    `speed-up ${round(c.speedup, 2)}x; the job computed ${round(c.computeSeconds, 2)} s in all (${pct(c.addedWork)} over the serial encode), so ${c.cores} core${c.cores === 1 ? '' : 's'} allow at most ${round(c.bound, 2)}x: this run reached ${(100 * c.ofBound).toFixed(0)}% of that`,
+  ];
 }
 
 function round(v: number, digits = 2): number {

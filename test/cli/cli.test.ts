@@ -2,7 +2,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf, parseY4m, writeIvf, writeWebmVp8 } from '../../src/container/index.js';
@@ -215,6 +215,32 @@ describe('excamera (built CLI)', () => {
       const refused = excamera('xc', clip, '-o', out, '--limit', '8', '--keep', join(dir, 'k2'));
       expect(refused.status).toBe(2);
       expect(refused.stderr).toMatch(/--keep needs --backend inprocess/);
+    });
+
+    it('xc --compare-serial reports its speed-up over `excamera encode` of the same clip, and the bound the added work sets', () => {
+      const r = excamera('xc', clip, '-o', join(dir, 'xc-serial.ivf'), '-n', '4', '-x', '3', '--limit', '16', '--workers', '2', '--speed', '5', '--json', '-q', '--compare-serial');
+      expect(r.status, r.stderr).toBe(0);
+      const s = JSON.parse(r.stdout) as Record<string, any>;
+      const c = s.serial as Record<string, number>;
+      // The serial encode is the one a user would run: same clip, frames, speed and quality.
+      const serial = JSON.parse(excamera('encode', clip, '-o', join(dir, 'serial.ivf'), '--limit', '16', '--speed', '5', '--json', '-q').stdout);
+      expect(c.bytes).toBe(serial.bytes);
+      expect(c.ssimDb).toBe(serial.ssim.allDb);
+      expect(c.seconds).toBeGreaterThan(0);
+      expect(c.processSeconds).toBeGreaterThan(c.seconds);
+      expect(c.cores).toBe(Math.min(2, availableParallelism()));
+      const compute = ['encode', 'given-state', 'rebase'].reduce((sum, p) => sum + s.phases[p].seconds, 0);
+      expect(c.computeSeconds).toBeCloseTo(compute, 2);
+      expect(c.speedup).toBeCloseTo(c.seconds / c.jobSeconds, 2);
+      expect(c.bound).toBeCloseTo((c.seconds * c.cores) / c.computeSeconds, 2);
+      expect(c.ofBound).toBeCloseTo(c.speedup / c.bound, 2);
+      expect(c.jobSeconds).toBeCloseTo(s.wallSeconds, 2);
+      const text = excamera('xc', clip, '-o', join(dir, 'xc-serial2.ivf'), '-n', '4', '-x', '2', '--limit', '8', '--backend', 'inprocess', '-q', '--compare-serial');
+      expect(text.status, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/speed-up [\d.]+x; the job computed [\d.]+ s in all .*1 core allow at most [\d.]+x: this run reached \d+% of that/);
+      const refused = excamera('xc', clip, '-o', join(dir, 'x.ivf'), '--chunk-encoder', 'vpxenc', '--compare-serial');
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/--compare-serial compares with a serial encode by the built-in encoder/);
     });
 
     it('the single-chunk tools reproduce the pipeline\'s chunks byte for byte', () => {
