@@ -36,6 +36,7 @@ import { DEFAULT_SPEED, MAX_SPEED } from '../src/vp8/encoder/encoder.js';
 import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { bdRate } from './bd-rate.js';
+import { clipPath } from './clips.js';
 import { canMeasureResources, cliOf, have, inParallel, ok, type ProcessRun, runMeasured } from './process.js';
 import { fixed, integerList, median, percent, positiveInteger, ratio, rotate, round, table, times } from './stats.js';
 import { lineChart } from './svg.js';
@@ -73,12 +74,7 @@ const outDir = option('out') ?? join(ROOT, 'bench', 'results');
 const baselineDist = option('baseline-dist');
 const baselineSpeeds = (option('baseline-speeds') ?? 'default').split(',').map((s) => (s === 'default' ? null : Number(s)));
 
-const CLIPS: Record<string, string> = {
-  foreman: 'foreman_cif_352x288_60f.y4m',
-  flower: 'flower_720p_1280x720_12f.y4m',
-  carphone: 'carphone_qcif_176x144_120f.y4m',
-};
-for (const c of clipNames) if (!CLIPS[c]) throw new Error(`unknown clip ${c} (known: ${Object.keys(CLIPS).join(', ')})`);
+for (const c of clipNames) clipPath(c);
 if (quantizers.some((q) => q > 63) || timingQuantizers.some((q) => q > 63)) throw new Error('quantizers are on the 0..63 scale');
 if (speeds.some((s) => s > MAX_SPEED)) throw new Error(`speeds are 0..${MAX_SPEED}`);
 if (!have('vpxenc')) {
@@ -247,7 +243,7 @@ const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const results: ClipResult[] = [];
 
 for (const clipName of clipNames) {
-  const path = join(ROOT, 'fixtures', 'clips', CLIPS[clipName]);
+  const path = clipPath(clipName);
   const y4m = parseY4m(new Uint8Array(readFileSync(path)));
   const { width, height } = y4m.header;
   const rate = y4m.header.frameRate ?? { numerator: 30, denominator: 1 };

@@ -37,14 +37,14 @@ export function round(value: number | null | undefined, digits = 3): number | nu
 }
 
 /**
- * A text table: the first row is the header; the first column is left-aligned,
- * the others right-aligned, two spaces apart.
+ * A text table: the first row is the header; the first `leftColumns` columns
+ * are left-aligned, the others right-aligned, two spaces apart.
  */
-export function table(rows: readonly (readonly string[])[]): string {
+export function table(rows: readonly (readonly string[])[], leftColumns = 1): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
-    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd())
+    .map((row) => row.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd())
     .join('\n');
 }
 
