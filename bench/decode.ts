@@ -17,8 +17,8 @@
 
 import { basename, join } from 'node:path';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
-import { canMeasureResources, cliOf, have, ok, runMeasured } from './process.js';
-import { fixed, median, positiveInteger, ratio, rotate, round, table, times } from './stats.js';
+import { alternating, canMeasureResources, cliOf, have, ok, runMeasured } from './process.js';
+import { fixed, median, positiveInteger, ratio, round, table, times } from './stats.js';
 
 exitOnHelp(`usage: npm run bench:decode [-- --runs N] [--stream FILE.ivf] [--baseline-dist DIR] [--json]
 
@@ -76,24 +76,12 @@ const current = ours('excamera (this build)', join(ROOT, 'dist'));
 const decoders: Decoder[] = [current, vpxdec];
 if (baselineDist !== undefined) decoders.push(ours('excamera (baseline)', baselineDist));
 
-interface Sample {
-  readonly frames: number;
-  readonly loopSeconds: number;
-  readonly wallSeconds: number;
-  readonly cpuSeconds: number | null;
-  readonly peakRssKB: number | null;
-}
-
-const samples = new Map<Decoder, Sample[]>(decoders.map((d) => [d, []]));
-for (let r = 0; r < runs; r++) {
-  // Strictly one process at a time; run r starts with decoder r mod n.
-  for (const d of rotate(decoders, r)) {
-    const run = ok(await runMeasured(d.command, d.args), `${d.name} on ${basename(stream)}`);
-    const { frames, seconds } = d.parse(run.stdout, run.stderr);
-    samples.get(d)!.push({ frames, loopSeconds: seconds, wallSeconds: run.wallSeconds, cpuSeconds: run.cpuSeconds, peakRssKB: run.peakRssKB });
-    if (!json) process.stderr.write(`run ${r + 1}/${runs} ${d.name}: ${fixed(frames / seconds)} frames/s (loop), ${fixed(run.wallSeconds, 2)} s wall\n`);
-  }
-}
+const samples = await alternating(decoders, runs, async (d, r) => {
+  const run = ok(await runMeasured(d.command, d.args), `${d.name} on ${basename(stream)}`);
+  const { frames, seconds } = d.parse(run.stdout, run.stderr);
+  if (!json) process.stderr.write(`run ${r + 1}/${runs} ${d.name}: ${fixed(frames / seconds)} frames/s (loop), ${fixed(run.wallSeconds, 2)} s wall\n`);
+  return { frames, toolSeconds: seconds, wallSeconds: run.wallSeconds, cpuSeconds: run.cpuSeconds, peakRssKB: run.peakRssKB };
+});
 
 /** Cold (first run) and median figures of one decoder. */
 function summarize(d: Decoder): Record<string, number | string | null> {
@@ -104,13 +92,13 @@ function summarize(d: Decoder): Record<string, number | string | null> {
   return {
     decoder: d.name,
     frames,
-    coldLoopFps: round(frames / s[0].loopSeconds, 2),
+    coldLoopFps: round(frames / s[0].toolSeconds, 2),
     coldWallFps: round(frames / s[0].wallSeconds, 2),
     coldWallSeconds: round(s[0].wallSeconds, 3),
     coldCpuSeconds: round(s[0].cpuSeconds, 2),
     coldCpuFps: s[0].cpuSeconds === null ? null : round(frames / s[0].cpuSeconds, 2),
     coldPeakRssMB: s[0].peakRssKB === null ? null : round(s[0].peakRssKB / 1024, 1),
-    medianLoopFps: round(median(s.map((x) => frames / x.loopSeconds)), 2),
+    medianLoopFps: round(median(s.map((x) => frames / x.toolSeconds)), 2),
     medianWallFps: round(median(s.map((x) => frames / x.wallSeconds)), 2),
     medianWallSeconds: round(median(s.map((x) => x.wallSeconds)), 3),
     medianCpuSeconds: cpu.length ? round(median(cpu), 2) : null,

@@ -37,8 +37,8 @@ import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { bdRate } from './bd-rate.js';
 import { clipPath } from './clips.js';
-import { canMeasureResources, cliOf, have, inParallel, ok, type ProcessRun, runMeasured } from './process.js';
-import { fixed, integerList, median, percent, positiveInteger, ratio, rotate, round, table, times } from './stats.js';
+import { alternating, canMeasureResources, cliOf, have, inParallel, ok, type ProcessRun, runMeasured, type Sample } from './process.js';
+import { fixed, integerList, median, percent, positiveInteger, ratio, round, table, times } from './stats.js';
 import { lineChart } from './svg.js';
 
 exitOnHelp(`usage: npm run bench:encode [-- OPTIONS]
@@ -169,14 +169,6 @@ function measure(src: readonly Uint8Array[], file: string, width: number, height
   return { q, bytes, kbps: (bytes * 8 * fps) / shown / 1000, psnr: totals.psnr().all, ssim: s.all, ssimDb: s.allDb };
 }
 
-interface TimingSample {
-  readonly frames: number;
-  readonly loopSeconds: number;
-  readonly wallSeconds: number;
-  readonly cpuSeconds: number | null;
-  readonly peakRssKB: number | null;
-}
-
 interface Timing {
   readonly coldLoopFps: number | null;
   readonly coldCpuFps: number | null;
@@ -187,14 +179,14 @@ interface Timing {
   readonly medianPeakRssMB: number | null;
 }
 
-function summarizeTiming(s: readonly TimingSample[]): Timing {
+function summarizeTiming(s: readonly Sample[]): Timing {
   const cpuFps = s.filter((x) => x.cpuSeconds !== null).map((x) => x.frames / x.cpuSeconds!);
   const rss = s.filter((x) => x.peakRssKB !== null).map((x) => x.peakRssKB! / 1024);
   return {
-    coldLoopFps: round(s[0].frames / s[0].loopSeconds, 2),
+    coldLoopFps: round(s[0].frames / s[0].toolSeconds, 2),
     coldCpuFps: s[0].cpuSeconds === null ? null : round(s[0].frames / s[0].cpuSeconds, 2),
     coldPeakRssMB: s[0].peakRssKB === null ? null : round(s[0].peakRssKB / 1024, 1),
-    medianLoopFps: round(median(s.map((x) => x.frames / x.loopSeconds)), 2),
+    medianLoopFps: round(median(s.map((x) => x.frames / x.toolSeconds)), 2),
     medianCpuFps: cpuFps.length ? round(median(cpuFps), 2) : null,
     medianWallSeconds: round(median(s.map((x) => x.wallSeconds)), 3),
     medianPeakRssMB: rss.length ? round(median(rss), 1) : null,
@@ -270,29 +262,26 @@ for (const clipName of clipNames) {
   for (const list of points.values()) list.sort((a, b) => a.q - b.q);
 
   // Speed: one process at a time, alternating the encoders run by run.
-  const samples = new Map<Encoder, TimingSample[]>(encoders.map((e) => [e, []]));
-  for (let r = 0; r < runs; r++) {
-    for (const e of rotate(encoders, r)) {
-      let frames = 0;
-      let loopSeconds = 0;
-      let wallSeconds = 0;
-      let cpuSeconds: number | null = 0;
-      let peakRssKB: number | null = 0;
-      for (const q of timingQuantizers) {
-        const out = join(scratch, `${clipName}-timing.ivf`);
-        const { command, args } = e.args(path, out, q, n);
-        const run = ok(await runMeasured(command, args), `${e.name} on ${clipName} at Q ${q}`);
-        const t = loopTiming(e, run, n);
-        frames += t.frames;
-        loopSeconds += t.seconds;
-        wallSeconds += run.wallSeconds;
-        cpuSeconds = cpuSeconds === null || run.cpuSeconds === null ? null : cpuSeconds + run.cpuSeconds;
-        peakRssKB = peakRssKB === null || run.peakRssKB === null ? null : Math.max(peakRssKB, run.peakRssKB);
-      }
-      samples.get(e)!.push({ frames, loopSeconds, wallSeconds, cpuSeconds, peakRssKB });
-      log(`${clipName} timing run ${r + 1}/${runs} ${e.name}: ${fixed(frames / loopSeconds)} frames/s (loop)${cpuSeconds === null ? '' : `, ${fixed(frames / cpuSeconds)} by CPU time`}`);
+  const samples = await alternating(encoders, runs, async (e, r) => {
+    let frames = 0;
+    let toolSeconds = 0;
+    let wallSeconds = 0;
+    let cpuSeconds: number | null = 0;
+    let peakRssKB: number | null = 0;
+    for (const q of timingQuantizers) {
+      const out = join(scratch, `${clipName}-timing.ivf`);
+      const { command, args } = e.args(path, out, q, n);
+      const run = ok(await runMeasured(command, args), `${e.name} on ${clipName} at Q ${q}`);
+      const t = loopTiming(e, run, n);
+      frames += t.frames;
+      toolSeconds += t.seconds;
+      wallSeconds += run.wallSeconds;
+      cpuSeconds = cpuSeconds === null || run.cpuSeconds === null ? null : cpuSeconds + run.cpuSeconds;
+      peakRssKB = peakRssKB === null || run.peakRssKB === null ? null : Math.max(peakRssKB, run.peakRssKB);
     }
-  }
+    log(`${clipName} timing run ${r + 1}/${runs} ${e.name}: ${fixed(frames / toolSeconds)} frames/s (loop)${cpuSeconds === null ? '' : `, ${fixed(frames / cpuSeconds)} by CPU time`}`);
+    return { frames, toolSeconds, wallSeconds, cpuSeconds, peakRssKB };
+  });
 
   const timing = new Map<Encoder, Timing>(encoders.map((e) => [e, summarizeTiming(samples.get(e)!)]));
   const cpu0 = encoders.find((e) => e.cpuUsed === 0)!;

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rotate } from './stats.js';
 
 export interface ProcessRun {
   readonly status: number | null;
@@ -103,4 +104,27 @@ export function cliOf(distDir: string): string {
   const main = join(distDir, 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`${distDir} holds no build (no src/cli/main.js): build it with npm run build`);
   return main;
+}
+
+/** One timed run of a contender: frames done, the tool's own time for them, and the process's measurements. */
+export interface Sample {
+  readonly frames: number;
+  /** What the tool reports for its own loop or operation, start-up and file reading excluded. */
+  readonly toolSeconds: number;
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number | null;
+  readonly peakRssKB: number | null;
+}
+
+/**
+ * Runs `measure` on every contender `runs` times, strictly one at a time,
+ * run r starting with contender r mod n so that the load of a shared machine
+ * falls on all alike; returns each contender's samples in run order.
+ */
+export async function alternating<T>(contenders: readonly T[], runs: number, measure: (contender: T, run: number) => Promise<Sample>): Promise<Map<T, Sample[]>> {
+  const samples = new Map<T, Sample[]>(contenders.map((c) => [c, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const c of rotate(contenders, r)) samples.get(c)!.push(await measure(c, r));
+  }
+  return samples;
 }

@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { clipPath } from './clips.js';
-import { canMeasureResources, cliOf, ok, runMeasured } from './process.js';
-import { fixed, median, positiveInteger, ratio, rotate, round, table, times } from './stats.js';
+import { alternating, canMeasureResources, cliOf, ok, runMeasured } from './process.js';
+import { fixed, median, positiveInteger, ratio, round, table, times } from './stats.js';
 
 exitOnHelp(`usage: npm run bench:rebase [-- OPTIONS]
 
@@ -89,21 +89,12 @@ const ops: Op[] = builds.flatMap(([build, cli], b) => {
   ];
 });
 
-interface Sample {
-  readonly toolSeconds: number;
-  readonly wallSeconds: number;
-  readonly cpuSeconds: number | null;
-  readonly peakRssKB: number | null;
-}
-const samples = new Map<Op, Sample[]>(ops.map((o) => [o, []]));
-for (let r = 0; r < runs; r++) {
-  for (const o of rotate(ops, r)) {
-    const run = ok(await runMeasured(process.execPath, o.args), `${o.build}: excamera ${o.operation}`);
-    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as { seconds: number };
-    samples.get(o)!.push({ toolSeconds: summary.seconds, wallSeconds: run.wallSeconds, cpuSeconds: run.cpuSeconds, peakRssKB: run.peakRssKB });
-    log(`run ${r + 1}/${runs} ${o.build} ${o.operation}: ${summary.seconds.toFixed(3)} s (tool), ${run.wallSeconds.toFixed(2)} s wall`);
-  }
-}
+const samples = await alternating(ops, runs, async (o, r) => {
+  const run = ok(await runMeasured(process.execPath, o.args), `${o.build}: excamera ${o.operation}`);
+  const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as { frames: number; seconds: number };
+  log(`run ${r + 1}/${runs} ${o.build} ${o.operation}: ${summary.seconds.toFixed(3)} s (tool), ${run.wallSeconds.toFixed(2)} s wall`);
+  return { frames: summary.frames, toolSeconds: summary.seconds, wallSeconds: run.wallSeconds, cpuSeconds: run.cpuSeconds, peakRssKB: run.peakRssKB };
+});
 
 const rows = ops.map((o) => {
   const s = samples.get(o)!;
