@@ -15,7 +15,7 @@ import { NearMvs } from '../modes.js';
 import type { DequantFactors } from '../quant.js';
 import { DC_PRED, INTRA_FRAME } from '../tables.js';
 import { BLOCKS_PER_MB, TokenContexts, U_BLOCK, U_COEFFS, Y2_BLOCK, Y2_COEFFS } from '../tokens.js';
-import { TokenCost } from './costs.js';
+import { TokenCosts, tokenCostsFor } from './costs.js';
 import { scratchPlane, type SearchResult, type SearchTarget } from './motion.js';
 
 /** The source macroblock in `src`: 16x16 luma samples (rows of 16), then 8x8 U and 8x8 V (rows of 8). */
@@ -99,8 +99,8 @@ export class MacroblockScratch {
   /** The token contexts the macroblock starts with, and a copy to walk its blocks with. */
   readonly entry = new TokenContexts(1);
   readonly walk = new TokenContexts(1);
-  /** Token costs under the frame's coefficient probabilities (an accumulator). */
-  readonly tokenCost = new TokenCost(new Uint8Array(0));
+  /** Token costs under the frame's coefficient probabilities. */
+  tokenCosts = new TokenCosts(new Int32Array(0));
   /** The codings compared: the best so far, a trial, and a chroma trial. */
   readonly best = new Candidate();
   readonly trial = new Candidate();
@@ -155,6 +155,6 @@ export class EncoderWorkspace {
     }
     if (this.tokens.above.length !== 9 * mbCols) this.tokens = new TokenContexts(mbCols);
     this.tokens.above.fill(0);
-    this.mb.tokenCost.probs = coeffProbs;
+    this.mb.tokenCosts = tokenCostsFor(coeffProbs);
   }
 }
