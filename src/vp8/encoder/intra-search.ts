@@ -12,11 +12,10 @@ import { predictBlock, predictLumaSubblock } from '../intra.js';
 import { keyFrameBModeContext } from '../modes.js';
 import { B_DC_PRED, B_PRED, INTRA_FRAME } from '../tables.js';
 import { blockTypeOffset } from '../tokens.js';
-import { inverseDctAdd } from '../transform.js';
 import { forwardDctForQuantizer } from './fdct.js';
 import { type FrameContext, rdCost, type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
 import { quantizeBlock } from './quantize.js';
-import { beginBPredTrial, chromaRd, lumaRd, rounding } from './residual.js';
+import { addBlockResidue, beginBPredTrial, chromaRd, lumaRd, rounding } from './residual.js';
 import { trimBlock } from './trellis.js';
 import type { MacroblockScratch } from './workspace.js';
 
@@ -123,7 +122,7 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
       if (sc.effort.rdoQuant && eob > 0) eob = trimBlock(coef, blockLevels, blockDq, 0, 0, eob, sc.lambda, tokenCosts, type, tokenCtx);
       // Distortion of the reconstruction.
       for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) blockRecon[r * 4 + c] = data[pos + r * ys + c];
-      inverseDctAdd(blockDq, 0, blockRecon, 0, 4);
+      addBlockResidue(blockDq, 0, eob, blockRecon, 0, 4);
       let d = 0;
       for (let r = 0; r < 4; r++) {
         for (let c = 0; c < 4; c++) {
@@ -151,7 +150,7 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
     bModes[base + b] = bestMode;
     t.eobs[b] = bestEob;
     const pos = predictLumaSubblock(bestMode, m.edgesY, m.sub, data, yPos, ys, b);
-    if (bestEob > 0) inverseDctAdd(t.dq, 16 * b, data, pos, ys);
+    addBlockResidue(t.dq, 16 * b, bestEob, data, pos, ys);
     walk.record(0, b, bestEob);
   }
   t.lumaRate = rate;

@@ -19,7 +19,7 @@ import { B_PRED, DC_PRED, INTRA_FRAME, SPLITMV } from '../tables.js';
 import {
   blockTypeOffset, BLOCKS_PER_MB, firstCoefficient, hasY2Block, type TokenContexts, U_BLOCK, Y2_BLOCK, Y2_COEFFS,
 } from '../tokens.js';
-import { inverseDctAdd, inverseWht } from '../transform.js';
+import { inverseDctAdd, inverseDctDcOnlyAdd, inverseWht } from '../transform.js';
 import type { TokenCosts } from './costs.js';
 import { forwardDctForQuantizer, forwardWht } from './fdct.js';
 import type { FrameContext } from './frame-context.js';
@@ -85,7 +85,8 @@ export function lumaRd(fc: FrameContext, m: MacroblockScratch, pred: Uint8Array,
   // Distortion: the reconstruction as the decoder will form it.
   const recon = m.recon;
   recon.set(pred);
-  for (let b = 0; b < 16; b++) inverseDctAdd(dq, 16 * b, recon, (b >> 2) * 64 + (b & 3) * 4, 16);
+  const eobs = t.eobs;
+  for (let b = 0; b < 16; b++) addBlockResidue(dq, 16 * b, eobs[b], recon, (b >> 2) * 64 + (b & 3) * 4, 16);
   let dist = 0;
   for (let i = 0; i < 256; i++) {
     const e = src[i] - recon[i];
@@ -181,7 +182,10 @@ export function chromaRd(fc: FrameContext, m: MacroblockScratch, t: Candidate): 
   const recon = m.recon;
   for (let plane = 0; plane < 2; plane++) {
     recon.set(plane === 0 ? m.predU.data : m.predV.data);
-    for (let i = 0; i < 4; i++) inverseDctAdd(t.dq, 16 * (U_BLOCK + 4 * plane + i), recon, (i >> 1) * 32 + (i & 1) * 4, 8);
+    for (let i = 0; i < 4; i++) {
+      const b = U_BLOCK + 4 * plane + i;
+      addBlockResidue(t.dq, 16 * b, t.eobs[b], recon, (i >> 1) * 32 + (i & 1) * 4, 8);
+    }
     for (let k = 0; k < 64; k++) {
       const e = src[SOURCE_U + 64 * plane + k] - recon[k];
       dist += e * e;
@@ -216,6 +220,18 @@ export function chromaQuant(fc: FrameContext, m: MacroblockScratch, t: Candidate
       : quantizeBlock(coef, k, 0, q.uvDc, q.uvAc, dcRound, acRound, t.levels, k, t.dq, k);
   }
   if (fc.effort.rdoQuant) trimBlocks(fc, m, t, U_BLOCK, Y2_BLOCK, false);
+}
+
+/**
+ * Adds the inverse transform of the block at `dq[off..]`, whose end of block
+ * is `eob`, to the prediction in `dst` — as the decoder does (decoder.ts):
+ * the full transform when there is a coefficient past the DC, else the DC
+ * alone (which the full transform would give too), and nothing for no DC. A
+ * luma block of a macroblock with Y2 has eob 0 and its DC from the Y2 block.
+ */
+export function addBlockResidue(dq: Int16Array, off: number, eob: number, dst: Uint8Array, dstOff: number, stride: number): void {
+  if (eob > 1) inverseDctAdd(dq, off, dst, dstOff, stride);
+  else if (dq[off] !== 0) inverseDctDcOnlyAdd(dq[off], dst, dstOff, stride);
 }
 
 /** Resets `trial` to an intra B_PRED macroblock, which has no Y2 block. */
@@ -254,7 +270,7 @@ export function codeSubblock(fc: FrameContext, m: MacroblockScratch, t: Candidat
   if (tokenCtx >= 0 && eob > 0) {
     eob = trimBlock(m.coef, t.levels, t.dq, k, 0, eob, fc.lambda, m.tokenCosts, blockTypeOffset(b, false), tokenCtx);
   }
-  if (eob > 0) inverseDctAdd(t.dq, k, data, pos, ys);
+  addBlockResidue(t.dq, k, eob, data, pos, ys);
   t.eobs[b] = eob;
   t.bModes[b] = mode;
   return eob;
