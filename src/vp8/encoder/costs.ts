@@ -70,12 +70,32 @@ export class TokenCosts {
 
   /** The cost of the tokens codeBlockTokens(sink, typeOff, ctx, first, levels, off, eob) codes. */
   block(typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, eob: number): number {
+    return this.from(typeOff, ctx, first, levels, off, first, eob);
+  }
+
+  /**
+   * The part of block()'s cost from position `start` (first..15) on: what
+   * codeBlockTokens codes there, its context taken from the level before
+   * `start` (or `ctx` at `first`). Two codings of a block that agree before
+   * `start` differ in cost by the difference of their costs from `start`.
+   */
+  from(typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, start: number, eob: number): number {
     const t = this.table;
     const typeRow = typeOff / NUM_ENTROPY_NODES;
-    let row = (typeRow + BAND_ROW[first] + ctx) * ROW;
-    if (eob === 0) return t[row + EOB];
-    let cost = t[row + MORE];
-    let n = first;
+    let n = start;
+    let cost = 0;
+    let row: number;
+    if (n === first) {
+      row = (typeRow + BAND_ROW[n] + ctx) * ROW;
+    } else {
+      const prev = levels[off + ZIGZAG[n - 1]];
+      row = (typeRow + BAND_ROW[n] + (prev === 0 ? 0 : prev === 1 || prev === -1 ? 1 : 2)) * ROW;
+    }
+    // The end-of-block node, unless a zero came before (then none may follow).
+    if (n === first || levels[off + ZIGZAG[n - 1]] !== 0) {
+      if (eob === 0 || n === eob) return t[row + EOB];
+      cost = t[row + MORE];
+    }
     for (;;) {
       const v = levels[off + ZIGZAG[n]];
       if (v === 0) {

@@ -30,12 +30,15 @@ export function trimBlock(
     const c = coeffs[off + pos];
     const kept = c - dq[off + pos];
     const distortionSaved = (c * c - kept * kept) / 4; // in samples², what dropping it costs
-    const with1 = costs.block(tokenType, ctx, first, levels, off, eob);
-    levels[off + pos] = 0;
+    // Without it the block ends after the last level before it (or has no tokens).
     let shorter = eob - 1;
     while (shorter > first && levels[off + ZIGZAG[shorter - 1]] === 0) shorter--;
     const newEob = shorter > first || (first === 0 && shorter > 0) ? shorter : 0;
-    const without = costs.block(tokenType, ctx, first, levels, off, newEob);
+    // The two codings agree up to `from`; only what follows differs.
+    const from = newEob === 0 ? first : newEob;
+    const with1 = costs.from(tokenType, ctx, first, levels, off, from, eob);
+    levels[off + pos] = 0;
+    const without = costs.from(tokenType, ctx, first, levels, off, from, newEob);
     if (distortionSaved <= lambda * (with1 - without)) {
       dq[off + pos] = 0;
       eob = newEob;
