@@ -309,15 +309,16 @@ function commit(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol: numbe
   if (hasY2) for (let b = 0; b < 16; b++) dws.coeffs[16 * b] = 0;
   dws.eobs.set(best.eobs);
   // A whole-macroblock inter prediction formed last (with the decoder's
-  // predictInter) may still be in predY/predU/predV.
-  const predicted = best.ref !== INTRA_FRAME && m.predictionIsBest;
-  if (predicted) {
+  // predictInter) may still be in predY/predU/predV, or already in the frame.
+  const inter = best.ref !== INTRA_FRAME;
+  if (inter && m.predictionIsBest && !m.predictionInFrame) {
     writeBlock(m.predY, fc.img.y, mbCol * 16, mbRow * 16, 16);
     writeBlock(m.predU, fc.img.u, mbCol * 8, mbRow * 8, 8);
     writeBlock(m.predV, fc.img.v, mbCol * 8, mbRow * 8, 8);
   }
-  reconstructMacroblock(dws, fc.setup, fc.img, fc.refs, mb, mbCol, mbRow, residue, predicted);
+  reconstructMacroblock(dws, fc.setup, fc.img, fc.refs, mb, mbCol, mbRow, residue, inter && (m.predictionIsBest || m.predictionInFrame));
   m.predictionIsBest = false;
+  m.predictionInFrame = false;
   // Token contexts, as the decoder will update them (a skipped macroblock's ends are all 0).
   ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
 }

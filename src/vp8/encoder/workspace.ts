@@ -107,6 +107,8 @@ export class MacroblockScratch {
   readonly chromaTrial = new Candidate();
   /** predY/predU/predV hold the prediction of `best` (a whole-macroblock inter vector). */
   predictionIsBest = false;
+  /** The frame itself already holds the prediction of `best` (an inter macroblock predicted in place). */
+  predictionInFrame = false;
   readonly predY = scratchPlane(16, 16);
   readonly predU = scratchPlane(8, 8);
   readonly predV = scratchPlane(8, 8);
