@@ -106,7 +106,9 @@ export class TokenCosts {
         continue;
       }
       const mag = v < 0 ? -v : v;
-      cost += t[row + TOKEN_OF[mag]] + EXTRA_COST[mag];
+      let token = TOKEN_OF[mag];
+      if (token === UNREAD) token = readLevel(mag);
+      cost += t[row + token] + EXTRA_COST[mag];
       n++;
       if (n === 16) return cost;
       row = (typeRow + BAND_ROW[n] + (mag === 1 ? 1 : 2)) * ROW;
@@ -136,14 +138,17 @@ let TOKEN_OF = new Uint8Array(0);
 let EXTRA_COST = new Int32Array(0);
 
 class PathRecorder implements TokenSink {
-  nodes: number[] = [];
-  bits: number[] = [];
+  readonly nodes: number[] = [];
+  readonly bits: number[] = [];
+  /** The bits taken, as a number with a leading 1 (a path through a tree is known by its bits). */
+  key = 1;
   fixedCost = 0;
   node(probIndex: number, bit: number): void {
     // Only the nodes of the first position's token (offsets 1..10 of row 0).
     if (probIndex >= 1 && probIndex < NUM_ENTROPY_NODES) {
       this.nodes.push(probIndex);
       this.bits.push(bit);
+      this.key = 2 * this.key + bit;
     }
   }
   fixed(prob: number, bit: number): void {
@@ -151,34 +156,50 @@ class PathRecorder implements TokenSink {
   }
 }
 
+/** TOKEN_OF's mark of a magnitude not read yet. */
+const UNREAD = 255;
+const syntaxLevels = new Int16Array(16);
+const tokenKeys: number[] = [];
+
+/** Records what codeBlockTokens codes for a block of one level `mag` (or, for 0, a zero then a one). */
+function recordLevel(mag: number): PathRecorder {
+  const levels = syntaxLevels;
+  levels.fill(0);
+  if (mag === 0) levels[ZIGZAG[1]] = 1;
+  else levels[0] = mag;
+  const r = new PathRecorder();
+  codeBlockTokens(r, 0, 0, 0, levels, 0, mag === 0 ? 2 : 1);
+  return r;
+}
+
+/** Reads the token and extra-bit cost of magnitude `mag` (1..MAX_LEVEL) from the token coder; returns the token. */
+function readLevel(mag: number): number {
+  const r = recordLevel(mag);
+  let token = tokenKeys.indexOf(r.key);
+  if (token < 0) {
+    token = tokenKeys.length;
+    tokenKeys.push(r.key);
+    TOKEN_PATHS.push({ nodes: r.nodes, bits: r.bits });
+  }
+  TOKEN_OF[mag] = token;
+  EXTRA_COST[mag] = r.fixedCost;
+  return token;
+}
+
+/**
+ * Reads every token's path: DCT_0's, then the magnitudes from 1 up to the
+ * first that takes the largest one's path (each token codes a range of
+ * magnitudes, in order). Larger magnitudes are read when first costed.
+ */
 function readTokenSyntax(): void {
-  const levels = new Int16Array(16);
-  const keys: string[] = [];
-  const record = (eob: number): PathRecorder => {
-    const r = new PathRecorder();
-    codeBlockTokens(r, 0, 0, 0, levels, 0, eob);
-    return r;
-  };
-  // DCT_0: a zero followed by a one.
-  levels[ZIGZAG[1]] = 1;
-  const zero = record(2);
-  TOKEN_PATHS = [{ nodes: zero.nodes, bits: zero.bits }];
-  keys.push(zero.bits.join());
-  levels[ZIGZAG[1]] = 0;
-  TOKEN_OF = new Uint8Array(MAX_LEVEL + 1);
+  const zero = recordLevel(0);
+  TOKEN_PATHS.push({ nodes: zero.nodes, bits: zero.bits });
+  tokenKeys.push(zero.key);
+  TOKEN_OF = new Uint8Array(MAX_LEVEL + 1).fill(UNREAD);
   EXTRA_COST = new Int32Array(MAX_LEVEL + 1);
+  const lastKey = recordLevel(MAX_LEVEL).key;
   for (let mag = 1; mag <= MAX_LEVEL; mag++) {
-    levels[0] = mag;
-    const r = record(1);
-    const key = r.bits.join();
-    let token = keys.indexOf(key);
-    if (token < 0) {
-      token = keys.length;
-      keys.push(key);
-      TOKEN_PATHS.push({ nodes: r.nodes, bits: r.bits });
-    }
-    TOKEN_OF[mag] = token;
-    EXTRA_COST[mag] = r.fixedCost;
+    if (tokenKeys[readLevel(mag)] === lastKey) break;
   }
 }
 

@@ -99,8 +99,18 @@ export class MacroblockScratch {
   /** The token contexts the macroblock starts with, and a copy to walk its blocks with. */
   readonly entry = new TokenContexts(1);
   readonly walk = new TokenContexts(1);
-  /** Token costs under the frame's coefficient probabilities. */
-  tokenCosts = new TokenCosts(new Int32Array(0));
+  /** The frame's coefficient probabilities, and the token costs under them (built when first asked for). */
+  coeffProbs: Uint8Array = new Uint8Array(0);
+  private costs: TokenCosts | null = null;
+  get tokenCosts(): TokenCosts {
+    if (this.costs === null) this.costs = tokenCostsFor(this.coeffProbs);
+    return this.costs;
+  }
+  /** Sets the coefficient probabilities of the frame to code. */
+  useCoeffProbs(probs: Uint8Array): void {
+    this.coeffProbs = probs;
+    this.costs = null;
+  }
   /** The codings compared: the best so far, a trial, and a chroma trial. */
   readonly best = new Candidate();
   readonly trial = new Candidate();
@@ -157,6 +167,6 @@ export class EncoderWorkspace {
     }
     if (this.tokens.above.length !== 9 * mbCols) this.tokens = new TokenContexts(mbCols);
     this.tokens.above.fill(0);
-    this.mb.tokenCosts = tokenCostsFor(coeffProbs);
+    this.mb.useCoeffProbs(coeffProbs);
   }
 }
