@@ -9,7 +9,7 @@
 
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { type Chunk, DEFAULT_KEY_QUANTIZER_WEIGHT, encodeGivenState, rebaseChunk, shownFrames } from '../excamera/chunk.js';
-import { readChunkFile, readStateFile, writeChunkFile, writeStateFile } from '../excamera/files.js';
+import { type ChunkFile, readChunkFile, readStateFile, writeChunkFile, writeStateFile } from '../excamera/files.js';
 import { type DecoderState, stateHash } from '../vp8/index.js';
 import { defineCommand } from './command.js';
 import { integerOption, realOption } from './options.js';
@@ -46,8 +46,10 @@ function common<T>(y: Argv<T>): Argv<T> {
     .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' }) as unknown as Argv<T>;
 }
 
-async function finish(args: ArgumentsCamelCase<CommonArgs>, operation: string, input: Chunk, out: { chunk: Chunk; state: DecoderState }, seconds: number, firstFrame: number): Promise<void> {
-  const { frameRate } = await readChunkFile(args.chunk);
+async function finish(
+  args: ArgumentsCamelCase<CommonArgs>, operation: string, input: ChunkFile, out: { chunk: Chunk; state: DecoderState }, seconds: number, firstFrame: number,
+): Promise<void> {
+  const frameRate = input.frameRate;
   await writeChunkFile(args.output, out.chunk, frameRate ?? { numerator: 30, denominator: 1 }, firstFrame);
   if (args.finalState !== undefined) await writeStateFile(args.finalState, out.state);
   const bytes = (c: Chunk): number => c.frames.reduce((n, f) => n + f.length, 0);
@@ -56,7 +58,7 @@ async function finish(args: ArgumentsCamelCase<CommonArgs>, operation: string, i
     input: args.chunk,
     output: args.output,
     frames: out.chunk.frames.length,
-    bytesBefore: bytes(input),
+    bytesBefore: bytes(input.chunk),
     bytesAfter: bytes(out.chunk),
     expectsState: out.chunk.expects?.toString(16).padStart(8, '0') ?? null,
     finalState: stateHash(out.state),
@@ -84,12 +86,12 @@ export const encodeGivenStateCommand = defineCommand<GivenStateArgs>({
       .option('key-quantizer-weight', realOption('key-quantizer-weight', { default: DEFAULT_KEY_QUANTIZER_WEIGHT, min: 0, max: 1, describe: 'New first frame\'s quantizer: w·(key frame\'s) + (1−w)·(next frame\'s), w in 0..1' }))
       .example('$0 encode-given-state c1.ivf --state c0.state --raw in.y4m --first 6 -o c1-given.ivf', '') as Argv<GivenStateArgs>,
   handler: async (args) => {
-    const { chunk } = await readChunkFile(args.chunk);
+    const input = await readChunkFile(args.chunk);
     const state = await readStateFile(args.state);
-    const raw = await readRawVideo(args.raw, args.first, shownFrames(chunk));
+    const raw = await readRawVideo(args.raw, args.first, shownFrames(input.chunk));
     const t0 = performance.now();
-    const out = encodeGivenState(chunk, state, raw.pictures, { speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight });
-    await finish(args, 'encode-given-state', chunk, out, (performance.now() - t0) / 1000, args.first);
+    const out = encodeGivenState(input.chunk, state, raw.pictures, { speed: args.speed, keyQuantizerWeight: args.keyQuantizerWeight });
+    await finish(args, 'encode-given-state', input, out, (performance.now() - t0) / 1000, args.first);
   },
 });
 
@@ -103,11 +105,11 @@ export const rebaseCommand = defineCommand<RebaseArgs>({
       .option('state', { type: 'string', demandOption: true, describe: 'State file to rebase onto' })
       .example('$0 rebase c2.ivf --from c1.state --state c1-true.state --raw in.y4m --first 12 -o c2-rebased.ivf', '') as Argv<RebaseArgs>,
   handler: async (args) => {
-    const { chunk } = await readChunkFile(args.chunk);
+    const input = await readChunkFile(args.chunk);
     const [from, to] = await Promise.all([readStateFile(args.from), readStateFile(args.state)]);
-    const raw = await readRawVideo(args.raw, args.first, shownFrames(chunk));
+    const raw = await readRawVideo(args.raw, args.first, shownFrames(input.chunk));
     const t0 = performance.now();
-    const out = rebaseChunk(chunk, from, to, raw.pictures, { speed: args.speed });
-    await finish(args, 'rebase', chunk, out, (performance.now() - t0) / 1000, args.first);
+    const out = rebaseChunk(input.chunk, from, to, raw.pictures, { speed: args.speed });
+    await finish(args, 'rebase', input, out, (performance.now() - t0) / 1000, args.first);
   },
 });

@@ -11,12 +11,11 @@
 import { predictBlock, predictLumaSubblock } from '../intra.js';
 import { keyFrameBModeContext } from '../modes.js';
 import { B_DC_PRED, B_PRED, INTRA_FRAME } from '../tables.js';
-import { blockTypeOffset, codeBlockTokens } from '../tokens.js';
-import { inverseDctAdd } from '../transform.js';
+import { blockTypeOffset } from '../tokens.js';
 import { forwardDctForQuantizer } from './fdct.js';
 import { type FrameContext, rdCost, type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
 import { quantizeBlock } from './quantize.js';
-import { beginBPredTrial, chromaRd, lumaRd, rounding } from './residual.js';
+import { addBlockResidue, beginBPredTrial, chromaRd, lumaRd, rounding } from './residual.js';
 import { trimBlock } from './trellis.js';
 import type { MacroblockScratch } from './workspace.js';
 
@@ -98,7 +97,7 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
   let dist = 0;
   const q = m.quant;
   const r1 = rounding(q.y1Dc, q.y1Ac);
-  const { src, resid, coef, blockLevels, blockDq, blockRecon, tokenCost } = m;
+  const { src, resid, coef, blockLevels, blockDq, blockRecon, tokenCosts } = m;
   // Key-frame contexts read the modes of this macroblock's subblocks as they are chosen.
   const bModes = sc.modes.bModes;
   const base = 16 * mb;
@@ -120,10 +119,10 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
       }
       forwardDctForQuantizer(resid, 0, 4, coef, 0, q.y1Ac, r1.ac);
       let eob = quantizeBlock(coef, 0, 0, q.y1Dc, q.y1Ac, r1.dc, r1.ac, blockLevels, 0, blockDq, 0);
-      if (sc.effort.rdoQuant && eob > 0) eob = trimBlock(coef, blockLevels, blockDq, 0, 0, eob, sc.lambda, tokenCost, type, tokenCtx);
+      if (sc.effort.rdoQuant && eob > 0) eob = trimBlock(coef, blockLevels, blockDq, 0, 0, eob, sc.lambda, tokenCosts, type, tokenCtx);
       // Distortion of the reconstruction.
       for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) blockRecon[r * 4 + c] = data[pos + r * ys + c];
-      inverseDctAdd(blockDq, 0, blockRecon, 0, 4);
+      addBlockResidue(blockDq, 0, eob, blockRecon, 0, 4);
       let d = 0;
       for (let r = 0; r < 4; r++) {
         for (let c = 0; c < 4; c++) {
@@ -131,9 +130,7 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
           d += e * e;
         }
       }
-      tokenCost.cost = 0;
-      codeBlockTokens(tokenCost, type, tokenCtx, 0, blockLevels, 0, eob);
-      const r = tokenCost.cost + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode];
+      const r = tokenCosts.block(type, tokenCtx, 0, blockLevels, 0, eob) + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode];
       const jj = rdCost(sc, r, d);
       if (jj < bestJ) {
         bestJ = jj;
@@ -153,7 +150,7 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
     bModes[base + b] = bestMode;
     t.eobs[b] = bestEob;
     const pos = predictLumaSubblock(bestMode, m.edgesY, m.sub, data, yPos, ys, b);
-    if (bestEob > 0) inverseDctAdd(t.dq, 16 * b, data, pos, ys);
+    addBlockResidue(t.dq, 16 * b, bestEob, data, pos, ys);
     walk.record(0, b, bestEob);
   }
   t.lumaRate = rate;

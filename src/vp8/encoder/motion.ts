@@ -122,51 +122,54 @@ export interface SearchResult {
  * and finishes with the eight neighbours. `range` caps the first step.
  */
 export function fullPelSearch(t: SearchTarget, starts: Int32Array, startCount: number, range: number, out: SearchResult, finalSquare = true): SearchResult {
-  let bestR = 0;
-  let bestC = 0;
-  let bestCost = Infinity;
+  // `out` holds the best position so far (whole samples) and its cost.
+  out.row = 0;
+  out.col = 0;
+  out.cost = Infinity;
   // Positions already evaluated, in a 64x64 window around the first start
   // (the diamond walk comes back to them often).
   const originR = Math.round(starts[0] / 4) - 32;
   const originC = Math.round(starts[1] / 4) - 32;
   visited.fill(0);
-  const evaluate = (r: number, c: number): void => {
-    if (r < t.minRow || r > t.maxRow || c < t.minCol || c > t.maxCol) return;
-    const vr = r - originR;
-    const vc = c - originC;
-    if (vr >= 0 && vr < 64 && vc >= 0 && vc < 64) {
-      const bit = vr * 64 + vc;
-      if (visited[bit >> 5] & (1 << (bit & 31))) return;
-      visited[bit >> 5] |= 1 << (bit & 31);
-    }
-    const rate = mvCost(t.pricing, 4 * r, 4 * c, t.bestRow, t.bestCol) * t.lambdaSad;
-    if (rate >= bestCost) return;
-    const cost = sad(t.src, t.x, t.y, t.ref, t.x + c, t.y + r, t.w, t.h, bestCost - rate) + rate;
-    if (cost < bestCost) {
-      bestCost = cost;
-      bestR = r;
-      bestC = c;
-    }
-  };
-  for (let i = 0; i < startCount; i++) evaluate(Math.round(starts[2 * i] / 4), Math.round(starts[2 * i + 1] / 4));
+  for (let i = 0; i < startCount; i++) evaluateWhole(t, Math.round(starts[2 * i] / 4), Math.round(starts[2 * i + 1] / 4), originR, originC, out);
   for (let step = Math.max(1, range); step >= 1; step >>= 1) {
     // Walk the diamond at this step until no neighbour is better.
     for (let guard = 0; guard < 64; guard++) {
-      const r0 = bestR;
-      const c0 = bestC;
-      for (let k = 0; k < 8; k += 2) evaluate(r0 + step * DIAMOND[k], c0 + step * DIAMOND[k + 1]);
-      if (bestR === r0 && bestC === c0) break;
+      const r0 = out.row;
+      const c0 = out.col;
+      for (let k = 0; k < 8; k += 2) evaluateWhole(t, r0 + step * DIAMOND[k], c0 + step * DIAMOND[k + 1], originR, originC, out);
+      if (out.row === r0 && out.col === c0) break;
     }
   }
   if (finalSquare) {
-    const r0 = bestR;
-    const c0 = bestC;
-    for (let k = 0; k < 16; k += 2) evaluate(r0 + SQUARE[k], c0 + SQUARE[k + 1]);
+    const r0 = out.row;
+    const c0 = out.col;
+    for (let k = 0; k < 16; k += 2) evaluateWhole(t, r0 + SQUARE[k], c0 + SQUARE[k + 1], originR, originC, out);
   }
-  out.row = 4 * bestR;
-  out.col = 4 * bestC;
-  out.cost = bestCost;
+  out.row *= 4;
+  out.col *= 4;
   return out;
+}
+
+/** fullPelSearch's step: the whole-sample position (r, c), unless outside the range or seen, kept in `best` if cheaper. */
+function evaluateWhole(t: SearchTarget, r: number, c: number, originR: number, originC: number, best: SearchResult): void {
+  if (r < t.minRow || r > t.maxRow || c < t.minCol || c > t.maxCol) return;
+  const vr = r - originR;
+  const vc = c - originC;
+  if (vr >= 0 && vr < 64 && vc >= 0 && vc < 64) {
+    const bit = vr * 64 + vc;
+    if (visited[bit >> 5] & (1 << (bit & 31))) return;
+    visited[bit >> 5] |= 1 << (bit & 31);
+  }
+  const rate = mvCost(t.pricing, 4 * r, 4 * c, t.bestRow, t.bestCol) * t.lambdaSad;
+  const bestCost = best.cost;
+  if (rate >= bestCost) return;
+  const cost = sad(t.src, t.x, t.y, t.ref, t.x + c, t.y + r, t.w, t.h, bestCost - rate) + rate;
+  if (cost < bestCost) {
+    best.cost = cost;
+    best.row = r;
+    best.col = c;
+  }
 }
 
 /** Bit set of evaluated positions for fullPelSearch (64 × 64 bits). */

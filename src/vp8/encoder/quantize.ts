@@ -57,7 +57,7 @@ export function quantizeBlock(
 }
 
 /** Token values stop at 2048 + 67 - 1: DCT_CAT6 with 11 extra bits. */
-const MAX_LEVEL = 2114;
+export const MAX_LEVEL = 2114;
 
 /** Zigzag position of each raster position. */
 const ZIGZAG_INDEX: Uint8Array = (() => {

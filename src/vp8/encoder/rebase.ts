@@ -128,9 +128,12 @@ function codeKeptMacroblock(fc: FrameContext, ws: EncoderWorkspace, k: FrameMode
   best.mvRow = k.mv[2 * mb];
   best.mvCol = k.mv[2 * mb + 1];
   best.partitioning = k.partitioning[mb];
-  best.bModes.set(k.bModes.subarray(16 * mb, 16 * mb + 16));
-  best.bMv.set(k.bMv.subarray(32 * mb, 32 * mb + 32));
-  best.subMvMode.set(k.subMvMode.subarray(16 * mb, 16 * mb + 16));
+  // Subblock modes and vectors only where the coding uses them (commit reads them for B_PRED and SPLITMV).
+  if (best.yMode === B_PRED) copyRange(k.bModes, 16 * mb, best.bModes, 16);
+  if (best.yMode === SPLITMV) {
+    copyRange(k.bMv, 32 * mb, best.bMv, 32);
+    copyRange(k.subMvMode, 16 * mb, best.subMvMode, 16);
+  }
   if (best.ref === INTRA_FRAME) codeKeptIntra(fc, ws.mb, mbCol, mbRow);
   else codeKeptInter(fc, ws, mb, mbCol, mbRow);
 }
@@ -179,5 +182,10 @@ function codeKeptInter(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol
   readBlock(fc.img.v, mbCol * 8, mbRow * 8, 8, m.predV);
   lumaQuant(fc, m, m.predY.data, hasY2Block(best.yMode), best);
   chromaQuant(fc, m, best);
-  m.predictionIsBest = true;
+  m.predictionInFrame = true;
+}
+
+/** Copies n values of `from` from `at` into the start of `to` (without a subarray view per call). */
+function copyRange(from: Uint8Array | Int16Array, at: number, to: Uint8Array | Int16Array, n: number): void {
+  for (let i = 0; i < n; i++) to[i] = from[at + i];
 }

@@ -17,9 +17,10 @@ import { predictLumaSubblock } from '../intra.js';
 import { impliedBMode } from '../modes.js';
 import { B_PRED, DC_PRED, INTRA_FRAME, SPLITMV } from '../tables.js';
 import {
-  blockTypeOffset, BLOCKS_PER_MB, codeChromaTokens, codeLumaTokens, firstCoefficient, hasY2Block, U_BLOCK, Y2_BLOCK, Y2_COEFFS,
+  blockTypeOffset, BLOCKS_PER_MB, firstCoefficient, hasY2Block, type TokenContexts, U_BLOCK, Y2_BLOCK, Y2_COEFFS,
 } from '../tokens.js';
-import { inverseDctAdd, inverseWht } from '../transform.js';
+import { inverseDctAdd, inverseDctDcOnlyAdd, inverseWht } from '../transform.js';
+import type { TokenCosts } from './costs.js';
 import { forwardDctForQuantizer, forwardWht } from './fdct.js';
 import type { FrameContext } from './frame-context.js';
 import { quantizeBlock, quantizeDcOnly } from './quantize.js';
@@ -28,7 +29,15 @@ import { type Candidate, type EncoderWorkspace, type MacroblockScratch, SOURCE_U
 
 /** The amounts added to |c| before division (section 14.1 in reverse). */
 export function rounding(dcQ: number, acQ: number): { dc: number; ac: number } {
-  return { dc: Math.floor(dcQ * 0.45), ac: Math.floor(acQ * 0.35) };
+  return { dc: dcRounding(dcQ), ac: acRounding(acQ) };
+}
+
+/** rounding's DC and AC amounts one at a time, for the per-block paths (no object). */
+function dcRounding(dcQ: number): number {
+  return Math.floor(dcQ * 0.45);
+}
+function acRounding(acQ: number): number {
+  return Math.floor(acQ * 0.35);
 }
 
 /**
@@ -76,7 +85,8 @@ export function lumaRd(fc: FrameContext, m: MacroblockScratch, pred: Uint8Array,
   // Distortion: the reconstruction as the decoder will form it.
   const recon = m.recon;
   recon.set(pred);
-  for (let b = 0; b < 16; b++) inverseDctAdd(dq, 16 * b, recon, (b >> 2) * 64 + (b & 3) * 4, 16);
+  const eobs = t.eobs;
+  for (let b = 0; b < 16; b++) addBlockResidue(dq, 16 * b, eobs[b], recon, (b >> 2) * 64 + (b & 3) * 4, 16);
   let dist = 0;
   for (let i = 0; i < 256; i++) {
     const e = src[i] - recon[i];
@@ -84,11 +94,35 @@ export function lumaRd(fc: FrameContext, m: MacroblockScratch, pred: Uint8Array,
   }
   t.lumaDist = dist;
   // Rate: the tokens of the luma blocks (and Y2), with this macroblock's contexts.
-  const cost = m.tokenCost;
-  cost.cost = 0;
   m.walk.copyColumn(m.entry, 0);
-  codeLumaTokens(cost, hasY2, m.walk, 0, t.levels, 0, t.eobs, 0);
-  t.lumaRate = cost.cost;
+  t.lumaRate = blocksTokenCost(m.tokenCosts, m.walk, hasY2, hasY2 ? Y2_BLOCK : 0, U_BLOCK, t);
+}
+
+/**
+ * The cost of the tokens of `t`'s blocks in the order codeLumaTokens and
+ * codeChromaTokens (tokens.ts) code them — from block `from` (the Y2 block
+ * first when it is Y2_BLOCK) up to `to` - 1 — with the contexts in `walk`
+ * (one column), which it updates as the coder would.
+ */
+function blocksTokenCost(costs: TokenCosts, walk: TokenContexts, hasY2: boolean, from: number, to: number, t: Candidate): number {
+  const levels = t.levels;
+  const eobs = t.eobs;
+  let cost = 0;
+  let b = from;
+  if (b === Y2_BLOCK) {
+    const e = eobs[Y2_BLOCK];
+    cost += costs.block(blockTypeOffset(Y2_BLOCK, true), walk.context(0, Y2_BLOCK), 0, levels, Y2_COEFFS, e);
+    walk.record(0, Y2_BLOCK, e);
+    b = 0;
+  }
+  const type = blockTypeOffset(b, hasY2);
+  const first = firstCoefficient(b, hasY2);
+  for (; b < to; b++) {
+    const e = eobs[b];
+    cost += costs.block(type, walk.context(0, b), first, levels, 16 * b, e);
+    walk.record(0, b, e);
+  }
+  return cost;
 }
 
 /** Transform and quantization of the luma part for a whole-macroblock prediction (16x16, stride 16). */
@@ -98,17 +132,17 @@ export function lumaQuant(fc: FrameContext, m: MacroblockScratch, pred: Uint8Arr
   for (let i = 0; i < 256; i++) resid[i] = src[i] - pred[i];
   const coef = m.coef;
   const q = m.quant;
-  const r1 = rounding(q.y1Dc, q.y1Ac);
+  const dcRound = dcRounding(q.y1Dc);
+  const acRound = acRounding(q.y1Ac);
   const dcOnly = m.dcOnly;
-  for (let b = 0; b < 16; b++) dcOnly[b] = forwardDctForQuantizer(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b, q.y1Ac, r1.ac) ? 1 : 0;
+  for (let b = 0; b < 16; b++) dcOnly[b] = forwardDctForQuantizer(resid, (b >> 2) * 64 + (b & 3) * 4, 16, coef, 16 * b, q.y1Ac, acRound) ? 1 : 0;
   const levels = t.levels;
   const dq = t.dq;
   const eobs = t.eobs;
   const first = firstCoefficient(0, hasY2);
   if (hasY2) {
     forwardWht(coef, 0, coef, Y2_COEFFS);
-    const r2 = rounding(q.y2Dc, q.y2Ac);
-    eobs[Y2_BLOCK] = quantizeBlock(coef, Y2_COEFFS, 0, q.y2Dc, q.y2Ac, r2.dc, r2.ac, levels, Y2_COEFFS, dq, Y2_COEFFS);
+    eobs[Y2_BLOCK] = quantizeBlock(coef, Y2_COEFFS, 0, q.y2Dc, q.y2Ac, dcRounding(q.y2Dc), acRounding(q.y2Ac), levels, Y2_COEFFS, dq, Y2_COEFFS);
   } else {
     eobs[Y2_BLOCK] = 0;
     levels.fill(0, Y2_COEFFS, LEVELS_PER_MB);
@@ -116,8 +150,8 @@ export function lumaQuant(fc: FrameContext, m: MacroblockScratch, pred: Uint8Arr
   }
   for (let b = 0; b < 16; b++) {
     eobs[b] = dcOnly[b]
-      ? quantizeDcOnly(coef, 16 * b, first, q.y1Dc, r1.dc, levels, 16 * b, dq, 16 * b)
-      : quantizeBlock(coef, 16 * b, first, q.y1Dc, q.y1Ac, r1.dc, r1.ac, levels, 16 * b, dq, 16 * b);
+      ? quantizeDcOnly(coef, 16 * b, first, q.y1Dc, dcRound, levels, 16 * b, dq, 16 * b)
+      : quantizeBlock(coef, 16 * b, first, q.y1Dc, q.y1Ac, dcRound, acRound, levels, 16 * b, dq, 16 * b);
   }
   if (fc.effort.rdoQuant) trimBlocks(fc, m, t, 0, U_BLOCK, hasY2);
   if (hasY2) inverseWht(dq, Y2_COEFFS, dq, 0);
@@ -134,7 +168,7 @@ function trimBlocks(fc: FrameContext, m: MacroblockScratch, t: Candidate, from: 
   const first = firstCoefficient(from, hasY2);
   const eobs = t.eobs;
   for (let b = from; b < to; b++) {
-    if (eobs[b] > 0) eobs[b] = trimBlock(m.coef, t.levels, t.dq, 16 * b, first, eobs[b], fc.lambda, m.tokenCost, type, walk.context(0, b));
+    if (eobs[b] > 0) eobs[b] = trimBlock(m.coef, t.levels, t.dq, 16 * b, first, eobs[b], fc.lambda, m.tokenCosts, type, walk.context(0, b));
     walk.record(0, b, eobs[b]);
   }
 }
@@ -148,7 +182,10 @@ export function chromaRd(fc: FrameContext, m: MacroblockScratch, t: Candidate): 
   const recon = m.recon;
   for (let plane = 0; plane < 2; plane++) {
     recon.set(plane === 0 ? m.predU.data : m.predV.data);
-    for (let i = 0; i < 4; i++) inverseDctAdd(t.dq, 16 * (U_BLOCK + 4 * plane + i), recon, (i >> 1) * 32 + (i & 1) * 4, 8);
+    for (let i = 0; i < 4; i++) {
+      const b = U_BLOCK + 4 * plane + i;
+      addBlockResidue(t.dq, 16 * b, t.eobs[b], recon, (i >> 1) * 32 + (i & 1) * 4, 8);
+    }
     for (let k = 0; k < 64; k++) {
       const e = src[SOURCE_U + 64 * plane + k] - recon[k];
       dist += e * e;
@@ -156,11 +193,8 @@ export function chromaRd(fc: FrameContext, m: MacroblockScratch, t: Candidate): 
   }
   t.chromaDist = dist;
   // Tokens.
-  const cost = m.tokenCost;
-  cost.cost = 0;
   m.walk.copyColumn(m.entry, 0);
-  codeChromaTokens(cost, m.walk, 0, t.levels, 0, t.eobs, 0);
-  t.chromaRate = cost.cost;
+  t.chromaRate = blocksTokenCost(m.tokenCosts, m.walk, false, U_BLOCK, Y2_BLOCK, t);
 }
 
 /** Transform and quantization of the chroma part, predictions in predU/predV. */
@@ -175,16 +209,29 @@ export function chromaQuant(fc: FrameContext, m: MacroblockScratch, t: Candidate
   }
   const coef = m.coef;
   const q = m.quant;
-  const r = rounding(q.uvDc, q.uvAc);
+  const dcRound = dcRounding(q.uvDc);
+  const acRound = acRounding(q.uvAc);
   for (let b = 0; b < 8; b++) {
     const plane = (b >> 2) === 0 ? SOURCE_U : SOURCE_V;
     const i = b & 3;
     const k = 16 * (U_BLOCK + b);
-    t.eobs[U_BLOCK + b] = forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, k, q.uvAc, r.ac)
-      ? quantizeDcOnly(coef, k, 0, q.uvDc, r.dc, t.levels, k, t.dq, k)
-      : quantizeBlock(coef, k, 0, q.uvDc, q.uvAc, r.dc, r.ac, t.levels, k, t.dq, k);
+    t.eobs[U_BLOCK + b] = forwardDctForQuantizer(resid, plane + (i >> 1) * 32 + (i & 1) * 4, 8, coef, k, q.uvAc, acRound)
+      ? quantizeDcOnly(coef, k, 0, q.uvDc, dcRound, t.levels, k, t.dq, k)
+      : quantizeBlock(coef, k, 0, q.uvDc, q.uvAc, dcRound, acRound, t.levels, k, t.dq, k);
   }
   if (fc.effort.rdoQuant) trimBlocks(fc, m, t, U_BLOCK, Y2_BLOCK, false);
+}
+
+/**
+ * Adds the inverse transform of the block at `dq[off..]`, whose end of block
+ * is `eob`, to the prediction in `dst` — as the decoder does (decoder.ts):
+ * the full transform when there is a coefficient past the DC, else the DC
+ * alone (which the full transform would give too), and nothing for no DC. A
+ * luma block of a macroblock with Y2 has eob 0 and its DC from the Y2 block.
+ */
+export function addBlockResidue(dq: Int16Array, off: number, eob: number, dst: Uint8Array, dstOff: number, stride: number): void {
+  if (eob > 1) inverseDctAdd(dq, off, dst, dstOff, stride);
+  else if (dq[off] !== 0) inverseDctDcOnlyAdd(dq[off], dst, dstOff, stride);
 }
 
 /** Resets `trial` to an intra B_PRED macroblock, which has no Y2 block. */
@@ -209,7 +256,8 @@ export function codeSubblock(fc: FrameContext, m: MacroblockScratch, t: Candidat
   const data = fc.img.y.data;
   const ys = fc.img.y.stride;
   const q = m.quant;
-  const r = rounding(q.y1Dc, q.y1Ac);
+  const dcRound = dcRounding(q.y1Dc);
+  const acRound = acRounding(q.y1Ac);
   const bx = b & 3;
   const by = b >> 2;
   const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
@@ -217,12 +265,12 @@ export function codeSubblock(fc: FrameContext, m: MacroblockScratch, t: Candidat
     for (let c = 0; c < 4; c++) m.resid[row * 4 + c] = m.src[(4 * by + row) * 16 + 4 * bx + c] - data[pos + row * ys + c];
   }
   const k = 16 * b;
-  forwardDctForQuantizer(m.resid, 0, 4, m.coef, k, q.y1Ac, r.ac);
-  let eob = quantizeBlock(m.coef, k, 0, q.y1Dc, q.y1Ac, r.dc, r.ac, t.levels, k, t.dq, k);
+  forwardDctForQuantizer(m.resid, 0, 4, m.coef, k, q.y1Ac, acRound);
+  let eob = quantizeBlock(m.coef, k, 0, q.y1Dc, q.y1Ac, dcRound, acRound, t.levels, k, t.dq, k);
   if (tokenCtx >= 0 && eob > 0) {
-    eob = trimBlock(m.coef, t.levels, t.dq, k, 0, eob, fc.lambda, m.tokenCost, blockTypeOffset(b, false), tokenCtx);
+    eob = trimBlock(m.coef, t.levels, t.dq, k, 0, eob, fc.lambda, m.tokenCosts, blockTypeOffset(b, false), tokenCtx);
   }
-  if (eob > 0) inverseDctAdd(t.dq, k, data, pos, ys);
+  addBlockResidue(t.dq, k, eob, data, pos, ys);
   t.eobs[b] = eob;
   t.bModes[b] = mode;
   return eob;
@@ -261,15 +309,16 @@ function commit(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol: numbe
   if (hasY2) for (let b = 0; b < 16; b++) dws.coeffs[16 * b] = 0;
   dws.eobs.set(best.eobs);
   // A whole-macroblock inter prediction formed last (with the decoder's
-  // predictInter) may still be in predY/predU/predV.
-  const predicted = best.ref !== INTRA_FRAME && m.predictionIsBest;
-  if (predicted) {
+  // predictInter) may still be in predY/predU/predV, or already in the frame.
+  const inter = best.ref !== INTRA_FRAME;
+  if (inter && m.predictionIsBest && !m.predictionInFrame) {
     writeBlock(m.predY, fc.img.y, mbCol * 16, mbRow * 16, 16);
     writeBlock(m.predU, fc.img.u, mbCol * 8, mbRow * 8, 8);
     writeBlock(m.predV, fc.img.v, mbCol * 8, mbRow * 8, 8);
   }
-  reconstructMacroblock(dws, fc.setup, fc.img, fc.refs, mb, mbCol, mbRow, residue, predicted);
+  reconstructMacroblock(dws, fc.setup, fc.img, fc.refs, mb, mbCol, mbRow, residue, inter && (m.predictionIsBest || m.predictionInFrame));
   m.predictionIsBest = false;
+  m.predictionInFrame = false;
   // Token contexts, as the decoder will update them (a skipped macroblock's ends are all 0).
   ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
 }

@@ -10,18 +10,17 @@
 // domain is 4 times the squared error in samples.
 
 import { ZIGZAG } from '../tables.js';
-import { codeBlockTokens } from '../tokens.js';
-import type { TokenCost } from './costs.js';
+import type { TokenCosts } from './costs.js';
 
 /**
  * Drops trailing levels of the block at `off` while that lowers
  * D + lambda·R; returns the new eob. `coeffs` are the unquantized values,
  * `levels` and `dq` are updated in place. `tokenType` and `ctx` locate the
- * block's token probabilities, as for codeBlockTokens.
+ * block's token probabilities, as for codeBlockTokens (tokens.ts).
  */
 export function trimBlock(
   coeffs: Int16Array, levels: Int16Array, dq: Int16Array, off: number,
-  first: number, eob: number, lambda: number, cost: TokenCost, tokenType: number, ctx: number,
+  first: number, eob: number, lambda: number, costs: TokenCosts, tokenType: number, ctx: number,
 ): number {
   while (eob > first) {
     const pos = ZIGZAG[eob - 1];
@@ -31,16 +30,15 @@ export function trimBlock(
     const c = coeffs[off + pos];
     const kept = c - dq[off + pos];
     const distortionSaved = (c * c - kept * kept) / 4; // in samples², what dropping it costs
-    cost.cost = 0;
-    codeBlockTokens(cost, tokenType, ctx, first, levels, off, eob);
-    const with1 = cost.cost;
-    levels[off + pos] = 0;
+    // Without it the block ends after the last level before it (or has no tokens).
     let shorter = eob - 1;
     while (shorter > first && levels[off + ZIGZAG[shorter - 1]] === 0) shorter--;
     const newEob = shorter > first || (first === 0 && shorter > 0) ? shorter : 0;
-    cost.cost = 0;
-    codeBlockTokens(cost, tokenType, ctx, first, levels, off, newEob);
-    const without = cost.cost;
+    // The two codings agree up to `from`; only what follows differs.
+    const from = newEob === 0 ? first : newEob;
+    const with1 = costs.from(tokenType, ctx, first, levels, off, from, eob);
+    levels[off + pos] = 0;
+    const without = costs.from(tokenType, ctx, first, levels, off, from, newEob);
     if (distortionSaved <= lambda * (with1 - without)) {
       dq[off + pos] = 0;
       eob = newEob;

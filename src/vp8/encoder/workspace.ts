@@ -15,7 +15,7 @@ import { NearMvs } from '../modes.js';
 import type { DequantFactors } from '../quant.js';
 import { DC_PRED, INTRA_FRAME } from '../tables.js';
 import { BLOCKS_PER_MB, TokenContexts, U_BLOCK, U_COEFFS, Y2_BLOCK, Y2_COEFFS } from '../tokens.js';
-import { TokenCost } from './costs.js';
+import { TokenCosts, tokenCostsFor } from './costs.js';
 import { scratchPlane, type SearchResult, type SearchTarget } from './motion.js';
 
 /** The source macroblock in `src`: 16x16 luma samples (rows of 16), then 8x8 U and 8x8 V (rows of 8). */
@@ -99,14 +99,26 @@ export class MacroblockScratch {
   /** The token contexts the macroblock starts with, and a copy to walk its blocks with. */
   readonly entry = new TokenContexts(1);
   readonly walk = new TokenContexts(1);
-  /** Token costs under the frame's coefficient probabilities (an accumulator). */
-  readonly tokenCost = new TokenCost(new Uint8Array(0));
+  /** The frame's coefficient probabilities, and the token costs under them (built when first asked for). */
+  coeffProbs: Uint8Array = new Uint8Array(0);
+  private costs: TokenCosts | null = null;
+  get tokenCosts(): TokenCosts {
+    if (this.costs === null) this.costs = tokenCostsFor(this.coeffProbs);
+    return this.costs;
+  }
+  /** Sets the coefficient probabilities of the frame to code. */
+  useCoeffProbs(probs: Uint8Array): void {
+    this.coeffProbs = probs;
+    this.costs = null;
+  }
   /** The codings compared: the best so far, a trial, and a chroma trial. */
   readonly best = new Candidate();
   readonly trial = new Candidate();
   readonly chromaTrial = new Candidate();
   /** predY/predU/predV hold the prediction of `best` (a whole-macroblock inter vector). */
   predictionIsBest = false;
+  /** The frame itself already holds the prediction of `best` (an inter macroblock predicted in place). */
+  predictionInFrame = false;
   readonly predY = scratchPlane(16, 16);
   readonly predU = scratchPlane(8, 8);
   readonly predV = scratchPlane(8, 8);
@@ -155,6 +167,6 @@ export class EncoderWorkspace {
     }
     if (this.tokens.above.length !== 9 * mbCols) this.tokens = new TokenContexts(mbCols);
     this.tokens.above.fill(0);
-    this.mb.tokenCost.probs = coeffProbs;
+    this.mb.useCoeffProbs(coeffProbs);
   }
 }
