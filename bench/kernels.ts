@@ -17,7 +17,7 @@ import { add, configure, cycle, save, suite } from 'benny';
 import { parseY4m } from '../src/container/index.js';
 import { BoolDecoder } from '../src/vp8/bool-decoder.js';
 import { BoolEncoder } from '../src/vp8/bool-encoder.js';
-import { TokenCost } from '../src/vp8/encoder/costs.js';
+import { tokenCostsFor } from '../src/vp8/encoder/costs.js';
 import { forwardDct, forwardWht } from '../src/vp8/encoder/fdct.js';
 import { sad } from '../src/vp8/encoder/motion.js';
 import { quantizeBlock } from '../src/vp8/encoder/quantize.js';
@@ -26,7 +26,7 @@ import { type Image, imageFromI420, type Plane } from '../src/vp8/image.js';
 import { InterScratch, predictInter } from '../src/vp8/inter.js';
 import { loopFilterFrame, type LoopFilterInput } from '../src/vp8/loop-filter.js';
 import { DEFAULT_PROBS } from '../src/vp8/state.js';
-import { blockTypeOffset, codeBlockTokens } from '../src/vp8/tokens.js';
+import { blockTypeOffset } from '../src/vp8/tokens.js';
 import { inverseDctAdd, inverseWht } from '../src/vp8/transform.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { clipPath } from './clips.js';
@@ -259,14 +259,13 @@ cases.push([`bool decoder, ${BOOLS} bools at assorted probabilities (one op = al
 }]);
 
 {
-  const cost = new TokenCost(DEFAULT_PROBS.coeff);
+  // The encoder's token rates: one table per probability table, then a sum per block.
+  const costs = tokenCostsFor(DEFAULT_PROBS.coeff);
   const typeOff = blockTypeOffset(0, false);
   let b = 0;
-  cases.push(['token costing, one 4x4 luma block (codeBlockTokens into TokenCost)', () => {
+  cases.push(['token costing, one 4x4 luma block (TokenCosts.block)', () => {
     b = (b + 1) & (BLOCKS - 1);
-    cost.cost = 0;
-    codeBlockTokens(cost, typeOff, b % 3, 0, levels, 16 * b, eobs[b]);
-    sink += cost.cost;
+    sink += costs.block(typeOff, b % 3, 0, levels, 16 * b, eobs[b]);
   }]);
 }
 
