@@ -121,8 +121,8 @@ export interface Sample {
  * run r starting with contender r mod n so that the load of a shared machine
  * falls on all alike; returns each contender's samples in run order.
  */
-export async function alternating<T>(contenders: readonly T[], runs: number, measure: (contender: T, run: number) => Promise<Sample>): Promise<Map<T, Sample[]>> {
-  const samples = new Map<T, Sample[]>(contenders.map((c) => [c, []]));
+export async function alternating<T, S = Sample>(contenders: readonly T[], runs: number, measure: (contender: T, run: number) => Promise<S>): Promise<Map<T, S[]>> {
+  const samples = new Map<T, S[]>(contenders.map((c) => [c, []]));
   for (let r = 0; r < runs; r++) {
     for (const c of rotate(contenders, r)) samples.get(c)!.push(await measure(c, r));
   }

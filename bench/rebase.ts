@@ -13,6 +13,13 @@
 // commands of another build run on the same inputs in the same rotation, for
 // the speed-up and whether the outputs are the same bytes.
 //
+// A fresh process is what a user of the single-chunk tools meets, but in a
+// job the chain runs inside workers that have been encoding already. So the
+// same two phases are also timed as a job runs them: `excamera xc --backend
+// inprocess` on the whole clip (ExCamera[n, 16]), `--runs` times per build,
+// alternating, reading the encode-given-state and rebase seconds summed over
+// the chunks from its --json summary.
+//
 //   npm run bench:rebase [-- --runs 5] [--baseline-dist /tmp/base/dist] [--json]
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -131,7 +138,37 @@ const checks = (['encode-given-state', 'rebase'] as const).map((operation) => {
   };
 });
 
-const result = { clip, framesPerChunk: n, quantizer: Number(quantizer), speed: speed === undefined ? null : Number(speed), runs, rows, checks, cpuAndRssMeasured: canMeasureResources() };
+// The chain as a job runs it: both phases summed over the chunks of a whole-clip xc, in process.
+interface JobRun { readonly build: string; readonly cli: string }
+const jobRuns: JobRun[] = builds.map(([build, cli]) => ({ build, cli }));
+const jobSamples = await alternating(jobRuns, runs, async (j, r) => {
+  const run = ok(await runMeasured(process.execPath, [
+    j.cli, 'xc', clip, '-o', join(scratch, 'job.ivf'), '-n', String(n), '-x', '16', '--backend', 'inprocess', '--quantizer', quantizer, ...speedArgs, '--json', '--quiet',
+  ]), `${j.build}: excamera xc --backend inprocess`);
+  const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as { chunks: number; phases: Record<string, { seconds: number }> };
+  const given = summary.phases['encode-given-state']?.seconds ?? 0;
+  const rebase = summary.phases.rebase?.seconds ?? 0;
+  log(`run ${r + 1}/${runs} ${j.build} xc in process: encode-given-state ${given.toFixed(3)} s, rebase ${rebase.toFixed(3)} s over ${summary.chunks} chunks`);
+  return { chunks: summary.chunks, given, rebase };
+});
+const jobRows = jobRuns.map((j) => {
+  const s = jobSamples.get(j)!;
+  return { build: j.build, chunks: s[0].chunks, coldGivenSeconds: round(s[0].given), coldRebaseSeconds: round(s[0].rebase), medianGivenSeconds: round(median(s.map((x) => x.given))), medianRebaseSeconds: round(median(s.map((x) => x.rebase))) };
+});
+const jobChecks = (['encode-given-state', 'rebase'] as const).map((operation) => {
+  const key = operation === 'rebase' ? 'medianRebaseSeconds' : 'medianGivenSeconds';
+  const mine = jobRows.find((r) => r.build === 'this build')!;
+  const base = jobRows.find((r) => r.build === 'baseline');
+  const speedup = ratio(base?.[key], mine[key]);
+  return {
+    target: `${operation} in a job at least 2x faster than the baseline build`,
+    met: speedup === null ? null : speedup >= 2,
+    speedup: round(speedup),
+    detail: base === undefined ? 'not measured (needs --baseline-dist)' : `${times(speedup, 2)} (median ${fixed(base[key], 3)} s -> ${fixed(mine[key], 3)} s over the chunks of xc in process)`,
+  };
+});
+
+const result = { clip, framesPerChunk: n, quantizer: Number(quantizer), speed: speed === undefined ? null : Number(speed), runs, rows, checks, job: { rows: jobRows, checks: jobChecks }, cpuAndRssMeasured: canMeasureResources() };
 if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
 else {
   process.stdout.write(`chunks of ${n} frames of ${clip.split('/').at(-1)}, quantizer ${quantizer}${speed === undefined ? '' : `, speed ${speed}`}; each operation in a fresh process, ${runs} run${runs > 1 ? 's' : ''}, alternating; cold = first run\n`);
@@ -140,4 +177,9 @@ else {
   const body = rows.map((r) => [r.build, r.operation, fixed(r.coldToolSeconds, 3), fixed(r.coldWallSeconds, 2), fixed(r.medianToolSeconds, 3), fixed(r.medianWallSeconds, 2), fixed(r.medianCpuSeconds, 2), fixed(r.medianPeakRssMB), String(r.outputBytes)]);
   process.stdout.write(`${table([head, ...body], 2)}\n\ntargets\n`);
   for (const c of checks) process.stdout.write(`${(c.met === null ? 'n/a' : c.met ? 'met' : 'NOT met').padEnd(7)}  ${c.target}: ${c.detail}\n`);
+  process.stdout.write(`\nin a job: excamera xc --backend inprocess on the whole clip, ExCamera[${n},16], ${runs} run${runs > 1 ? 's' : ''} per build; seconds summed over the chunks\n\n`);
+  const jobHead = ['build', 'chunks', 'cold given-state s', 'cold rebase s', 'median given-state s', 'median rebase s'];
+  const jobBody = jobRows.map((r) => [r.build, String(r.chunks), fixed(r.coldGivenSeconds, 3), fixed(r.coldRebaseSeconds, 3), fixed(r.medianGivenSeconds, 3), fixed(r.medianRebaseSeconds, 3)]);
+  process.stdout.write(`${table([jobHead, ...jobBody], 2)}\n\ntargets\n`);
+  for (const c of jobChecks) process.stdout.write(`${(c.met === null ? 'n/a' : c.met ? 'met' : 'NOT met').padEnd(7)}  ${c.target}: ${c.detail}\n`);
 }
