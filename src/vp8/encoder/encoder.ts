@@ -36,6 +36,7 @@ import { completeFrame, type EncodeResult, searchLoopFilter } from './frame-deci
 import { chooseInter } from './inter-search.js';
 import { chooseIntra } from './intra-search.js';
 import { codeMacroblocks } from './residual.js';
+import { chooseByShortlist } from './shortlist.js';
 import { EncoderWorkspace, type MacroblockScratch } from './workspace.js';
 
 export { DEFAULT_SPEED, MAX_SPEED, type EncodeOptions } from './frame-context.js';
@@ -57,6 +58,7 @@ export function encodeFrame(state: DecoderState, raw: Image, options: EncodeOpti
   const m = ws.mb;
   codeMacroblocks(fc, ws, null, (mb, mbCol, mbRow) => {
     if (effort.fast) decideFast(sc, m, mb, mbCol, mbRow);
+    else if (effort.shortlist > 0) chooseByShortlist(sc, m, mb, mbCol, mbRow);
     else chooseMacroblock(sc, m, mb, mbCol, mbRow);
   });
   const { level, sharpness } = options.loopFilter ?? searchLoopFilter(fc, ws);
