@@ -78,7 +78,11 @@ export interface Effort {
   readonly fast: boolean;
   /** Screen candidates by SATD and code only this many in full (shortlist.ts); 0 codes every candidate in full. */
   readonly shortlist: number;
-  /** Screened decisions skip B_PRED when the best cost so far is below this times λ times B_PRED's least mode rate. */
+  /**
+   * Screened decisions skip B_PRED when the best cost so far is below this
+   * times λ times B_PRED's least mode rate (1 would be exact: B_PRED could not
+   * win; more allows for the residue B_PRED adds, seldom small).
+   */
   readonly bPredScreen: number;
   /** B_PRED subblock modes coded in full per subblock, of the ten ranked by SATD. */
   readonly bPredModes: number;
@@ -105,7 +109,7 @@ export function effortFor(requested: number | undefined): Effort {
     splits: speed === 0 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8, SPLIT_4X4] : speed === 1 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8] : [],
     fast: speed >= 4,
     shortlist: speed === 2 || speed === 3 ? 2 : 0,
-    bPredScreen: 1,
+    bPredScreen: 4,
     bPredModes: 3,
     searchOtherRefs: speed <= 2,
   };

@@ -10,8 +10,8 @@
 // NEWMV a motion search finds, and the four whole-block intra modes — and
 // only the few best are coded in full; the rate-distortion cost J = D + λ·R
 // picks among those. B_PRED, the most expensive candidate, is skipped when the
-// best coding so far costs less than B_PRED's mode rates alone, and its
-// subblock modes are screened the same way. The chroma mode
+// best coding so far costs less than a few times B_PRED's mode rates alone,
+// and its subblock modes are screened the same way. The chroma mode
 // of an intra macroblock is screened too, and only the winner coded.
 
 import { predictBlock } from '../intra.js';
@@ -86,7 +86,9 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
     if (j < bestJ) bestJ = j;
   }
   // B_PRED, unless the best coding so far costs less than B_PRED's modes
-  // alone would (times a margin: what its residue adds is seldom little).
+  // alone would, times a margin (what its residue adds is seldom little):
+  // with 4, B_PRED is tried on a third fewer macroblocks of foreman at
+  // quantizer 32, two thirds fewer at 48, and loses 2% of its wins.
   if (e.bPred && bestJ > e.bPredScreen * sc.lambda * sc.bPredMinRate) {
     if (chromaJ < 0) chromaJ = chooseChroma(sc, m, mbCol, mbRow);
     const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestJ - chromaJ, e.bPredModes) + chromaJ;
