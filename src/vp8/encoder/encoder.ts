@@ -14,8 +14,9 @@
 // (inter-search.ts) — and keeps the one with the lowest rate-distortion cost
 // D + λ·R, where D is the squared error of the reconstruction and R the bits
 // of its modes, vector and coefficient tokens (section 13) under the
-// probabilities in force (residual.ts). The fastest speeds decide by
-// prediction error instead (fast-decision.ts). After the last macroblock it
+// probabilities in force (residual.ts). The middle speeds code only the
+// few candidates that screen best by SATD (shortlist.ts); the fastest decide
+// by prediction error instead (fast-decision.ts). After the last macroblock it
 // picks the loop-filter level that brings the frame closest to the source,
 // works out which probabilities are worth updating from what was coded, and
 // writes the frame with the syntax layer (frame-decisions.ts).
@@ -36,6 +37,7 @@ import { completeFrame, type EncodeResult, searchLoopFilter } from './frame-deci
 import { chooseInter } from './inter-search.js';
 import { chooseIntra } from './intra-search.js';
 import { codeMacroblocks } from './residual.js';
+import { chooseByShortlist } from './shortlist.js';
 import { EncoderWorkspace, type MacroblockScratch } from './workspace.js';
 
 export { DEFAULT_SPEED, MAX_SPEED, type EncodeOptions } from './frame-context.js';
@@ -57,6 +59,7 @@ export function encodeFrame(state: DecoderState, raw: Image, options: EncodeOpti
   const m = ws.mb;
   codeMacroblocks(fc, ws, null, (mb, mbCol, mbRow) => {
     if (effort.fast) decideFast(sc, m, mb, mbCol, mbRow);
+    else if (effort.shortlist > 0) chooseByShortlist(sc, m, mb, mbCol, mbRow);
     else chooseMacroblock(sc, m, mb, mbCol, mbRow);
   });
   const { level, sharpness } = options.loopFilter ?? searchLoopFilter(fc, ws);

@@ -47,7 +47,7 @@ export interface EncodeOptions {
   readonly workspace?: EncoderWorkspace;
 }
 
-export const DEFAULT_SPEED = 2;
+export const DEFAULT_SPEED = 3;
 export const MAX_SPEED = 5;
 
 /** Effort settings derived from the speed. */
@@ -76,14 +76,26 @@ export interface Effort {
   readonly splits: readonly number[];
   /** Decide modes by prediction error and rate without trial encodes (the fastest speeds). */
   readonly fast: boolean;
+  /** Screen candidates by SATD and code only this many in full (shortlist.ts); 0 codes every candidate in full. */
+  readonly shortlist: number;
+  /**
+   * Screened decisions skip B_PRED when the best cost so far is below this
+   * times λ times B_PRED's least mode rate (1 would be exact: B_PRED could not
+   * win; more allows for the residue B_PRED adds, seldom small).
+   */
+  readonly bPredScreen: number;
+  /** B_PRED subblock modes coded in full per subblock, of the ten ranked by SATD. */
+  readonly bPredModes: number;
+  /** Screened decisions search vectors in golden and altref too (else only their neighbours' vectors are tried). */
+  readonly searchOtherRefs: boolean;
 }
 
-/** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED). */
+/** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED); docs/vp8-encoder.md describes each speed. */
 export function effortFor(requested: number | undefined): Effort {
   const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
   return {
     bPred: speed <= 4,
-    searchRange: speed <= 1 ? 32 : speed <= 3 ? 16 : speed === 4 ? 8 : 2,
+    searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
     subPelDiamond: speed >= 4,
     subPelBilinear: speed >= 5,
     quarterPel: speed <= 4,
@@ -91,11 +103,15 @@ export function effortFor(requested: number | undefined): Effort {
     searchBelow: speed >= 5 ? 3 * 256 : 256,
     simpleFilter: speed >= 5,
     rdoQuant: speed <= 3,
-    goldenAltref: speed <= 2,
-    chromaModes: speed <= 2 ? 4 : speed === 4 ? 4 : 1,
+    goldenAltref: speed <= 3,
+    chromaModes: speed <= 4 ? 4 : 1,
     lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
     splits: speed === 0 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8, SPLIT_4X4] : speed === 1 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8] : [],
     fast: speed >= 4,
+    shortlist: speed === 2 || speed === 3 ? 2 : 0,
+    bPredScreen: 4,
+    bPredModes: 3,
+    searchOtherRefs: speed <= 2,
   };
 }
 
@@ -135,6 +151,8 @@ export interface SearchContext extends FrameContext {
   readonly bModeCost: Int32Array;
   /** The is-inter and reference bools, per reference. */
   readonly interBaseCost: Int32Array;
+  /** The least rate of B_PRED's modes: its luma mode and sixteen of the cheapest subblock mode. */
+  readonly bPredMinRate: number;
   readonly pricing: MvPricing;
 }
 
@@ -275,6 +293,7 @@ export function searchContext(fc: FrameContext): SearchContext {
     uvModeCost,
     bModeCost,
     interBaseCost,
+    bPredMinRate: yModeCost[B_PRED] + 16 * Math.min(...bModeCost),
     pricing: mvPricing(fc.setup.frameProbs.mv),
   };
 }

@@ -10,7 +10,7 @@
 
 import type { Image } from '../image.js';
 import { predictInter, splitChromaMvs } from '../inter.js';
-import { findNearMvs, subblockNeighbourMvs, subMvContext } from '../modes.js';
+import { findNearMvs, type NearMvs, subblockNeighbourMvs, subMvContext } from '../modes.js';
 import {
   ABOVE4X4, DC_PRED, LEFT4X4, MV_PARTITION_COUNT, MV_PARTITIONS, NEARESTMV, NEARMV, NEW4X4, NEWMV, SPLIT_MV_PROBS,
   SPLIT_MV_TREE, SPLITMV, SUBMV_REF_PROBS, SUBMV_REF_TREE, ZERO4X4, ZEROMV,
@@ -18,7 +18,7 @@ import {
 import { boolCost, treeCost } from './costs.js';
 import { rdCost, type SearchContext } from './frame-context.js';
 import {
-  fullPelSearch, mvCost, MV_COST_OFFSET, sad as sadRegion, type SearchResult, type SearchTarget, subPelSearch,
+  fullPelSearch, mvCost, sad as sadRegion, type SearchResult, type SearchTarget, subPelSearch,
 } from './motion.js';
 import { chromaRd, lumaRd } from './residual.js';
 import type { MacroblockScratch } from './workspace.js';
@@ -32,59 +32,83 @@ export function chooseInter(
 ): number {
   const near = m.near;
   findNearMvs(sc.modes, mb, mbCol, mbRow, ref, sc.setup.modeContext.signBias, near);
-  const base = sc.interBaseCost[ref];
-  const p0 = near.modeProb(0), p1 = near.modeProb(1), p2 = near.modeProb(2), p3 = near.modeProb(3);
-  const t = m.trial;
-  const c = m.chromaTrial;
   let localBest = Infinity;
 
   const tryVector = (mode: number, row: number, col: number, modeRate: number): void => {
-    predictInterLuma(sc, m, refImg, mbCol, mbRow, row, col);
-    t.yMode = mode;
-    t.ref = ref;
-    t.mvRow = row;
-    t.mvCol = col;
-    lumaRd(sc, m, m.predY.data, true, t);
-    t.lumaRate += modeRate;
-    predictInterChroma(sc, m, refImg, mbCol, mbRow, row, col);
-    c.uvMode = DC_PRED;
-    chromaRd(sc, m, c);
-    const jj = rdCost(sc, t.lumaRate + c.chromaRate, t.lumaDist + c.chromaDist);
+    const jj = interRd(sc, m, mbCol, mbRow, ref, refImg, mode, row, col, modeRate);
     if (jj < localBest) localBest = jj;
     if (jj < bestJ) {
       bestJ = jj;
-      m.best.copyLumaFrom(t);
-      m.best.copyChromaFrom(c);
+      m.best.copyLumaFrom(m.trial);
+      m.best.copyChromaFrom(m.chromaTrial);
     }
   };
 
-  tryVector(ZEROMV, 0, 0, base + boolCost(p0, 0));
-  const nearestRate = base + boolCost(p0, 1) + boolCost(p1, 0);
-  if (near.nearestRow !== 0 || near.nearestCol !== 0) tryVector(NEARESTMV, near.nearestRow, near.nearestCol, nearestRate);
-  const nearRate = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 0);
-  if ((near.nearRow !== 0 || near.nearCol !== 0) && (near.nearRow !== near.nearestRow || near.nearCol !== near.nearestCol)) {
-    tryVector(NEARMV, near.nearRow, near.nearCol, nearRate);
-  }
+  tryVector(ZEROMV, 0, 0, interModeRate(sc, near, ref, ZEROMV));
+  if (near.nearestRow !== 0 || near.nearestCol !== 0) tryVector(NEARESTMV, near.nearestRow, near.nearestCol, interModeRate(sc, near, ref, NEARESTMV));
+  if (distinctNear(near)) tryVector(NEARMV, near.nearRow, near.nearCol, interModeRate(sc, near, ref, NEARMV));
   // NEWMV: search around the neighbours' vectors.
   const found = motionSearch(sc, m, refImg, mb, mbCol, mbRow);
   if (found !== null) {
-    const newRate = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 0) +
-      sc.pricing.rowCost[found.row - near.bestRow + MV_COST_OFFSET] + sc.pricing.colCost[found.col - near.bestCol + MV_COST_OFFSET];
+    const newRate = interModeRate(sc, near, ref, NEWMV) + mvCost(sc.pricing, found.row, found.col, near.bestRow, near.bestCol);
     const same = (r: number, cc: number): boolean => found.row === r && found.col === cc;
     if (!same(0, 0) && !same(near.nearestRow, near.nearestCol) && !same(near.nearRow, near.nearCol)) tryVector(NEWMV, found.row, found.col, newRate);
   }
   // SPLITMV (section 16.4): a vector per partition.
-  const splitBase = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 1);
+  const splitBase = interModeRate(sc, near, ref, SPLITMV);
   for (const s of sc.effort.splits) {
     const jj = trySplit(sc, m, mb, mbCol, mbRow, ref, refImg, s, splitBase, found);
     if (jj < localBest) localBest = jj;
     if (jj < bestJ) {
       bestJ = jj;
-      m.best.copyLumaFrom(t);
-      m.best.copyChromaFrom(c);
+      m.best.copyLumaFrom(m.trial);
+      m.best.copyChromaFrom(m.chromaTrial);
     }
   }
   return localBest;
+}
+
+/**
+ * The rate of inter mode `mode` (ZEROMV ... SPLITMV) from reference `ref`,
+ * with the neighbour survey in `near`: the reference's bools and the mode's
+ * path down the tree (section 16.3), without NEWMV's vector or SPLITMV's
+ * partitions.
+ */
+export function interModeRate(sc: SearchContext, near: NearMvs, ref: number, mode: number): number {
+  let rate = sc.interBaseCost[ref];
+  const depth = mode === ZEROMV ? 0 : mode === NEARESTMV ? 1 : mode === NEARMV ? 2 : mode === NEWMV ? 3 : 4;
+  for (let i = 0; i < depth; i++) rate += boolCost(near.modeProb(i), 1);
+  if (depth < 4) rate += boolCost(near.modeProb(depth), 0);
+  return rate;
+}
+
+/** NEARMV is worth a trial: a non-zero vector other than NEARESTMV's. */
+export function distinctNear(near: NearMvs): boolean {
+  return (near.nearRow !== 0 || near.nearCol !== 0) && (near.nearRow !== near.nearestRow || near.nearCol !== near.nearestCol);
+}
+
+/**
+ * A whole-macroblock vector (row, col) from reference `ref` with `mode`,
+ * whose mode and vector cost `modeRate`: predicted, coded and costed in full
+ * into `trial` (luma) and `chromaTrial`. Returns its cost J.
+ */
+export function interRd(
+  sc: SearchContext, m: MacroblockScratch, mbCol: number, mbRow: number, ref: number, refImg: Image,
+  mode: number, row: number, col: number, modeRate: number,
+): number {
+  const t = m.trial;
+  const c = m.chromaTrial;
+  predictInterLuma(sc, m, refImg, mbCol, mbRow, row, col);
+  t.yMode = mode;
+  t.ref = ref;
+  t.mvRow = row;
+  t.mvCol = col;
+  lumaRd(sc, m, m.predY.data, true, t);
+  t.lumaRate += modeRate;
+  predictInterChroma(sc, m, refImg, mbCol, mbRow, row, col);
+  c.uvMode = DC_PRED;
+  chromaRd(sc, m, c);
+  return rdCost(sc, t.lumaRate + c.chromaRate, t.lumaDist + c.chromaDist);
 }
 
 /**

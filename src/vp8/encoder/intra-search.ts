@@ -16,6 +16,7 @@ import { forwardDctForQuantizer } from './fdct.js';
 import { type FrameContext, rdCost, type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
 import { quantizeBlock } from './quantize.js';
 import { addBlockResidue, beginBPredTrial, chromaRd, lumaRd, rounding } from './residual.js';
+import { satd4x4 } from './satd.js';
 import { trimBlock } from './trellis.js';
 import type { MacroblockScratch } from './workspace.js';
 
@@ -38,55 +39,68 @@ export function loadChromaEdges(fc: FrameContext, m: MacroblockScratch, mbCol: n
 /** Picks the best intra coding into `m.best` (luma and chroma); returns its total cost. */
 export function chooseIntra(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: number, mbRow: number): number {
   const yPos = loadLumaEdges(sc, m, mbCol, mbRow);
-  const t = m.trial;
   const best = m.best;
   let bestLumaJ = Infinity;
   for (const mode of WHOLE_BLOCK_MODES) {
-    predictBlock(mode, m.edgesY, m.predY.data, 0, 16);
-    t.yMode = mode;
-    t.ref = INTRA_FRAME;
-    t.mvRow = t.mvCol = 0;
-    lumaRd(sc, m, m.predY.data, true, t);
-    t.lumaRate += sc.yModeCost[mode];
-    const jj = rdCost(sc, t.lumaRate, t.lumaDist);
+    const jj = intraLumaRd(sc, m, mode);
     if (jj < bestLumaJ) {
       bestLumaJ = jj;
-      best.copyLumaFrom(t);
+      best.copyLumaFrom(m.trial);
     }
   }
   if (sc.effort.bPred) {
-    const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestLumaJ);
+    const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestLumaJ, 10);
     if (jb < bestLumaJ) {
       bestLumaJ = jb;
-      best.copyLumaFrom(t);
+      best.copyLumaFrom(m.trial);
     }
   }
   // Chroma.
   loadChromaEdges(sc, m, mbCol, mbRow);
-  const c = m.chromaTrial;
   let bestChromaJ = Infinity;
   for (let k = 0; k < sc.effort.chromaModes; k++) {
-    const mode = WHOLE_BLOCK_MODES[k];
-    predictBlock(mode, m.edgesU, m.predU.data, 0, 8);
-    predictBlock(mode, m.edgesV, m.predV.data, 0, 8);
-    c.uvMode = mode;
-    chromaRd(sc, m, c);
-    c.chromaRate += sc.uvModeCost[mode];
-    const jj = rdCost(sc, c.chromaRate, c.chromaDist);
+    const jj = intraChromaRd(sc, m, WHOLE_BLOCK_MODES[k]);
     if (jj < bestChromaJ) {
       bestChromaJ = jj;
-      best.copyChromaFrom(c);
+      best.copyChromaFrom(m.chromaTrial);
     }
   }
   return bestLumaJ + bestChromaJ;
 }
 
+/** Whole-block luma mode `mode` (edges loaded) coded and costed in full into `trial`; returns its cost J. */
+export function intraLumaRd(sc: SearchContext, m: MacroblockScratch, mode: number): number {
+  const t = m.trial;
+  predictBlock(mode, m.edgesY, m.predY.data, 0, 16);
+  t.yMode = mode;
+  t.ref = INTRA_FRAME;
+  t.mvRow = t.mvCol = 0;
+  lumaRd(sc, m, m.predY.data, true, t);
+  t.lumaRate += sc.yModeCost[mode];
+  return rdCost(sc, t.lumaRate, t.lumaDist);
+}
+
+/** Chroma mode `mode` (edges loaded) coded and costed in full into `chromaTrial`; returns its cost J. */
+export function intraChromaRd(sc: SearchContext, m: MacroblockScratch, mode: number): number {
+  const c = m.chromaTrial;
+  predictBlock(mode, m.edgesU, m.predU.data, 0, 8);
+  predictBlock(mode, m.edgesV, m.predV.data, 0, 8);
+  c.uvMode = mode;
+  chromaRd(sc, m, c);
+  c.chromaRate += sc.uvModeCost[mode];
+  return rdCost(sc, c.chromaRate, c.chromaDist);
+}
+
 /**
  * B_PRED (section 12.3): the best mode of each subblock in turn, each
- * reconstructed in the frame before the next is chosen. Leaves the result
+ * reconstructed in the frame before the next is chosen. With `keep` below
+ * 10, the ten modes of a subblock are first ranked by SATD and mode rate
+ * (satd.ts) and only the `keep` best are coded in full. Leaves the result
  * in `trial`; returns its cost, or Infinity once it cannot beat `limit`.
  */
-function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: number, mbRow: number, yPos: number, limit: number): number {
+export function searchBPred(
+  sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: number, mbRow: number, yPos: number, limit: number, keep: number,
+): number {
   const t = beginBPredTrial(m);
   const data = sc.img.y.data;
   const ys = sc.img.y.stride;
@@ -111,7 +125,9 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
     let bestRate = 0;
     let bestDist = 0;
     const tokenCtx = walk.context(0, b);
-    for (let mode = 0; mode < 10; mode++) {
+    const tried = keep < 10 ? screenSubblockModes(sc, m, b, ctx, yPos, keep) : ALL_SUBBLOCK_MODES;
+    for (let i = 0; i < keep; i++) {
+      const mode = tried[i];
       const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
       // Residue and transform.
       for (let r = 0; r < 4; r++) {
@@ -156,4 +172,35 @@ function searchBPred(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol:
   t.lumaRate = rate;
   t.lumaDist = dist;
   return rdCost(sc, rate, dist);
+}
+
+const ALL_SUBBLOCK_MODES = Uint8Array.from({ length: 10 }, (_, i) => i);
+
+/**
+ * The `keep` subblock modes of subblock b with the lowest SATD plus weighted
+ * mode rate, best first, in `m.subModes`.
+ */
+function screenSubblockModes(sc: SearchContext, m: MacroblockScratch, b: number, ctx: number, yPos: number, keep: number): Uint8Array {
+  const data = sc.img.y.data;
+  const ys = sc.img.y.stride;
+  const order = m.subModes;
+  const costs = m.subModeCosts;
+  const so = (b >> 2) * 64 + (b & 3) * 4;
+  let n = 0;
+  for (let mode = 0; mode < 10; mode++) {
+    const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
+    const cost = satd4x4(m.src, so, 16, data, pos, ys) + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode] * sc.lambdaSad;
+    // Insert into the sorted list of the best `keep`.
+    let k = n < keep ? n++ : keep;
+    if (k === keep && cost >= costs[keep - 1]) continue;
+    if (k === keep) k--;
+    while (k > 0 && costs[k - 1] > cost) {
+      costs[k] = costs[k - 1];
+      order[k] = order[k - 1];
+      k--;
+    }
+    costs[k] = cost;
+    order[k] = mode;
+  }
+  return order;
 }

@@ -83,6 +83,49 @@ export interface FastChoice {
   col: number;
 }
 
+/** Screened candidates of one macroblock (shortlist.ts): reference, mode, vector, rate and screening cost. */
+export class Shortlist {
+  static readonly CAPACITY = 16;
+  count = 0;
+  readonly ref = new Uint8Array(Shortlist.CAPACITY);
+  readonly mode = new Uint8Array(Shortlist.CAPACITY);
+  readonly row = new Int32Array(Shortlist.CAPACITY);
+  readonly col = new Int32Array(Shortlist.CAPACITY);
+  readonly rate = new Int32Array(Shortlist.CAPACITY);
+  readonly cost = new Float64Array(Shortlist.CAPACITY);
+  /** Indices of the candidates, cheapest first, after `sort`. */
+  readonly order = new Uint8Array(Shortlist.CAPACITY);
+
+  add(ref: number, mode: number, row: number, col: number, rate: number, cost: number): void {
+    const k = this.count++;
+    this.ref[k] = ref;
+    this.mode[k] = mode;
+    this.row[k] = row;
+    this.col[k] = col;
+    this.rate[k] = rate;
+    this.cost[k] = cost;
+  }
+
+  /** Whether an inter candidate from `ref` already has vector (row, col). */
+  has(ref: number, row: number, col: number): boolean {
+    for (let k = 0; k < this.count; k++) if (this.ref[k] === ref && this.row[k] === row && this.col[k] === col) return true;
+    return false;
+  }
+
+  /** Orders the candidates by cost (insertion sort: there are few). */
+  sort(): void {
+    const order = this.order;
+    for (let i = 0; i < this.count; i++) {
+      let k = i;
+      while (k > 0 && this.cost[order[k - 1]] > this.cost[i]) {
+        order[k] = order[k - 1];
+        k--;
+      }
+      order[k] = i;
+    }
+  }
+}
+
 /** Factors of no quantizer, until a macroblock sets its own. */
 const NO_QUANT: DequantFactors = { y1Dc: 1, y1Ac: 1, y2Dc: 1, y2Ac: 1, uvDc: 1, uvAc: 1 };
 
@@ -132,6 +175,9 @@ export class MacroblockScratch {
   readonly blockLevels = new Int16Array(16);
   readonly blockDq = new Int16Array(16);
   readonly blockRecon = new Uint8Array(16);
+  /** B_PRED screening: the subblock modes kept, best first, and their costs. */
+  readonly subModes = new Uint8Array(10);
+  readonly subModeCosts = new Float64Array(10);
   readonly inter = new InterScratch();
   readonly near = new NearMvs();
   /** Motion search: the block searched, its results, start vectors, and the neighbour vectors of a partition. */
@@ -145,6 +191,9 @@ export class MacroblockScratch {
   readonly neighbourMvs = new Int32Array(4);
   readonly regionPred = scratchPlane(16, 16);
   readonly fast: FastChoice = { cost: 0, ref: 0, mode: 0, row: 0, col: 0 };
+  readonly shortlist = new Shortlist();
+  /** The chroma coding of an intra macroblock, kept while inter candidates use `chromaTrial`. */
+  readonly intraChroma = new Candidate();
 }
 
 /** Reusable scratch memory for encoding; never part of a state. */

@@ -1,0 +1,120 @@
+// RFC 6386 sections 12 and 16-18 run backwards, in two passes: the mode
+// decision of the middle speeds.
+//
+// Coding a candidate in full — transform, quantization, token costs,
+// reconstruction — is what makes the rate-distortion decision of the slowest
+// speeds exact, and slow. Most candidates are nowhere near winning, and a
+// cheap estimate says which: the SATD of their prediction error (satd.ts)
+// plus their mode and vector rate weighted by λ. So every candidate is first
+// screened this way — for each reference ZEROMV, NEARESTMV, NEARMV and the
+// NEWMV a motion search finds, and the four whole-block intra modes — and
+// only the few best are coded in full; the rate-distortion cost J = D + λ·R
+// picks among those. B_PRED, the most expensive candidate, is skipped when the
+// best coding so far costs less than a few times B_PRED's mode rates alone,
+// and its subblock modes are screened the same way. The chroma mode
+// of an intra macroblock is screened too, and only the winner coded.
+
+import { predictBlock } from '../intra.js';
+import { findNearMvs } from '../modes.js';
+import { ALTREF_FRAME, GOLDEN_FRAME, INTRA_FRAME, LAST_FRAME, NEARESTMV, NEARMV, NEWMV, ZEROMV } from '../tables.js';
+import { type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
+import { distinctNear, interModeRate, interRd, motionSearch, predictInterLuma } from './inter-search.js';
+import { intraChromaRd, intraLumaRd, loadChromaEdges, loadLumaEdges, searchBPred } from './intra-search.js';
+import { mvCost } from './motion.js';
+import { satd } from './satd.js';
+import { type MacroblockScratch, SOURCE_U, SOURCE_V } from './workspace.js';
+
+/** Chooses the coding of macroblock mb by screening then coding the best few candidates, into `m.best`. */
+export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: number, mbRow: number): void {
+  const e = sc.effort;
+  const list = m.shortlist;
+  list.count = 0;
+  // Inter candidates, from each reference worth searching.
+  if (!sc.keyFrame) {
+    const refs = sc.refs;
+    for (let ref = LAST_FRAME; ref <= ALTREF_FRAME; ref++) {
+      const refImg = refs[ref];
+      if (refImg === null) continue;
+      if (ref !== LAST_FRAME && (!e.goldenAltref || refImg === refs[LAST_FRAME] || (ref === ALTREF_FRAME && refImg === refs[GOLDEN_FRAME]))) continue;
+      const near = m.near;
+      findNearMvs(sc.modes, mb, mbCol, mbRow, ref, sc.setup.modeContext.signBias, near);
+      const screen = (mode: number, row: number, col: number, rate: number): void => {
+        predictInterLuma(sc, m, refImg, mbCol, mbRow, row, col);
+        const cost = satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) + rate * sc.lambdaSad;
+        list.add(ref, mode, row, col, rate, cost);
+      };
+      screen(ZEROMV, 0, 0, interModeRate(sc, near, ref, ZEROMV));
+      if (near.nearestRow !== 0 || near.nearestCol !== 0) screen(NEARESTMV, near.nearestRow, near.nearestCol, interModeRate(sc, near, ref, NEARESTMV));
+      if (distinctNear(near)) screen(NEARMV, near.nearRow, near.nearCol, interModeRate(sc, near, ref, NEARMV));
+      if (ref !== LAST_FRAME && !e.searchOtherRefs) continue;
+      const found = motionSearch(sc, m, refImg, mb, mbCol, mbRow);
+      if (found !== null && !list.has(ref, found.row, found.col)) {
+        screen(NEWMV, found.row, found.col, interModeRate(sc, near, ref, NEWMV) + mvCost(sc.pricing, found.row, found.col, near.bestRow, near.bestCol));
+      }
+    }
+  }
+  // Whole-block intra candidates.
+  const yPos = loadLumaEdges(sc, m, mbCol, mbRow);
+  for (const mode of WHOLE_BLOCK_MODES) {
+    predictBlock(mode, m.edgesY, m.predY.data, 0, 16);
+    const cost = satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) + sc.yModeCost[mode] * sc.lambdaSad;
+    list.add(INTRA_FRAME, mode, 0, 0, 0, cost);
+  }
+  // The best few, coded in full.
+  list.sort();
+  const best = m.best;
+  let bestJ = Infinity;
+  let chromaJ = -1;
+  for (let i = 0; i < Math.min(e.shortlist, list.count); i++) {
+    const k = list.order[i];
+    const ref = list.ref[k];
+    let j: number;
+    if (ref === INTRA_FRAME) {
+      if (chromaJ < 0) chromaJ = chooseChroma(sc, m, mbCol, mbRow);
+      j = intraLumaRd(sc, m, list.mode[k]) + chromaJ;
+      if (j < bestJ) {
+        best.copyLumaFrom(m.trial);
+        best.copyChromaFrom(m.intraChroma);
+      }
+    } else {
+      j = interRd(sc, m, mbCol, mbRow, ref, sc.refs[ref]!, list.mode[k], list.row[k], list.col[k], list.rate[k]);
+      if (j < bestJ) {
+        best.copyLumaFrom(m.trial);
+        best.copyChromaFrom(m.chromaTrial);
+      }
+    }
+    if (j < bestJ) bestJ = j;
+  }
+  // B_PRED, unless the best coding so far costs less than B_PRED's modes
+  // alone would, times a margin (what its residue adds is seldom little):
+  // with 4, B_PRED is tried on a third fewer macroblocks of foreman at
+  // quantizer 32, two thirds fewer at 48, and loses 2% of its wins.
+  if (e.bPred && bestJ > e.bPredScreen * sc.lambda * sc.bPredMinRate) {
+    if (chromaJ < 0) chromaJ = chooseChroma(sc, m, mbCol, mbRow);
+    const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestJ - chromaJ, e.bPredModes) + chromaJ;
+    if (jb < bestJ) {
+      best.copyLumaFrom(m.trial);
+      best.copyChromaFrom(m.intraChroma);
+    }
+  }
+}
+
+/** The chroma mode of an intra macroblock: screened by SATD, the winner coded into `m.intraChroma`; returns its cost J. */
+function chooseChroma(sc: SearchContext, m: MacroblockScratch, mbCol: number, mbRow: number): number {
+  loadChromaEdges(sc, m, mbCol, mbRow);
+  let bestMode = WHOLE_BLOCK_MODES[0];
+  let bestCost = Infinity;
+  for (let k = 0; k < sc.effort.chromaModes && sc.effort.chromaModes > 1; k++) {
+    const mode = WHOLE_BLOCK_MODES[k];
+    predictBlock(mode, m.edgesU, m.predU.data, 0, 8);
+    predictBlock(mode, m.edgesV, m.predV.data, 0, 8);
+    const cost = satd(m.src, SOURCE_U, 8, m.predU.data, 0, 8, 8, 8) + satd(m.src, SOURCE_V, 8, m.predV.data, 0, 8, 8, 8) + sc.uvModeCost[mode] * sc.lambdaSad;
+    if (cost < bestCost) {
+      bestCost = cost;
+      bestMode = mode;
+    }
+  }
+  const j = intraChromaRd(sc, m, bestMode);
+  m.intraChroma.copyChromaFrom(m.chromaTrial);
+  return j;
+}
