@@ -141,55 +141,60 @@ function sixtap2d(
   src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
   w: number, h: number, fx: number, fy: number, tmp: Uint8Array,
 ): void {
-  // Horizontal pass over the rows the vertical pass reads (2 above, 3 below).
-  const firstRow = fy ? -2 : 0;
-  const rows = fy ? h + 5 : h;
-  let t: Uint8Array;
-  let tPos: number;
-  let tStride: number;
-  if (fx) {
-    const f = fx * 6;
-    const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
-    const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
-    for (let r = 0; r < rows; r++) {
-      const p = pos + (firstRow + r) * stride;
-      const o = r * w;
-      // Slide a window of six samples along the row: one load per output.
-      let s0 = src[p - 2], s1 = src[p - 1], s2 = src[p], s3 = src[p + 1], s4 = src[p + 2];
-      for (let c = 0; c < w; c++) {
-        const s5 = src[p + c + 3];
-        const v = (s0 * f0 + s1 * f1 + s2 * f2 + s3 * f3 + s4 * f4 + s5 * f5 + 64) >> 7;
-        tmp[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-        s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5;
-      }
-    }
-    t = tmp;
-    tPos = -firstRow * w;
-    tStride = w;
+  if (fy === 0) {
+    sixtapRows(src, pos, stride, out, outPos, outStride, w, h, fx);
+  } else if (fx === 0) {
+    sixtapColumns(src, pos, stride, out, outPos, outStride, w, h, fy);
   } else {
-    t = src;
-    tPos = pos;
-    tStride = stride;
+    // The horizontal pass covers the rows the vertical pass reads: 2 above the
+    // block and 3 below it.
+    sixtapRows(src, pos - 2 * stride, stride, tmp, 0, w, w, h + 5, fx);
+    sixtapColumns(tmp, 2 * w, w, out, outPos, outStride, w, h, fy);
   }
-  if (!fy) {
-    copyBlock(t, tPos, tStride, out, outPos, outStride, w, h);
-    return;
+}
+
+/** The horizontal six-tap pass over `rows` rows of `w` samples, rounded and clamped to 0..255. */
+function sixtapRows(
+  src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
+  w: number, rows: number, fx: number,
+): void {
+  const f = fx * 6;
+  const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
+  const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
+  for (let r = 0; r < rows; r++) {
+    const p = pos + r * stride;
+    const o = outPos + r * outStride;
+    // Slide a window of six samples along the row: one load per output.
+    let s0 = src[p - 2], s1 = src[p - 1], s2 = src[p], s3 = src[p + 1], s4 = src[p + 2];
+    for (let c = 0; c < w; c++) {
+      const s5 = src[p + c + 3];
+      const v = (s0 * f0 + s1 * f1 + s2 * f2 + s3 * f3 + s4 * f4 + s5 * f5 + 64) >> 7;
+      out[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+      s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5;
+    }
   }
+}
+
+/** The vertical six-tap pass over an h-row block of `w` columns, rounded and clamped to 0..255. */
+function sixtapColumns(
+  src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
+  w: number, h: number, fy: number,
+): void {
   const g = fy * 6;
   const g0 = SIXTAP_FILTERS[g], g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2];
   const g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4], g5 = SIXTAP_FILTERS[g + 5];
   // Slide a window of six samples down each column: one load per output.
   for (let c = 0; c < w; c++) {
-    let q = tPos + c - 2 * tStride;
-    let s0 = t[q], s1 = t[q + tStride], s2 = t[q + 2 * tStride], s3 = t[q + 3 * tStride], s4 = t[q + 4 * tStride];
-    q += 5 * tStride;
+    let q = pos + c - 2 * stride;
+    let s0 = src[q], s1 = src[q + stride], s2 = src[q + 2 * stride], s3 = src[q + 3 * stride], s4 = src[q + 4 * stride];
+    q += 5 * stride;
     let o = outPos + c;
     for (let r = 0; r < h; r++) {
-      const s5 = t[q];
+      const s5 = src[q];
       const v = (s0 * g0 + s1 * g1 + s2 * g2 + s3 * g3 + s4 * g4 + s5 * g5 + 64) >> 7;
       out[o] = v < 0 ? 0 : v > 255 ? 255 : v;
       s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5;
-      q += tStride;
+      q += stride;
       o += outStride;
     }
   }
