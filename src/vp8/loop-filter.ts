@@ -62,54 +62,45 @@ class EdgeLimits {
 }
 
 /**
- * The normal filter's test (section 15.3) as a mask: -1 when the segment
- * p3..q3 is filtered, 0 when not. A segment is filtered only when the step
- * across the edge is within the edge limit and every step between neighbours
- * on either side within the interior limit. The limits are subtracted rather
- * than compared so that the test is one sign bit instead of seven branches,
- * which a processor cannot predict on real pictures.
+ * The normal filter's test (section 15.3): filter a segment only when the
+ * step across the edge is within the edge limit and every step between
+ * neighbours on either side within the interior limit.
  */
-function filterMask(p3: number, p2: number, p1: number, p0: number, q0: number, q1: number, q2: number, q3: number, edgeLimit: number, interior: number): number {
-  const over =
-    (edgeLimit - (Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1))) |
-    (interior - Math.abs(p3 - p2)) | (interior - Math.abs(p2 - p1)) | (interior - Math.abs(p1 - p0)) |
-    (interior - Math.abs(q1 - q0)) | (interior - Math.abs(q2 - q1)) | (interior - Math.abs(q3 - q2));
-  return ~(over >> 31);
-}
-
-/** High edge variance (section 15.3) as a mask: -1 when either side's step next to the edge exceeds the threshold. */
-function hevMask(p1: number, p0: number, q0: number, q1: number, hevT: number): number {
-  return ((hevT - Math.abs(p1 - p0)) | (hevT - Math.abs(q1 - q0))) >> 31;
+function normalFilterApplies(p3: number, p2: number, p1: number, p0: number, q0: number, q1: number, q2: number, q3: number, edgeLimit: number, interior: number): boolean {
+  return (
+    Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) <= edgeLimit &&
+    Math.abs(p3 - p2) <= interior && Math.abs(p2 - p1) <= interior && Math.abs(p1 - p0) <= interior &&
+    Math.abs(q1 - q0) <= interior && Math.abs(q2 - q1) <= interior && Math.abs(q3 - q2) <= interior
+  );
 }
 
 /**
  * Normal filter across a macroblock edge (section 15.3): `n` segments starting
- * at `pos`, `step` apart across the edge and `pitch` apart along it. Samples
- * of a segment that is not filtered are written back unchanged.
+ * at `pos`, `step` apart across the edge and `pitch` apart along it.
  */
 function mbEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
   const step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
   for (let i = 0; i < n; i++, pos += pitch) {
     const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
     const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
-    const mask = filterMask(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior);
-    const hev = hevMask(p1, p0, q0, q1, hevT);
-    const w = c8(c8(p1 - q1) + 3 * (q0 - p0)) & mask;
-    // High edge variance: adjust only p0 and q0, using the outer taps.
-    const wHev = w & hev;
-    const f1 = c8(wHev + 4) >> 3;
-    const f2 = c8(wHev + 3) >> 3;
-    // Otherwise spread 27/128, 18/128 and 9/128 of the difference over three samples each side.
-    const wLow = w & ~hev;
-    const a0 = c8((27 * wLow + 63) >> 7);
-    const a1 = c8((18 * wLow + 63) >> 7);
-    const a2 = c8((9 * wLow + 63) >> 7);
-    d[pos] = q0 - f1 - a0;
-    d[pos - step] = p0 + f2 + a0;
-    d[pos + step] = q1 - a1;
-    d[pos - step2] = p1 + a1;
-    d[pos + step2] = q2 - a2;
-    d[pos - step3] = p2 + a2;
+    if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
+    const w = c8(c8(p1 - q1) + 3 * (q0 - p0));
+    if (Math.abs(p1 - p0) > hevT || Math.abs(q1 - q0) > hevT) {
+      // High edge variance: adjust only p0 and q0, using the outer taps.
+      d[pos] = q0 - (c8(w + 4) >> 3);
+      d[pos - step] = p0 + (c8(w + 3) >> 3);
+    } else {
+      // Otherwise spread 27/128, 18/128 and 9/128 of the difference over three samples each side.
+      let a = c8((27 * w + 63) >> 7);
+      d[pos] = q0 - a;
+      d[pos - step] = p0 + a;
+      a = c8((18 * w + 63) >> 7);
+      d[pos + step] = q1 - a;
+      d[pos - step2] = p1 + a;
+      a = c8((9 * w + 63) >> 7);
+      d[pos + step2] = q2 - a;
+      d[pos - step3] = p2 + a;
+    }
   }
 }
 
@@ -119,16 +110,18 @@ function subblockEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pit
   for (let i = 0; i < n; i++, pos += pitch) {
     const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
     const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
-    const mask = filterMask(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior);
-    const hev = hevMask(p1, p0, q0, q1, hevT);
-    const a = c8((c8(p1 - q1) & hev) + 3 * (q0 - p0)) & mask;
+    if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
+    const hev = Math.abs(p1 - p0) > hevT || Math.abs(q1 - q0) > hevT;
+    const a = c8((hev ? c8(p1 - q1) : 0) + 3 * (q0 - p0));
     const f1 = c8(a + 4) >> 3;
     d[pos] = q0 - f1;
     d[pos - step] = p0 + (c8(a + 3) >> 3);
-    // Without high edge variance, p1 and q1 move by half of the p0 adjustment.
-    const u = ((f1 + 1) >> 1) & ~hev;
-    d[pos + step] = q1 - u;
-    d[pos - step2] = p1 + u;
+    if (!hev) {
+      // Without high edge variance, p1 and q1 move by half of the p0 adjustment.
+      const u = (f1 + 1) >> 1;
+      d[pos + step] = q1 - u;
+      d[pos - step2] = p1 + u;
+    }
   }
 }
 
