@@ -38,6 +38,13 @@ export interface DecodeOptions {
   readonly frameIndex?: number;
   /** Scratch memory to reuse across calls; a shared one is used when absent. */
   readonly workspace?: DecoderWorkspace;
+  /**
+   * A state the caller will never use again, nor any picture taken from it
+   * (typically the state before `state`). The decoder may then write this
+   * frame's picture into the memory of one of its references that `state`
+   * does not share, instead of allocating a new one.
+   */
+  readonly discard?: DecoderState;
 }
 
 export interface DecodeResult {
@@ -122,7 +129,7 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
   const layout = locatePartitions(frame, firstPartitionStart, header);
   const partitions = layout.starts.map((s, i) => new BoolDecoder(frame, s, layout.ends[i]));
 
-  const img = allocateImage(setup.width, setup.height);
+  const img = reusablePicture(options.discard, state, setup.width, setup.height) ?? allocateImage(setup.width, setup.height);
   const refs = referenceList(state);
   const coeffProbs = setup.frameProbs.coeff;
   for (let mbRow = 0; mbRow < mbRows; mbRow++) {
@@ -147,6 +154,23 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
     }
   }
   return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, reconstruction: img, header };
+}
+
+/**
+ * A picture of `discard` of the given size that `state` does not share, or
+ * null. States are immutable values, so a picture may be overwritten only
+ * when nothing can still see it: the caller promises that for every picture
+ * of `discard`, and those `state` shares are still in use. Decoding writes
+ * every sample of the aligned planes and then the borders, so nothing of
+ * the old picture survives.
+ */
+function reusablePicture(discard: DecoderState | undefined, state: DecoderState, width: number, height: number): Image | null {
+  if (discard === undefined || discard === state) return null;
+  for (const img of [discard.last, discard.golden, discard.altref]) {
+    if (img === null || img.width !== width || img.height !== height) continue;
+    if (img !== state.last && img !== state.golden && img !== state.altref) return img;
+  }
+  return null;
 }
 
 /** The reference pictures indexed by INTRA_FRAME (none), LAST, GOLDEN, ALTREF. */
