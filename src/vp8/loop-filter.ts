@@ -8,63 +8,55 @@
 // each side; the normal filter (section 15.3) uses a wider filter on
 // macroblock edges and a threshold for "high edge variance".
 //
-// The RFC computes on signed values (a sample minus 128), clamped to
-// -128..127 at every step. Adding 128 back to such a clamped value is the same
-// as clamping the unsigned result to 0..255, so the filters work on unsigned
-// samples and write through Uint8ClampedArray views of the planes, whose
-// stores clamp; only the filter value itself needs the signed clamp `c8`.
-// Names follow the RFC: p3 p2 p1 p0 | q0 q1 q2 q3 across the edge.
+// Samples are handled as in the RFC: converted to signed values by
+// subtracting 128 and clamped to -128..127 at every step. Names follow the
+// RFC: p3 p2 p1 p0 | q0 q1 q2 q3 across the edge.
 
-import type { Image, Plane } from './image.js';
+import type { Image } from './image.js';
 
 /** Clamps to the signed 8-bit range (the RFC's `c`). */
 function c8(v: number): number {
   return v < -128 ? -128 : v > 127 ? 127 : v;
 }
 
-/** Filter levels run from 0 to 63 (section 9.6). */
-const LEVELS = 64;
+/** Per-frame filter parameters for one filter level (section 15.4). */
+export interface EdgeParams {
+  /** Limit on the differences between adjacent samples on one side of the edge. */
+  interior: number;
+  /** Edge limit for macroblock edges. */
+  mbEdge: number;
+  /** Edge limit for subblock edges. */
+  subEdge: number;
+  /** High edge variance threshold. */
+  hevThreshold: number;
+}
 
-/**
- * The limits of section 15.4 for every filter level of a frame, computed
- * once per frame: for level L, `interior[L]` bounds the differences between
- * adjacent samples on one side of an edge, `mbEdge[L]` and `subEdge[L]` the
- * step across macroblock and subblock edges, and `hevThreshold[L]` is the
- * high edge variance threshold.
- */
-class EdgeLimits {
-  readonly interior = new Int32Array(LEVELS);
-  readonly mbEdge = new Int32Array(LEVELS);
-  readonly subEdge = new Int32Array(LEVELS);
-  readonly hevThreshold = new Int32Array(LEVELS);
-
-  constructor(sharpness: number, keyFrame: boolean) {
-    for (let level = 0; level < LEVELS; level++) {
-      let interior = level;
-      if (sharpness > 0) {
-        interior >>= sharpness > 4 ? 2 : 1;
-        if (interior > 9 - sharpness) interior = 9 - sharpness;
-      }
-      if (interior < 1) interior = 1;
-      let hev = 0;
-      if (keyFrame) {
-        if (level >= 40) hev = 2;
-        else if (level >= 15) hev = 1;
-      } else if (level >= 40) hev = 3;
-      else if (level >= 20) hev = 2;
-      else if (level >= 15) hev = 1;
-      this.interior[level] = interior;
-      this.mbEdge[level] = (level + 2) * 2 + interior;
-      this.subEdge[level] = level * 2 + interior;
-      this.hevThreshold[level] = hev;
-    }
+/** Computes the parameters of section 15.4 for a filter level, sharpness and frame type. */
+export function edgeParams(level: number, sharpness: number, keyFrame: boolean, out: EdgeParams): EdgeParams {
+  let interior = level;
+  if (sharpness > 0) {
+    interior >>= sharpness > 4 ? 2 : 1;
+    if (interior > 9 - sharpness) interior = 9 - sharpness;
   }
+  if (interior < 1) interior = 1;
+  let hev = 0;
+  if (keyFrame) {
+    if (level >= 40) hev = 2;
+    else if (level >= 15) hev = 1;
+  } else if (level >= 40) hev = 3;
+  else if (level >= 20) hev = 2;
+  else if (level >= 15) hev = 1;
+  out.interior = interior;
+  out.mbEdge = (level + 2) * 2 + interior;
+  out.subEdge = level * 2 + interior;
+  out.hevThreshold = hev;
+  return out;
 }
 
 /**
- * The normal filter's test (section 15.3): filter a segment only when the
- * step across the edge is within the edge limit and every step between
- * neighbours on either side within the interior limit.
+ * The normal filter's test (section 15.3): filter this segment only when the
+ * step across the edge is below the edge limit and every step between
+ * neighbours on either side is within the interior limit.
  */
 function normalFilterApplies(p3: number, p2: number, p1: number, p0: number, q0: number, q1: number, q2: number, q3: number, edgeLimit: number, interior: number): boolean {
   return (
@@ -78,67 +70,69 @@ function normalFilterApplies(p3: number, p2: number, p1: number, p0: number, q0:
  * Normal filter across a macroblock edge (section 15.3): `n` segments starting
  * at `pos`, `step` apart across the edge and `pitch` apart along it.
  */
-function mbEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
+function mbEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
   const step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
   for (let i = 0; i < n; i++, pos += pitch) {
     const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
     const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
     if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
-    const w = c8(c8(p1 - q1) + 3 * (q0 - p0));
+    const ps2 = p2 - 128, ps1 = p1 - 128, ps0 = p0 - 128;
+    const qs0 = q0 - 128, qs1 = q1 - 128, qs2 = q2 - 128;
+    const w = c8(c8(ps1 - qs1) + 3 * (qs0 - ps0));
     if (Math.abs(p1 - p0) > hevT || Math.abs(q1 - q0) > hevT) {
       // High edge variance: adjust only p0 and q0, using the outer taps.
-      d[pos] = q0 - (c8(w + 4) >> 3);
-      d[pos - step] = p0 + (c8(w + 3) >> 3);
+      const f1 = c8(w + 4) >> 3;
+      const f2 = c8(w + 3) >> 3;
+      d[pos] = c8(qs0 - f1) + 128;
+      d[pos - step] = c8(ps0 + f2) + 128;
     } else {
       // Otherwise spread 27/128, 18/128 and 9/128 of the difference over three samples each side.
       let a = c8((27 * w + 63) >> 7);
-      d[pos] = q0 - a;
-      d[pos - step] = p0 + a;
+      d[pos] = c8(qs0 - a) + 128;
+      d[pos - step] = c8(ps0 + a) + 128;
       a = c8((18 * w + 63) >> 7);
-      d[pos + step] = q1 - a;
-      d[pos - step2] = p1 + a;
+      d[pos + step] = c8(qs1 - a) + 128;
+      d[pos - step2] = c8(ps1 + a) + 128;
       a = c8((9 * w + 63) >> 7);
-      d[pos + step2] = q2 - a;
-      d[pos - step3] = p2 + a;
+      d[pos + step2] = c8(qs2 - a) + 128;
+      d[pos - step3] = c8(ps2 + a) + 128;
     }
   }
 }
 
 /** Normal filter across a subblock edge (section 15.3). */
-function subblockEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
+function subblockEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
   const step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
   for (let i = 0; i < n; i++, pos += pitch) {
     const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
     const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
     if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
+    const ps1 = p1 - 128, ps0 = p0 - 128, qs0 = q0 - 128, qs1 = q1 - 128;
     const hev = Math.abs(p1 - p0) > hevT || Math.abs(q1 - q0) > hevT;
-    const a = c8((hev ? c8(p1 - q1) : 0) + 3 * (q0 - p0));
+    const a = c8((hev ? c8(ps1 - qs1) : 0) + 3 * (qs0 - ps0));
     const f1 = c8(a + 4) >> 3;
-    d[pos] = q0 - f1;
-    d[pos - step] = p0 + (c8(a + 3) >> 3);
+    const f2 = c8(a + 3) >> 3;
+    d[pos] = c8(qs0 - f1) + 128;
+    d[pos - step] = c8(ps0 + f2) + 128;
     if (!hev) {
       // Without high edge variance, p1 and q1 move by half of the p0 adjustment.
       const u = (f1 + 1) >> 1;
-      d[pos + step] = q1 - u;
-      d[pos - step2] = p1 + u;
+      d[pos + step] = c8(qs1 - u) + 128;
+      d[pos - step2] = c8(ps1 + u) + 128;
     }
   }
 }
 
 /** The simple filter across one edge (section 15.2), luma only. */
-function simpleFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: number, n: number, edgeLimit: number): void {
+function simpleFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number): void {
   for (let i = 0; i < n; i++, pos += pitch) {
     const p1 = d[pos - 2 * step], p0 = d[pos - step], q0 = d[pos], q1 = d[pos + step];
     if (Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
-    const a = c8(c8(p1 - q1) + 3 * (q0 - p0));
-    d[pos] = q0 - (c8(a + 4) >> 3);
-    d[pos - step] = p0 + (c8(a + 3) >> 3);
+    const ps0 = p0 - 128, qs0 = q0 - 128;
+    const a = c8(c8(p1 - q1) + 3 * (qs0 - ps0));
+    d[pos] = c8(qs0 - (c8(a + 4) >> 3)) + 128;
+    d[pos - step] = c8(ps0 + (c8(a + 3) >> 3)) + 128;
   }
-}
-
-/** A view of a plane's samples whose stores clamp to 0..255. */
-function clampedView(p: Plane): Uint8ClampedArray {
-  return new Uint8ClampedArray(p.data.buffer, p.data.byteOffset, p.data.length);
 }
 
 /**
@@ -162,58 +156,59 @@ export interface LoopFilterInput {
  * chroma planes, for an encoder comparing trial levels.
  */
 export function loopFilterFrame(img: Image, f: LoopFilterInput, lumaOnly = false): void {
-  const limits = new EdgeLimits(f.sharpness, f.keyFrame);
-  const Y = clampedView(img.y), U = clampedView(img.u), V = clampedView(img.v);
-  const ys = img.y.stride, cs = img.u.stride;
+  const params: EdgeParams = { interior: 0, mbEdge: 0, subEdge: 0, hevThreshold: 0 };
+  let cachedLevel = -1;
+  const Y = img.y, U = img.u, V = img.v;
   for (let mbRow = 0; mbRow < f.mbRows; mbRow++) {
     for (let mbCol = 0; mbCol < f.mbCols; mbCol++) {
       const mb = mbRow * f.mbCols + mbCol;
       const level = f.level[mb];
       // A level of 0 means the macroblock is not filtered at all (section 15).
       if (level === 0) continue;
+      if (level !== cachedLevel) {
+        edgeParams(level, f.sharpness, f.keyFrame, params);
+        cachedLevel = level;
+      }
       const inner = f.skipInner[mb] === 0;
-      const yPos = img.y.offset + mbRow * 16 * ys + mbCol * 16;
-      const mbEdge = limits.mbEdge[level];
-      const subEdge = limits.subEdge[level];
+      const yPos = Y.offset + mbRow * 16 * Y.stride + mbCol * 16;
+      const ys = Y.stride;
       if (f.simple) {
-        if (mbCol > 0) simpleFilter(Y, yPos, 1, ys, 16, mbEdge);
-        if (inner) for (let x = 4; x < 16; x += 4) simpleFilter(Y, yPos + x, 1, ys, 16, subEdge);
-        if (mbRow > 0) simpleFilter(Y, yPos, ys, 1, 16, mbEdge);
-        if (inner) for (let y = 4; y < 16; y += 4) simpleFilter(Y, yPos + y * ys, ys, 1, 16, subEdge);
+        if (mbCol > 0) simpleFilter(Y.data, yPos, 1, ys, 16, params.mbEdge);
+        if (inner) for (let x = 4; x < 16; x += 4) simpleFilter(Y.data, yPos + x, 1, ys, 16, params.subEdge);
+        if (mbRow > 0) simpleFilter(Y.data, yPos, ys, 1, 16, params.mbEdge);
+        if (inner) for (let y = 4; y < 16; y += 4) simpleFilter(Y.data, yPos + y * ys, ys, 1, 16, params.subEdge);
         continue;
       }
-      const interior = limits.interior[level];
-      const hevThreshold = limits.hevThreshold[level];
-      const chroma = !lumaOnly;
-      const uPos = img.u.offset + mbRow * 8 * cs + mbCol * 8;
-      const vPos = img.v.offset + mbRow * 8 * cs + mbCol * 8;
+      const { interior, mbEdge, subEdge, hevThreshold } = params;
+      if (lumaOnly) {
+        if (mbCol > 0) mbEdgeFilter(Y.data, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
+        if (inner) for (let x = 4; x < 16; x += 4) subblockEdgeFilter(Y.data, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
+        if (mbRow > 0) mbEdgeFilter(Y.data, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
+        if (inner) for (let y = 4; y < 16; y += 4) subblockEdgeFilter(Y.data, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
+        continue;
+      }
+      const cs = U.stride;
+      const uPos = U.offset + mbRow * 8 * cs + mbCol * 8;
+      const vPos = V.offset + mbRow * 8 * cs + mbCol * 8;
       if (mbCol > 0) {
-        mbEdgeFilter(Y, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
-        if (chroma) {
-          mbEdgeFilter(U, uPos, 1, cs, 8, mbEdge, interior, hevThreshold);
-          mbEdgeFilter(V, vPos, 1, cs, 8, mbEdge, interior, hevThreshold);
-        }
+        mbEdgeFilter(Y.data, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(U.data, uPos, 1, cs, 8, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(V.data, vPos, 1, cs, 8, mbEdge, interior, hevThreshold);
       }
       if (inner) {
-        for (let x = 4; x < 16; x += 4) subblockEdgeFilter(Y, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
-        if (chroma) {
-          subblockEdgeFilter(U, uPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
-          subblockEdgeFilter(V, vPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
-        }
+        for (let x = 4; x < 16; x += 4) subblockEdgeFilter(Y.data, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(U.data, uPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(V.data, vPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
       }
       if (mbRow > 0) {
-        mbEdgeFilter(Y, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
-        if (chroma) {
-          mbEdgeFilter(U, uPos, cs, 1, 8, mbEdge, interior, hevThreshold);
-          mbEdgeFilter(V, vPos, cs, 1, 8, mbEdge, interior, hevThreshold);
-        }
+        mbEdgeFilter(Y.data, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(U.data, uPos, cs, 1, 8, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(V.data, vPos, cs, 1, 8, mbEdge, interior, hevThreshold);
       }
       if (inner) {
-        for (let y = 4; y < 16; y += 4) subblockEdgeFilter(Y, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
-        if (chroma) {
-          subblockEdgeFilter(U, uPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
-          subblockEdgeFilter(V, vPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
-        }
+        for (let y = 4; y < 16; y += 4) subblockEdgeFilter(Y.data, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(U.data, uPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(V.data, vPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
       }
     }
   }
