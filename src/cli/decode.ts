@@ -8,7 +8,7 @@ import { basename, extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { AtomicFileWriter, type Rational, Y4mWriter } from '../container/index.js';
 import {
-  createDecoderState, decodeFrame, DecoderWorkspace, type Image, i420Size, imageToI420, Vp8Error,
+  createDecoderState, decodeFrame, type DecoderState, DecoderWorkspace, type Image, i420Size, imageToI420, Vp8Error,
 } from '../vp8/index.js';
 import { defineCommand } from './command.js';
 import { CliError, UsageError } from './errors.js';
@@ -61,6 +61,7 @@ export async function decodeFile(path: string, sinks: DecodeSinks, options: Deco
   const name = options.name ?? basename(path, extname(path));
   const workspace = new DecoderWorkspace();
   let state = createDecoderState();
+  let previous: DecoderState | undefined;
   let frames = 0;
   let decoded = 0;
   let shown = 0;
@@ -75,7 +76,9 @@ export async function decodeFile(path: string, sinks: DecodeSinks, options: Deco
       const t0 = process.hrtime.bigint();
       let result;
       try {
-        result = decodeFrame(state, frame, { frameIndex: index, workspace });
+        // The state before `state` is dropped here, and each shown picture
+        // is consumed before the next frame: its memory can be reused.
+        result = decodeFrame(state, frame, { frameIndex: index, workspace, discard: previous });
       } catch (e) {
         if (!(e instanceof Vp8Error)) throw e;
         errors.push({ frame: index, code: e.code, message: e.message });
@@ -84,6 +87,7 @@ export async function decodeFile(path: string, sinks: DecodeSinks, options: Deco
       } finally {
         ns += process.hrtime.bigint() - t0;
       }
+      previous = state;
       state = result.state;
       if (result.header) decoded++;
       const image = result.image;

@@ -38,6 +38,13 @@ export interface DecodeOptions {
   readonly frameIndex?: number;
   /** Scratch memory to reuse across calls; a shared one is used when absent. */
   readonly workspace?: DecoderWorkspace;
+  /**
+   * A state the caller will never use again, nor any picture taken from it
+   * (typically the state before `state`). The decoder may then write this
+   * frame's picture into the memory of one of its references that `state`
+   * does not share, instead of allocating a new one.
+   */
+  readonly discard?: DecoderState;
 }
 
 export interface DecodeResult {
@@ -122,7 +129,7 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
   const layout = locatePartitions(frame, firstPartitionStart, header);
   const partitions = layout.starts.map((s, i) => new BoolDecoder(frame, s, layout.ends[i]));
 
-  const img = allocateImage(setup.width, setup.height);
+  const img = reusablePicture(options.discard, state, setup.width, setup.height) ?? allocateImage(setup.width, setup.height);
   const refs = referenceList(state);
   const coeffProbs = setup.frameProbs.coeff;
   for (let mbRow = 0; mbRow < mbRows; mbRow++) {
@@ -147,6 +154,23 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
     }
   }
   return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, reconstruction: img, header };
+}
+
+/**
+ * A picture of `discard` of the given size that `state` does not share, or
+ * null. States are immutable values, so a picture may be overwritten only
+ * when nothing can still see it: the caller promises that for every picture
+ * of `discard`, and those `state` shares are still in use. Decoding writes
+ * every sample of the aligned planes and then the borders, so nothing of
+ * the old picture survives.
+ */
+function reusablePicture(discard: DecoderState | undefined, state: DecoderState, width: number, height: number): Image | null {
+  if (discard === undefined || discard === state) return null;
+  for (const img of [discard.last, discard.golden, discard.altref]) {
+    if (img === null || img.width !== width || img.height !== height) continue;
+    if (img !== state.last && img !== state.golden && img !== state.altref) return img;
+  }
+  return null;
 }
 
 /** The reference pictures indexed by INTRA_FRAME (none), LAST, GOLDEN, ALTREF. */
@@ -344,20 +368,51 @@ export function predictInterMacroblock(
     predictInter(ref.v, img.v, x >> 1, y >> 1, 8, 8, cCol, cRow, bilinear, s);
     return;
   }
+  // Subblocks that share a vector are predicted as one block: each predicted
+  // sample depends only on its position and its vector, so the result is the
+  // same, and the filters' extra rows and columns are read once (libvpx
+  // groups them alike). Vectors are compared as [row, col] pairs.
   const bMv = modes.bMv;
   const base = 32 * mb;
-  for (let b = 0; b < 16; b++) {
-    const row = bMv[base + 2 * b];
-    const col = bMv[base + 2 * b + 1];
-    predictInter(ref.y, img.y, x + 4 * (b & 3), y + 4 * (b >> 2), 4, 4, 2 * col, 2 * row, bilinear, s);
+  for (let q = 0; q < 4; q++) {
+    // The 8x8 quadrant q, whose top-left subblock is b.
+    const b = 8 * (q >> 1) + 2 * (q & 1);
+    const qx = x + 8 * (q & 1);
+    const qy = y + 8 * (q >> 1);
+    if (sameMv(bMv, base, b, b + 1) && sameMv(bMv, base, b, b + 4) && sameMv(bMv, base, b, b + 5)) {
+      predictInter(ref.y, img.y, qx, qy, 8, 8, 2 * bMv[base + 2 * b + 1], 2 * bMv[base + 2 * b], bilinear, s);
+      continue;
+    }
+    for (let r = 0; r < 2; r++) {
+      const left = b + 4 * r;
+      const pairs = sameMv(bMv, base, left, left + 1);
+      for (let c = 0; c < 2; c += pairs ? 2 : 1) {
+        const k = base + 2 * (left + c);
+        predictInter(ref.y, img.y, qx + 4 * c, qy + 4 * r, pairs ? 8 : 4, 4, 2 * bMv[k + 1], 2 * bMv[k], bilinear, s);
+      }
+    }
   }
   // Section 18: each 4x4 chroma block has the average vector of the luma subblocks it covers.
   const cmv = s.chromaMvs;
   splitChromaMvs(bMv, base, fullPixel, cmv);
-  for (let k = 0; k < 4; k++) {
-    const cx = (x >> 1) + 4 * (k & 1);
-    const cy = (y >> 1) + 4 * (k >> 1);
-    predictInter(ref.u, img.u, cx, cy, 4, 4, cmv[2 * k + 1], cmv[2 * k], bilinear, s);
-    predictInter(ref.v, img.v, cx, cy, 4, 4, cmv[2 * k + 1], cmv[2 * k], bilinear, s);
+  const cx = x >> 1;
+  const cy = y >> 1;
+  if (sameMv(cmv, 0, 0, 1) && sameMv(cmv, 0, 0, 2) && sameMv(cmv, 0, 0, 3)) {
+    predictInter(ref.u, img.u, cx, cy, 8, 8, cmv[1], cmv[0], bilinear, s);
+    predictInter(ref.v, img.v, cx, cy, 8, 8, cmv[1], cmv[0], bilinear, s);
+    return;
   }
+  for (let r = 0; r < 2; r++) {
+    const pairs = sameMv(cmv, 0, 2 * r, 2 * r + 1);
+    for (let c = 0; c < 2; c += pairs ? 2 : 1) {
+      const k = 2 * (2 * r + c);
+      predictInter(ref.u, img.u, cx + 4 * c, cy + 4 * r, pairs ? 8 : 4, 4, cmv[k + 1], cmv[k], bilinear, s);
+      predictInter(ref.v, img.v, cx + 4 * c, cy + 4 * r, pairs ? 8 : 4, 4, cmv[k + 1], cmv[k], bilinear, s);
+    }
+  }
+}
+
+/** True when vectors i and j of the [row, col] pairs at `mvs[base..]` are equal. */
+function sameMv(mvs: Int16Array | Int32Array, base: number, i: number, j: number): boolean {
+  return mvs[base + 2 * i] === mvs[base + 2 * j] && mvs[base + 2 * i + 1] === mvs[base + 2 * j + 1];
 }

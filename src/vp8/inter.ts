@@ -17,6 +17,7 @@
 
 import type { Plane } from './image.js';
 import { BILINEAR_FILTERS, SIXTAP_FILTERS } from './tables.js';
+import { clamp255 } from './transform.js';
 
 /**
  * The vectors of the four 4x4 chroma blocks of a SPLITMV macroblock, from its
@@ -53,8 +54,10 @@ function chromaAverage(sum: number): number {
 export class InterScratch {
   /** Source window gathered with clamped coordinates: up to (16 + 5) × (16 + 5). */
   readonly window = new Uint8Array(21 * 21);
-  /** Output of the horizontal pass: up to (16 + 5) rows of 16. */
+  /** Output of the bilinear horizontal pass: up to (16 + 1) rows of 16. */
   readonly firstPass = new Uint8Array(21 * 16);
+  /** Rows of the six-tap passes, two samples per integer: up to (16 + 5) rows of 8 pairs. */
+  readonly pairs = new Int32Array(21 * 8);
   /** The chroma vectors of a SPLITMV macroblock (splitChromaMvs). */
   readonly chromaMvs = new Int32Array(8);
 }
@@ -69,6 +72,8 @@ export function predictInter(
   mvx: number, mvy: number, bilinear: boolean, s: InterScratch,
   dstX = x, dstY = y,
 ): void {
+  // Blocks are 4, 8 or 16 samples wide and high; the six-tap passes rely on it.
+  if ((w & 3) !== 0 || (h & 1) !== 0 || w > 16 || h > 16) throw new Error(`predictInter: no ${w}x${h} blocks in VP8`);
   const fx = mvx & 7;
   const fy = mvy & 7;
   const ix = x + (mvx >> 3);
@@ -124,7 +129,7 @@ export function predictInter(
   } else if (bilinear) {
     bilinear2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
   } else {
-    sixtap2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
+    sixtap2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.pairs);
   }
 }
 
@@ -137,60 +142,114 @@ function copyBlock(src: Uint8Array, pos: number, stride: number, out: Uint8Array
   }
 }
 
+// The six-tap passes filter two samples at once (section 18.3 computes them
+// one by one; the results are the same). A "pair" holds sample c of a row in
+// the low 16 bits of an integer and sample c + w/2 in the high 16 bits, so
+// that one Math.imul by a tap multiplies both and a sum of six products holds
+// both filter sums, each in its own 16 bits. That needs every lane to stay in
+// 0..65535: a filter sum lies in -8160..40800 (255 times the negative or the
+// positive taps), and adding 64 for rounding and 8192 = 64 * 128 makes it
+// 96..49056: 0x20402040 adds 8192 + 64 to both lanes (written out where it
+// is used, since a module constant would be loaded on every use). Sums wrap
+// modulo 2^32, which leaves both lanes intact.
+
+/**
+ * From a pair of biased filter sums (0x20402040 added), the pair of results:
+ * each sum shifted right by 7 and clamped to 0..255.
+ */
+function roundPair(sum: number): number {
+  // Each lane is now 64 + the result (0..383), plus 192 so that a result in
+  // 0..255 has the lane's ninth bit set and no higher one: then the lanes'
+  // low bytes are the results, found for both at once.
+  const y = ((sum >>> 7) & 0x01ff01ff) + 0x00c000c0;
+  if ((y & 0xff00ff00) === 0x01000100) return y & 0x00ff00ff;
+  return clamp255((y & 0xffff) - 256) | (clamp255((y >>> 16) - 256) << 16);
+}
+
+/** The pair of samples i and i + half of `src`. */
+function loadPair(src: Uint8Array, i: number, half: number): number {
+  return src[i] | (src[i + half] << 16);
+}
+
 function sixtap2d(
   src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
-  w: number, h: number, fx: number, fy: number, tmp: Uint8Array,
+  w: number, h: number, fx: number, fy: number, pairs: Int32Array,
 ): void {
-  // Horizontal pass over the rows the vertical pass reads (2 above, 3 below).
-  const firstRow = fy ? -2 : 0;
-  const rows = fy ? h + 5 : h;
-  let t: Uint8Array;
-  let tPos: number;
-  let tStride: number;
-  if (fx) {
-    const f = fx * 6;
-    const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
-    const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
-    for (let r = 0; r < rows; r++) {
-      const p = pos + (firstRow + r) * stride;
-      const o = r * w;
-      // Slide a window of six samples along the row: one load per output.
-      let s0 = src[p - 2], s1 = src[p - 1], s2 = src[p], s3 = src[p + 1], s4 = src[p + 2];
-      for (let c = 0; c < w; c++) {
-        const s5 = src[p + c + 3];
-        const v = (s0 * f0 + s1 * f1 + s2 * f2 + s3 * f3 + s4 * f4 + s5 * f5 + 64) >> 7;
-        tmp[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-        s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5;
-      }
-    }
-    t = tmp;
-    tPos = -firstRow * w;
-    tStride = w;
+  const half = w >> 1;
+  if (fy === 0) {
+    sixtapRows(src, pos, stride, pairs, half, h, fx);
+    storePairs(pairs, half, h, out, outPos, outStride);
   } else {
-    t = src;
-    tPos = pos;
-    tStride = stride;
+    // The vertical pass reads 2 rows above the block and 3 below it.
+    if (fx === 0) loadPairs(src, pos - 2 * stride, stride, pairs, half, h + 5);
+    else sixtapRows(src, pos - 2 * stride, stride, pairs, half, h + 5, fx);
+    sixtapColumns(pairs, half, h, out, outPos, outStride, fy);
   }
-  if (!fy) {
-    copyBlock(t, tPos, tStride, out, outPos, outStride, w, h);
-    return;
+}
+
+/** The horizontal six-tap pass over `rows` rows of 2 * half samples, into rows of pairs. */
+function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, fx: number): void {
+  const f = fx * 6;
+  const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
+  const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
+  for (let r = 0; r < rows; r++) {
+    let p = pos + r * stride;
+    let o = r * half;
+    const end = o + half;
+    // Slide a window of six pairs along the row, two outputs per step.
+    let s0 = loadPair(src, p - 2, half), s1 = loadPair(src, p - 1, half), s2 = loadPair(src, p, half);
+    let s3 = loadPair(src, p + 1, half), s4 = loadPair(src, p + 2, half);
+    for (; o < end; o += 2, p += 2) {
+      const s5 = loadPair(src, p + 3, half), s6 = loadPair(src, p + 4, half);
+      pairs[o] = roundPair(Math.imul(s0, f0) + Math.imul(s1, f1) + Math.imul(s2, f2) + Math.imul(s3, f3) + Math.imul(s4, f4) + Math.imul(s5, f5) + 0x20402040);
+      pairs[o + 1] = roundPair(Math.imul(s1, f0) + Math.imul(s2, f1) + Math.imul(s3, f2) + Math.imul(s4, f3) + Math.imul(s5, f4) + Math.imul(s6, f5) + 0x20402040);
+      s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
+    }
   }
+}
+
+/** The vertical six-tap pass: an h-row block from rows of pairs starting 2 rows above it. */
+function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outPos: number, outStride: number, fy: number): void {
   const g = fy * 6;
   const g0 = SIXTAP_FILTERS[g], g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2];
   const g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4], g5 = SIXTAP_FILTERS[g + 5];
-  // Slide a window of six samples down each column: one load per output.
-  for (let c = 0; c < w; c++) {
-    let q = tPos + c - 2 * tStride;
-    let s0 = t[q], s1 = t[q + tStride], s2 = t[q + 2 * tStride], s3 = t[q + 3 * tStride], s4 = t[q + 4 * tStride];
-    q += 5 * tStride;
+  for (let c = 0; c < half; c++) {
+    // Slide a window of six pairs down the column, two rows per step.
+    let q = c;
+    let s0 = pairs[q], s1 = pairs[q + half], s2 = pairs[q + 2 * half], s3 = pairs[q + 3 * half], s4 = pairs[q + 4 * half];
+    q += 5 * half;
     let o = outPos + c;
-    for (let r = 0; r < h; r++) {
-      const s5 = t[q];
-      const v = (s0 * g0 + s1 * g1 + s2 * g2 + s3 * g3 + s4 * g4 + s5 * g5 + 64) >> 7;
-      out[o] = v < 0 ? 0 : v > 255 ? 255 : v;
-      s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5;
-      q += tStride;
-      o += outStride;
+    for (let r = 0; r < h; r += 2) {
+      const s5 = pairs[q], s6 = pairs[q + half];
+      const v0 = roundPair(Math.imul(s0, g0) + Math.imul(s1, g1) + Math.imul(s2, g2) + Math.imul(s3, g3) + Math.imul(s4, g4) + Math.imul(s5, g5) + 0x20402040);
+      const v1 = roundPair(Math.imul(s1, g0) + Math.imul(s2, g1) + Math.imul(s3, g2) + Math.imul(s4, g3) + Math.imul(s5, g4) + Math.imul(s6, g5) + 0x20402040);
+      out[o] = v0;
+      out[o + half] = v0 >>> 16;
+      out[o + outStride] = v1;
+      out[o + outStride + half] = v1 >>> 16;
+      s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
+      q += 2 * half;
+      o += 2 * outStride;
+    }
+  }
+}
+
+/** Rows of 2 * half samples as rows of pairs, for a vertical pass alone. */
+function loadPairs(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number): void {
+  for (let r = 0; r < rows; r++) {
+    const p = pos + r * stride;
+    for (let c = 0; c < half; c++) pairs[r * half + c] = loadPair(src, p + c, half);
+  }
+}
+
+/** Rows of pairs written out as rows of 2 * half samples, after a horizontal pass alone. */
+function storePairs(pairs: Int32Array, half: number, rows: number, out: Uint8Array, outPos: number, outStride: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = outPos + r * outStride;
+    for (let c = 0; c < half; c++) {
+      const v = pairs[r * half + c];
+      out[o + c] = v;
+      out[o + c + half] = v >>> 16;
     }
   }
 }
