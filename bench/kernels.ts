@@ -22,7 +22,7 @@ import { forwardDct, forwardWht } from '../src/vp8/encoder/fdct.js';
 import { satd4x4 } from '../src/vp8/encoder/satd.js';
 import { sad } from '../src/vp8/encoder/motion.js';
 import { quantizeBlock } from '../src/vp8/encoder/quantize.js';
-import { rounding } from '../src/vp8/encoder/residual.js';
+import { acRounding, dcRounding } from '../src/vp8/encoder/residual.js';
 import { type Image, imageFromI420, type Plane } from '../src/vp8/image.js';
 import { InterScratch, predictInter } from '../src/vp8/inter.js';
 import { loopFilterFrame, type LoopFilterInput } from '../src/vp8/loop-filter.js';
@@ -120,10 +120,11 @@ const coeffs = new Int16Array(16 * BLOCKS);
 const levels = new Int16Array(16 * BLOCKS);
 const dequantized = new Int16Array(16 * BLOCKS);
 const eobs = new Uint8Array(BLOCKS);
-const round = rounding(24, 30);
+const dcRound = dcRounding(24);
+const acRound = acRounding(30);
 for (let b = 0; b < BLOCKS; b++) {
   forwardDct(residual, 16 * b, 4, coeffs, 16 * b);
-  eobs[b] = quantizeBlock(coeffs, 16 * b, 0, 24, 30, round.dc, round.ac, levels, 16 * b, dequantized, 16 * b);
+  eobs[b] = quantizeBlock(coeffs, 16 * b, 0, 24, 30, dcRound, acRound, levels, 16 * b, dequantized, 16 * b);
 }
 // Sixteen DC values laid out as the WHT reads them (one per 16 coefficients), and a Y2 block to invert.
 const dcs = new Int16Array(256);

@@ -28,13 +28,13 @@ import { frameSetup } from '../frame-setup.js';
 import { Vp8Error } from '../errors.js';
 import type { Image } from '../image.js';
 import type { DecoderState } from '../state.js';
-import { ALTREF_FRAME, GOLDEN_FRAME, LAST_FRAME, MAX_QINDEX } from '../tables.js';
+import { ALTREF_FRAME, LAST_FRAME, MAX_QINDEX } from '../tables.js';
 import { decideFast } from './fast-decision.js';
 import {
   checkPicture, createFrameContext, effortFor, type EncodeOptions, freshHeader, type SearchContext, searchContext,
 } from './frame-context.js';
 import { completeFrame, type EncodeResult, searchLoopFilter } from './frame-decisions.js';
-import { chooseInter } from './inter-search.js';
+import { chooseInter, searchedReference } from './inter-search.js';
 import { chooseIntra } from './intra-search.js';
 import { codeMacroblocks } from './residual.js';
 import { chooseByShortlist } from './shortlist.js';
@@ -73,12 +73,9 @@ function chooseMacroblock(sc: SearchContext, m: MacroblockScratch, mb: number, m
   const intraJ = chooseIntra(sc, m, mb, mbCol, mbRow);
   if (intraJ < bestJ) bestJ = intraJ;
   if (sc.keyFrame) return;
-  const refs = sc.refs;
-  for (const ref of [LAST_FRAME, GOLDEN_FRAME, ALTREF_FRAME]) {
-    const refImg = refs[ref];
+  for (let ref = LAST_FRAME; ref <= ALTREF_FRAME; ref++) {
+    const refImg = searchedReference(sc, ref);
     if (refImg === null) continue;
-    // Golden and altref only when the speed allows, and only when they are pictures of their own.
-    if (ref !== LAST_FRAME && (!sc.effort.goldenAltref || refImg === refs[LAST_FRAME] || (ref === ALTREF_FRAME && refImg === refs[GOLDEN_FRAME]))) continue;
     const j = chooseInter(sc, m, mb, mbCol, mbRow, ref, refImg, bestJ);
     if (j < bestJ) bestJ = j;
   }

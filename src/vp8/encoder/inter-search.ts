@@ -12,7 +12,7 @@ import type { Image } from '../image.js';
 import { predictInter, splitChromaMvs } from '../inter.js';
 import { findNearMvs, type NearMvs, subblockNeighbourMvs, subMvContext } from '../modes.js';
 import {
-  ABOVE4X4, DC_PRED, LEFT4X4, MV_PARTITION_COUNT, MV_PARTITIONS, NEARESTMV, NEARMV, NEW4X4, NEWMV, SPLIT_MV_PROBS,
+  ABOVE4X4, ALTREF_FRAME, DC_PRED, GOLDEN_FRAME, LAST_FRAME, LEFT4X4, MV_PARTITION_COUNT, MV_PARTITIONS, NEARESTMV, NEARMV, NEW4X4, NEWMV, SPLIT_MV_PROBS,
   SPLIT_MV_TREE, SPLITMV, SUBMV_REF_PROBS, SUBMV_REF_TREE, ZERO4X4, ZEROMV,
 } from '../tables.js';
 import { boolCost, treeCost } from './costs.js';
@@ -66,6 +66,20 @@ export function chooseInter(
     }
   }
   return localBest;
+}
+
+/**
+ * Reference `ref` (LAST_FRAME..ALTREF_FRAME) if the decision should try it,
+ * else null: the last frame whenever there is one; golden and altref only
+ * when the speed allows, and only when they are pictures of their own (a
+ * copy of an earlier reference would repeat its search).
+ */
+export function searchedReference(sc: SearchContext, ref: number): Image | null {
+  const refs = sc.refs;
+  const img = refs[ref];
+  if (img === null || ref === LAST_FRAME) return img;
+  if (!sc.effort.goldenAltref || img === refs[LAST_FRAME] || (ref === ALTREF_FRAME && img === refs[GOLDEN_FRAME])) return null;
+  return img;
 }
 
 /**

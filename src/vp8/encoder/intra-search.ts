@@ -15,7 +15,7 @@ import { blockTypeOffset } from '../tokens.js';
 import { forwardDctForQuantizer } from './fdct.js';
 import { type FrameContext, rdCost, type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
 import { quantizeBlock } from './quantize.js';
-import { addBlockResidue, beginBPredTrial, chromaRd, lumaRd, rounding } from './residual.js';
+import { acRounding, addBlockResidue, beginBPredTrial, chromaRd, dcRounding, lumaRd } from './residual.js';
 import { satd4x4 } from './satd.js';
 import { trimBlock } from './trellis.js';
 import type { MacroblockScratch } from './workspace.js';
@@ -110,7 +110,8 @@ export function searchBPred(
   let rate = sc.yModeCost[B_PRED];
   let dist = 0;
   const q = m.quant;
-  const r1 = rounding(q.y1Dc, q.y1Ac);
+  const dcRound = dcRounding(q.y1Dc);
+  const acRound = acRounding(q.y1Ac);
   const { src, resid, coef, blockLevels, blockDq, blockRecon, tokenCosts } = m;
   // Key-frame contexts read the modes of this macroblock's subblocks as they are chosen.
   const bModes = sc.modes.bModes;
@@ -133,8 +134,8 @@ export function searchBPred(
       for (let r = 0; r < 4; r++) {
         for (let c = 0; c < 4; c++) resid[r * 4 + c] = src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
       }
-      forwardDctForQuantizer(resid, 0, 4, coef, 0, q.y1Ac, r1.ac);
-      let eob = quantizeBlock(coef, 0, 0, q.y1Dc, q.y1Ac, r1.dc, r1.ac, blockLevels, 0, blockDq, 0);
+      forwardDctForQuantizer(resid, 0, 4, coef, 0, q.y1Ac, acRound);
+      let eob = quantizeBlock(coef, 0, 0, q.y1Dc, q.y1Ac, dcRound, acRound, blockLevels, 0, blockDq, 0);
       if (sc.effort.rdoQuant && eob > 0) eob = trimBlock(coef, blockLevels, blockDq, 0, 0, eob, sc.lambda, tokenCosts, type, tokenCtx);
       // Distortion of the reconstruction.
       for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) blockRecon[r * 4 + c] = data[pos + r * ys + c];

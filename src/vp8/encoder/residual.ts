@@ -27,16 +27,11 @@ import { quantizeBlock, quantizeDcOnly } from './quantize.js';
 import { trimBlock } from './trellis.js';
 import { type Candidate, type EncoderWorkspace, type MacroblockScratch, SOURCE_U, SOURCE_V } from './workspace.js';
 
-/** The amounts added to |c| before division (section 14.1 in reverse). */
-export function rounding(dcQ: number, acQ: number): { dc: number; ac: number } {
-  return { dc: dcRounding(dcQ), ac: acRounding(acQ) };
-}
-
-/** rounding's DC and AC amounts one at a time, for the per-block paths (no object). */
-function dcRounding(dcQ: number): number {
+/** The amounts added to |c| before division (section 14.1 in reverse): for the DC of step dcQ, and an AC of step acQ. */
+export function dcRounding(dcQ: number): number {
   return Math.floor(dcQ * 0.45);
 }
-function acRounding(acQ: number): number {
+export function acRounding(acQ: number): number {
   return Math.floor(acQ * 0.35);
 }
 

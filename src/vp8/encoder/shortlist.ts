@@ -16,9 +16,10 @@
 
 import { predictBlock } from '../intra.js';
 import { findNearMvs } from '../modes.js';
-import { ALTREF_FRAME, GOLDEN_FRAME, INTRA_FRAME, LAST_FRAME, NEARESTMV, NEARMV, NEWMV, ZEROMV } from '../tables.js';
+import { ALTREF_FRAME, INTRA_FRAME, LAST_FRAME, NEARESTMV, NEARMV, NEWMV, ZEROMV } from '../tables.js';
 import { type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
-import { distinctNear, interModeRate, interRd, motionSearch, predictInterLuma } from './inter-search.js';
+import type { Image } from '../image.js';
+import { distinctNear, interModeRate, interRd, motionSearch, predictInterLuma, searchedReference } from './inter-search.js';
 import { intraChromaRd, intraLumaRd, loadChromaEdges, loadLumaEdges, searchBPred } from './intra-search.js';
 import { mvCost } from './motion.js';
 import { satd } from './satd.js';
@@ -31,25 +32,19 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
   list.count = 0;
   // Inter candidates, from each reference worth searching.
   if (!sc.keyFrame) {
-    const refs = sc.refs;
     for (let ref = LAST_FRAME; ref <= ALTREF_FRAME; ref++) {
-      const refImg = refs[ref];
+      const refImg = searchedReference(sc, ref);
       if (refImg === null) continue;
-      if (ref !== LAST_FRAME && (!e.goldenAltref || refImg === refs[LAST_FRAME] || (ref === ALTREF_FRAME && refImg === refs[GOLDEN_FRAME]))) continue;
       const near = m.near;
       findNearMvs(sc.modes, mb, mbCol, mbRow, ref, sc.setup.modeContext.signBias, near);
-      const screen = (mode: number, row: number, col: number, rate: number): void => {
-        predictInterLuma(sc, m, refImg, mbCol, mbRow, row, col);
-        const cost = satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) + rate * sc.lambdaSad;
-        list.add(ref, mode, row, col, rate, cost);
-      };
-      screen(ZEROMV, 0, 0, interModeRate(sc, near, ref, ZEROMV));
-      if (near.nearestRow !== 0 || near.nearestCol !== 0) screen(NEARESTMV, near.nearestRow, near.nearestCol, interModeRate(sc, near, ref, NEARESTMV));
-      if (distinctNear(near)) screen(NEARMV, near.nearRow, near.nearCol, interModeRate(sc, near, ref, NEARMV));
+      screenInter(sc, m, refImg, mbCol, mbRow, ref, ZEROMV, 0, 0, interModeRate(sc, near, ref, ZEROMV));
+      if (near.nearestRow !== 0 || near.nearestCol !== 0) screenInter(sc, m, refImg, mbCol, mbRow, ref, NEARESTMV, near.nearestRow, near.nearestCol, interModeRate(sc, near, ref, NEARESTMV));
+      if (distinctNear(near)) screenInter(sc, m, refImg, mbCol, mbRow, ref, NEARMV, near.nearRow, near.nearCol, interModeRate(sc, near, ref, NEARMV));
       if (ref !== LAST_FRAME && !e.searchOtherRefs) continue;
       const found = motionSearch(sc, m, refImg, mb, mbCol, mbRow);
       if (found !== null && !list.has(ref, found.row, found.col)) {
-        screen(NEWMV, found.row, found.col, interModeRate(sc, near, ref, NEWMV) + mvCost(sc.pricing, found.row, found.col, near.bestRow, near.bestCol));
+        const rate = interModeRate(sc, near, ref, NEWMV) + mvCost(sc.pricing, found.row, found.col, near.bestRow, near.bestCol);
+        screenInter(sc, m, refImg, mbCol, mbRow, ref, NEWMV, found.row, found.col, rate);
       }
     }
   }
@@ -99,12 +94,22 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
   }
 }
 
+/** Screens a whole-macroblock inter candidate: its luma prediction's SATD plus its weighted rate, into the shortlist. */
+function screenInter(
+  sc: SearchContext, m: MacroblockScratch, refImg: Image, mbCol: number, mbRow: number, ref: number, mode: number, row: number, col: number, rate: number,
+): void {
+  predictInterLuma(sc, m, refImg, mbCol, mbRow, row, col);
+  m.shortlist.add(ref, mode, row, col, rate, satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) + rate * sc.lambdaSad);
+}
+
 /** The chroma mode of an intra macroblock: screened by SATD, the winner coded into `m.intraChroma`; returns its cost J. */
 function chooseChroma(sc: SearchContext, m: MacroblockScratch, mbCol: number, mbRow: number): number {
   loadChromaEdges(sc, m, mbCol, mbRow);
   let bestMode = WHOLE_BLOCK_MODES[0];
   let bestCost = Infinity;
-  for (let k = 0; k < sc.effort.chromaModes && sc.effort.chromaModes > 1; k++) {
+  // With one mode allowed there is nothing to screen.
+  const modes = sc.effort.chromaModes > 1 ? sc.effort.chromaModes : 0;
+  for (let k = 0; k < modes; k++) {
     const mode = WHOLE_BLOCK_MODES[k];
     predictBlock(mode, m.edgesU, m.predU.data, 0, 8);
     predictBlock(mode, m.edgesV, m.predV.data, 0, 8);
