@@ -11,10 +11,13 @@
 // Layout (integers little-endian):
 //
 //   0   4  magic "XCST"
-//   4   1  format version (1)
+//   4   1  format version (2)
 //   5   3  zero
 //   8   4  length of the payload, uncompressed
-//   12  4  CRC-32 of the uncompressed payload
+//   12  4  CRC-32 of every byte of the file but these four
+//           (version 1 summed the payload alone, so a flipped bit that
+//           left the inflated payload the same — a padding bit of the
+//           compressed stream — went unnoticed)
 //   16 32  stateHash of the state (SHA-256)
 //   48  …  the payload, zlib-compressed
 //
@@ -38,7 +41,7 @@ import { COEFF_PROBS_SIZE } from '../vp8/tables.js';
 import { ExcameraError } from './errors.js';
 
 export const STATE_FILE_MAGIC = 'XCST';
-export const STATE_FILE_VERSION = 1;
+export const STATE_FILE_VERSION = 2;
 const HEADER_BYTES = 48;
 const MV_PROBS = 38;
 const YMODE_PROBS = 4;
@@ -109,9 +112,9 @@ export function serializeState(state: DecoderState, level = 6): Uint8Array {
   for (let i = 0; i < 4; i++) out[i] = STATE_FILE_MAGIC.charCodeAt(i);
   out[4] = STATE_FILE_VERSION;
   header.setUint32(8, payloadBytes, true);
-  header.setUint32(12, crc32(payload), true);
   out.set(Buffer.from(stateHash(state), 'hex'), 16);
   out.set(compressed, HEADER_BYTES);
+  header.setUint32(12, fileChecksum(out), true);
   return out;
 }
 
@@ -155,6 +158,8 @@ export function deserializeState(bytes: Uint8Array, options: StateFileOptions = 
   if (header.payloadBytes > maxPayloadBytes(limits)) {
     fail(`the payload claims ${header.payloadBytes} bytes, more than any state within the size limits`, 8);
   }
+  // What is stored, before anything is inflated from it.
+  if (fileChecksum(bytes) !== header.crc32) fail('checksum mismatch: the file is damaged', 12);
   let payload: Uint8Array;
   try {
     // One byte of slack so that a payload longer than declared is detected, not cut.
@@ -165,7 +170,6 @@ export function deserializeState(bytes: Uint8Array, options: StateFileOptions = 
     return fail(`the compressed payload is damaged (${(e as Error).message})`, HEADER_BYTES);
   }
   if (payload.length !== header.payloadBytes) fail(`the payload holds ${payload.length} bytes, the header says ${header.payloadBytes}`, 8);
-  if (crc32(payload) !== header.crc32) fail('checksum mismatch: the payload is damaged', 12);
 
   const r = new PayloadReader(payload, fail);
   const width = r.u16('width');
@@ -300,4 +304,9 @@ class PayloadReader {
       this.pos += p.width;
     }
   }
+}
+
+/** CRC-32 of a state file's bytes, all but the checksum field (12..15) itself. */
+function fileChecksum(bytes: Uint8Array): number {
+  return crc32(bytes.subarray(16), crc32(bytes.subarray(0, 12)));
 }

@@ -264,7 +264,7 @@ describe('excamera (built CLI)', () => {
       const dump = excamera('state', 'dump', join(keep, '0001.output.state'), '--json');
       expect(dump.status).toBe(0);
       const d = JSON.parse(dump.stdout);
-      expect(d).toMatchObject({ formatVersion: 1, width: 176, height: 144, references: { golden: 'same as last', altref: 'same as last' } });
+      expect(d).toMatchObject({ formatVersion: 2, width: 176, height: 144, references: { golden: 'same as last', altref: 'same as last' } });
       expect(d.hash).toMatch(/^[0-9a-f]{64}$/);
       const diff = excamera('state', 'diff', join(keep, '0001.independent.state'), join(keep, '0001.output.state'), '--json');
       expect(diff.status).toBe(1);
