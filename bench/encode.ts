@@ -37,7 +37,7 @@ import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { bdRate } from './bd-rate.js';
 import { clipPath } from './clips.js';
-import { alternating, canMeasureResources, cliOf, have, inParallel, ok, type ProcessRun, runMeasured, type Sample } from './process.js';
+import { alternating, canMeasureResources, cliOf, have, inParallel, ok, type ProcessRun, runMeasured, type Sample, vpxencLoopSeconds } from './process.js';
 import { fixed, integerList, median, percent, positiveInteger, ratio, round, table, times } from './stats.js';
 import { lineChart } from './svg.js';
 
@@ -129,10 +129,7 @@ function vpxenc(cpuUsed: number): Encoder {
 /** Frames and the tool's own encoding-loop time from a finished run. */
 function loopTiming(e: Encoder, run: ProcessRun, frames: number): { frames: number; seconds: number } {
   if (e.kind === 'vpxenc') {
-    // vpxenc's last progress line: "... <N> us (<fps> fps)".
-    const last = [...run.stderr.matchAll(/(\d+) us \(([\d.]+) fps\)/g)].at(-1);
-    if (!last) throw new Error(`could not read vpxenc's timing: ${run.stderr.slice(-300)}`);
-    return { frames, seconds: Number(last[1]) / 1e6 };
+    return { frames, seconds: vpxencLoopSeconds(run.stderr) };
   }
   const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as { frames: number; framesPerSecond: number; seconds: number; speed: number };
   if (e.speed === null) {

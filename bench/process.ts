@@ -128,3 +128,14 @@ export async function alternating<T, S = Sample>(contenders: readonly T[], runs:
   }
   return samples;
 }
+
+/**
+ * The encoding-loop time vpxenc reports on its last progress line,
+ * "... <N> us (<rate> fps)": past 10 s it counts milliseconds ("ms"), and
+ * below one frame a second it gives frames a minute ("fpm").
+ */
+export function vpxencLoopSeconds(stderr: string): number {
+  const last = [...stderr.matchAll(/(\d+) (us|ms) \(([\d.]+) fp[sm]\)/g)].at(-1);
+  if (!last) throw new Error(`could not read vpxenc's timing: ${stderr.slice(-300)}`);
+  return Number(last[1]) / (last[2] === 'ms' ? 1e3 : 1e6);
+}
