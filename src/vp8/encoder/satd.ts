@@ -19,37 +19,29 @@
  * `pred[po..]` (row stride `ps`).
  */
 export function satd4x4(src: Int16Array, so: number, ss: number, pred: Uint8Array, po: number, ps: number): number {
-  // Rows: differences, then the two butterfly stages of the 4-point Hadamard
-  // (in locals: V8 keeps them in registers, where an array would be memory).
-  let s = so;
-  let p = po;
-  let d0 = src[s] - pred[p], d1 = src[s + 1] - pred[p + 1], d2 = src[s + 2] - pred[p + 2], d3 = src[s + 3] - pred[p + 3];
-  let a0 = d0 + d3, a1 = d1 + d2, a2 = d1 - d2, a3 = d0 - d3;
-  const r00 = a0 + a1, r01 = a3 + a2, r02 = a0 - a1, r03 = a3 - a2;
-  s += ss;
-  p += ps;
-  d0 = src[s] - pred[p]; d1 = src[s + 1] - pred[p + 1]; d2 = src[s + 2] - pred[p + 2]; d3 = src[s + 3] - pred[p + 3];
-  a0 = d0 + d3; a1 = d1 + d2; a2 = d1 - d2; a3 = d0 - d3;
-  const r10 = a0 + a1, r11 = a3 + a2, r12 = a0 - a1, r13 = a3 - a2;
-  s += ss;
-  p += ps;
-  d0 = src[s] - pred[p]; d1 = src[s + 1] - pred[p + 1]; d2 = src[s + 2] - pred[p + 2]; d3 = src[s + 3] - pred[p + 3];
-  a0 = d0 + d3; a1 = d1 + d2; a2 = d1 - d2; a3 = d0 - d3;
-  const r20 = a0 + a1, r21 = a3 + a2, r22 = a0 - a1, r23 = a3 - a2;
-  s += ss;
-  p += ps;
-  d0 = src[s] - pred[p]; d1 = src[s + 1] - pred[p + 1]; d2 = src[s + 2] - pred[p + 2]; d3 = src[s + 3] - pred[p + 3];
-  a0 = d0 + d3; a1 = d1 + d2; a2 = d1 - d2; a3 = d0 - d3;
-  const r30 = a0 + a1, r31 = a3 + a2, r32 = a0 - a1, r33 = a3 - a2;
+  // Rows: differences, then the two butterfly stages of the 4-point Hadamard.
+  const d = ROWS;
+  for (let r = 0; r < 4; r++) {
+    const s = so + r * ss;
+    const p = po + r * ps;
+    const d0 = src[s] - pred[p];
+    const d1 = src[s + 1] - pred[p + 1];
+    const d2 = src[s + 2] - pred[p + 2];
+    const d3 = src[s + 3] - pred[p + 3];
+    const a0 = d0 + d3, a1 = d1 + d2, a2 = d1 - d2, a3 = d0 - d3;
+    d[4 * r] = a0 + a1;
+    d[4 * r + 1] = a3 + a2;
+    d[4 * r + 2] = a0 - a1;
+    d[4 * r + 3] = a3 - a2;
+  }
   // Columns, summing the magnitudes.
-  return (column(r00, r10, r20, r30) + column(r01, r11, r21, r31) + column(r02, r12, r22, r32) + column(r03, r13, r23, r33)) >> 1;
-}
-
-/** The sum of the magnitudes of the 4-point Hadamard transform of one column. */
-function column(x0: number, x1: number, x2: number, x3: number): number {
-  const a0 = x0 + x3, a1 = x1 + x2, a2 = x1 - x2, a3 = x0 - x3;
-  const b0 = a0 + a1, b1 = a3 + a2, b2 = a0 - a1, b3 = a3 - a2;
-  return (b0 < 0 ? -b0 : b0) + (b1 < 0 ? -b1 : b1) + (b2 < 0 ? -b2 : b2) + (b3 < 0 ? -b3 : b3);
+  let sum = 0;
+  for (let c = 0; c < 4; c++) {
+    const a0 = d[c] + d[12 + c], a1 = d[4 + c] + d[8 + c], a2 = d[4 + c] - d[8 + c], a3 = d[c] - d[12 + c];
+    const b0 = a0 + a1, b1 = a3 + a2, b2 = a0 - a1, b3 = a3 - a2;
+    sum += (b0 < 0 ? -b0 : b0) + (b1 < 0 ? -b1 : b1) + (b2 < 0 ? -b2 : b2) + (b3 < 0 ? -b3 : b3);
+  }
+  return sum >> 1;
 }
 
 /** SATD of a block of w×h samples (multiples of 4), as the sum over its 4x4 blocks; stops once it exceeds `limit`. */
@@ -61,3 +53,6 @@ export function satd(src: Int16Array, so: number, ss: number, pred: Uint8Array, 
   }
   return sum;
 }
+
+/** Row-transformed differences of one 4x4 block. */
+const ROWS = new Int32Array(16);
