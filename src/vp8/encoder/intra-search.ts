@@ -116,6 +116,7 @@ export function searchBPred(
   // Key-frame contexts read the modes of this macroblock's subblocks as they are chosen.
   const bModes = sc.modes.bModes;
   const base = 16 * mb;
+  const pace = sc.effort.bPredPace > 0 ? sc.effort.bPredPace : Infinity;
   for (let b = 0; b < 16; b++) {
     const bx = b & 3;
     const by = b >> 2;
@@ -161,7 +162,9 @@ export function searchBPred(
     }
     rate += bestRate;
     dist += bestDist;
-    if (rdCost(sc, rate, dist) >= limit) return Infinity;
+    const jSoFar = rdCost(sc, rate, dist);
+    if (jSoFar >= limit) return Infinity;
+    if (b >= 7 && jSoFar * 16 >= pace * (b + 1) * limit) return Infinity;
     // Reconstruct the chosen subblock in place for the ones after it.
     t.bModes[b] = bestMode;
     bModes[base + b] = bestMode;

@@ -29,7 +29,7 @@ import { type MacroblockScratch, SOURCE_U, SOURCE_V } from './workspace.js';
 export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: number, mbRow: number): void {
   const e = sc.effort;
   const list = m.shortlist;
-  list.count = 0;
+  list.clear();
   // Inter candidates, from each reference worth searching.
   if (!sc.keyFrame) {
     for (let ref = LAST_FRAME; ref <= ALTREF_FRAME; ref++) {
@@ -52,16 +52,18 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
   const yPos = loadLumaEdges(sc, m, mbCol, mbRow);
   for (const mode of WHOLE_BLOCK_MODES) {
     predictBlock(mode, m.edgesY, m.predY.data, 0, 16);
-    const cost = satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) + sc.yModeCost[mode] * sc.lambdaSad;
-    list.add(INTRA_FRAME, mode, 0, 0, 0, cost);
+    const rateCost = sc.yModeCost[mode] * sc.lambdaSad;
+    list.add(INTRA_FRAME, mode, 0, 0, 0, satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16, e.shortlistWithin * list.least - rateCost) + rateCost);
   }
   // The best few, coded in full.
   list.sort();
   const best = m.best;
   let bestJ = Infinity;
   let chromaJ = -1;
+  const within = e.shortlistWithin * list.cost[list.order[0]];
   for (let i = 0; i < Math.min(e.shortlist, list.count); i++) {
     const k = list.order[i];
+    if (list.cost[k] > within) break;
     const ref = list.ref[k];
     let j: number;
     if (ref === INTRA_FRAME) {
@@ -76,6 +78,9 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
       if (j < bestJ) {
         best.copyLumaFrom(m.trial);
         best.copyChromaFrom(m.chromaTrial);
+        m.bestPredY.set(m.predY.data);
+        m.bestPredU.set(m.predU.data);
+        m.bestPredV.set(m.predV.data);
       }
     }
     if (j < bestJ) bestJ = j;
@@ -92,6 +97,13 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
       best.copyChromaFrom(m.intraChroma);
     }
   }
+  // An inter winner's prediction goes to the frame as it is, not formed again.
+  if (best.ref !== INTRA_FRAME && !sc.setup.fullPixel) {
+    m.predY.data.set(m.bestPredY);
+    m.predU.data.set(m.bestPredU);
+    m.predV.data.set(m.bestPredV);
+    m.predictionIsBest = true;
+  }
 }
 
 /** Screens a whole-macroblock inter candidate: its luma prediction's SATD plus its weighted rate, into the shortlist. */
@@ -99,7 +111,10 @@ function screenInter(
   sc: SearchContext, m: MacroblockScratch, refImg: Image, mbCol: number, mbRow: number, ref: number, mode: number, row: number, col: number, rate: number,
 ): void {
   predictInterLuma(sc, m, refImg, mbCol, mbRow, row, col);
-  m.shortlist.add(ref, mode, row, col, rate, satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) + rate * sc.lambdaSad);
+  const list = m.shortlist;
+  const rateCost = rate * sc.lambdaSad;
+  // A candidate past the margin of the best so far is never coded: its exact cost does not matter.
+  list.add(ref, mode, row, col, rate, satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16, sc.effort.shortlistWithin * list.least - rateCost) + rateCost);
 }
 
 /** The chroma mode of an intra macroblock: screened by SATD, the winner coded into `m.intraChroma`; returns its cost J. */

@@ -95,6 +95,13 @@ export class Shortlist {
   readonly cost = new Float64Array(Shortlist.CAPACITY);
   /** Indices of the candidates, cheapest first, after `sort`. */
   readonly order = new Uint8Array(Shortlist.CAPACITY);
+  /** The least screening cost so far. */
+  least = Infinity;
+
+  clear(): void {
+    this.count = 0;
+    this.least = Infinity;
+  }
 
   add(ref: number, mode: number, row: number, col: number, rate: number, cost: number): void {
     const k = this.count++;
@@ -104,6 +111,7 @@ export class Shortlist {
     this.col[k] = col;
     this.rate[k] = rate;
     this.cost[k] = cost;
+    if (cost < this.least) this.least = cost;
   }
 
   /** Whether an inter candidate from `ref` already has vector (row, col). */
@@ -165,6 +173,10 @@ export class MacroblockScratch {
   readonly predY = scratchPlane(16, 16);
   readonly predU = scratchPlane(8, 8);
   readonly predV = scratchPlane(8, 8);
+  /** The prediction of the best inter candidate so far, kept while later candidates use predY/predU/predV. */
+  readonly bestPredY = new Uint8Array(256);
+  readonly bestPredU = new Uint8Array(64);
+  readonly bestPredV = new Uint8Array(64);
   readonly recon = new Uint8Array(256);
   readonly edgesY = new MacroblockEdges(16);
   readonly edgesU = new MacroblockEdges(8);
