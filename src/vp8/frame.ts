@@ -18,7 +18,7 @@ import { BoolDecoder } from './bool-decoder.js';
 import { BoolEncoder } from './bool-encoder.js';
 import { type FrameSetup, frameSetup, stateAfterFrame } from './frame-setup.js';
 import { DEFAULT_LIMITS, type DecoderLimits, Vp8Error } from './errors.js';
-import { type FrameHeader, locatePartitions, readFrameHeader, writeFrameHeader } from './header.js';
+import { type FrameHeader, locatePartitions, type PartitionLayout, readFrameHeader, writeFrameHeader } from './header.js';
 import { FrameModes, frameModesSyntax } from './modes.js';
 import { allocateImage } from './image.js';
 import type { DequantFactors } from './quant.js';
@@ -45,8 +45,22 @@ export interface Frame {
 /** Dequantization by 1: the token reader then stores the levels themselves. */
 const UNIT_FACTORS: DequantFactors = { y1Dc: 1, y1Ac: 1, y2Dc: 1, y2Ac: 1, uvDc: 1, uvAc: 1 };
 
-/** Parses a compressed frame coded against `state` (an empty frame has no Frame: it is refused). */
-export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS): Frame {
+/** What a frame decides, without its coefficients: the header and the macroblock headers. */
+export type FrameDecisions = Pick<Frame, 'header' | 'modes'>;
+
+/**
+ * Parses the first partition of a frame coded against `state` — its header
+ * and every macroblock header — and checks the token partitions' layout
+ * without reading them. Rebase keeps a frame's decisions and codes its
+ * residue afresh, so this is all of a frame it needs.
+ */
+export function parseFrameDecisions(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS): FrameDecisions {
+  return parseFirstPartition(state, bytes, limits).frame;
+}
+
+function parseFirstPartition(
+  state: DecoderState, bytes: Uint8Array, limits: DecoderLimits,
+): { frame: FrameDecisions; setup: FrameSetup; layout: PartitionLayout } {
   if (bytes.length === 0) throw new Vp8Error('truncated', 'an empty frame has no syntax to parse', { byteOffset: 0 });
   const { header, decoder: first, firstPartitionStart } = readFrameHeader(bytes);
   const setup = frameSetup(state, header, limits);
@@ -55,7 +69,12 @@ export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: Decod
   if (first.overrun()) {
     throw new Vp8Error('truncated', 'the macroblock headers run past the end of the frame', { byteOffset: bytes.length });
   }
-  const layout = locatePartitions(bytes, firstPartitionStart, header);
+  return { frame: { header, modes }, setup, layout: locatePartitions(bytes, firstPartitionStart, header) };
+}
+
+/** Parses a compressed frame coded against `state` (an empty frame has no Frame: it is refused). */
+export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS): Frame {
+  const { frame: { header, modes }, setup, layout } = parseFirstPartition(state, bytes, limits);
   const partitions = layout.starts.map((s, i) => new BoolDecoder(bytes, s, layout.ends[i]));
   const levels = new Int16Array(modes.count * LEVELS_PER_MB);
   const eobs = new Uint8Array(modes.count * BLOCKS_PER_MB);
@@ -117,7 +136,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
  * (a key frame that follows no picture leaves a blank placeholder). Use it to
  * parse a stream without decoding it — never to decode.
  */
-export function parsingStateAfter(state: DecoderState, frame: Frame): DecoderState {
+export function parsingStateAfter(state: DecoderState, frame: FrameDecisions): DecoderState {
   const setup = frameSetup(state, frame.header);
   const next = stateAfterFrame(state, frame.header, setup, frame.modes.segmentId, null);
   if (next.last !== null && next.width === state.width && next.height === state.height) return next;
