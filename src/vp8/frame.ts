@@ -24,7 +24,8 @@ import { allocateImage } from './image.js';
 import type { DequantFactors } from './quant.js';
 import type { DecoderState } from './state.js';
 import { SyntaxReader, SyntaxWriter } from './syntax-coder.js';
-import { BLOCKS_PER_MB, hasY2Block, codeMacroblockTokens, readMacroblockTokens, TokenContexts, TokenWriter } from './tokens.js';
+import { macroblockTokens } from './token-bools.js';
+import { BLOCKS_PER_MB, hasY2Block, readMacroblockTokens, TokenContexts } from './tokens.js';
 
 /** Coefficient values per macroblock: 25 blocks of 16 (tokens.ts), block b at 16 × b, raster order within a block. */
 export const LEVELS_PER_MB = BLOCKS_PER_MB * 16;
@@ -114,7 +115,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
   // Token partitions.
   const count = 1 << header.log2NbrOfDctPartitions;
   const encoders = Array.from({ length: count }, () => new BoolEncoder(1024 + (frame.levels.length >> count)));
-  const writers = encoders.map((e) => new TokenWriter(e, setup.frameProbs.coeff));
+  const probs = setup.frameProbs.coeff;
   const ctx = new TokenContexts(setup.mbCols);
   const { modes, levels, eobs } = frame;
   forEachMacroblockRow(setup, count, (row, part) => {
@@ -123,7 +124,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
       const mb = row * setup.mbCols + mbCol;
       const hasY2 = hasY2Block(modes.yMode[mb]);
       if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-      else codeMacroblockTokens(writers[part], hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB);
+      else macroblockTokens(null, encoders[part], probs, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB);
     }
   });
   const parts = encoders.map((e) => e.finish());

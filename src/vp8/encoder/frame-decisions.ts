@@ -16,12 +16,11 @@ import { loopFilterFrame } from '../loop-filter.js';
 import { findNearMvs, mvComponentSyntax, type NearMvs } from '../modes.js';
 import type { DecoderState } from '../state.js';
 import {
-  COEFF_BANDS, COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, GOLDEN_FRAME, INTRA_FRAME, LAST_FRAME, MV_PROB_COUNT, MV_UPDATE_PROBS, NEWMV,
-  UV_MODE_TREE, YMODE_TREE, ZIGZAG,
+  COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, GOLDEN_FRAME, INTRA_FRAME, LAST_FRAME, MV_PROB_COUNT, MV_UPDATE_PROBS, NEWMV,
+  UV_MODE_TREE, YMODE_TREE,
 } from '../tables.js';
-import {
-  blockTypeOffset, BLOCKS_PER_MB, codeBlockTokens, firstCoefficient, hasY2Block, TokenContexts, Y2_BLOCK, Y2_COEFFS,
-} from '../tokens.js';
+import { macroblockTokens } from '../token-bools.js';
+import { BLOCKS_PER_MB, hasY2Block, TokenContexts } from '../tokens.js';
 import { boolCost, BranchCounter, INDEX_PROBS, PROB_COST } from './costs.js';
 import type { FrameContext } from './frame-context.js';
 import { sse } from './motion.js';
@@ -204,14 +203,13 @@ function decideProbabilities(fc: FrameContext, ws: EncoderWorkspace): void {
 /**
  * Section 13.2: how often each branch of every coefficient probability is
  * taken by the frame's tokens, as counts[2 · probability index + bit] —
- * what codeMacroblockTokens would tell a TokenCounter, through TOKEN_BRANCHES
- * instead of one call per bool.
+ * what codeMacroblockTokens would tell a TokenCounter, through a table of
+ * each token's branches (token-bools.ts) instead of one call per bool.
  */
 function coefficientBranchCounts(fc: FrameContext, ws: EncoderWorkspace): Uint32Array {
   const modes = fc.modes;
   const counts = new Uint32Array(2 * COEFF_PROBS_SIZE);
   const ctx = new TokenContexts(fc.mbCols);
-  const { levels, eobs } = ws;
   for (let mbRow = 0; mbRow < fc.mbRows; mbRow++) {
     ctx.startRow();
     for (let mbCol = 0; mbCol < fc.mbCols; mbCol++) {
@@ -221,84 +219,10 @@ function coefficientBranchCounts(fc: FrameContext, ws: EncoderWorkspace): Uint32
         ctx.skip(mbCol, hasY2);
         continue;
       }
-      const l = mb * LEVELS_PER_MB;
-      const e = mb * BLOCKS_PER_MB;
-      // The blocks in the order codeMacroblockTokens codes them: Y2 (if any), luma, chroma.
-      if (hasY2) {
-        countBlockBranches(counts, blockTypeOffset(Y2_BLOCK, true), ctx.context(mbCol, Y2_BLOCK), 0, levels, l + Y2_COEFFS, eobs[e + Y2_BLOCK]);
-        ctx.record(mbCol, Y2_BLOCK, eobs[e + Y2_BLOCK]);
-      }
-      for (let b = 0; b < Y2_BLOCK; b++) {
-        countBlockBranches(counts, blockTypeOffset(b, hasY2), ctx.context(mbCol, b), firstCoefficient(b, hasY2), levels, l + 16 * b, eobs[e + b]);
-        ctx.record(mbCol, b, eobs[e + b]);
-      }
+      macroblockTokens(counts, null, fc.setup.frameProbs.coeff, hasY2, ctx, mbCol, ws.levels, mb * LEVELS_PER_MB, ws.eobs, mb * BLOCKS_PER_MB);
     }
   }
   return counts;
-}
-
-/** Offsets in a coefficient probability table (layout of DEFAULT_COEFF_PROBS: type, band, context, 11 nodes). */
-const CONTEXT_STRIDE = 11;
-const BAND_OFFSETS = Int32Array.from(COEFF_BANDS, (band) => band * 3 * CONTEXT_STRIDE);
-/** Magnitudes from this one on are all DCT_CAT6, whose branches are the same. */
-const LAST_CLASS = 67;
-const MAX_BRANCHES = 6;
-
-/**
- * For each magnitude 0..LAST_CLASS, the branches (2 · node + bit, node
- * relative to the position's probabilities) its token takes after the
- * end-of-block branch: recorded from codeBlockTokens itself, so the token
- * tree is written once.
- */
-const TOKEN_BRANCHES = ((): { readonly slots: Uint8Array; readonly lengths: Uint8Array } => {
-  const slots = new Uint8Array((LAST_CLASS + 1) * MAX_BRANCHES);
-  const lengths = new Uint8Array(LAST_CLASS + 1);
-  const levels = new Int16Array(16);
-  for (let mag = 0; mag <= LAST_CLASS; mag++) {
-    // A block with the magnitude first (and a 1 after a 0, which cannot end a block):
-    // its first position's probabilities are at 0..10, those of the next position beyond.
-    levels[ZIGZAG[0]] = mag;
-    levels[ZIGZAG[1]] = mag === 0 ? 1 : 0;
-    codeBlockTokens({
-      node: (probIndex, bit) => {
-        if (probIndex >= 1 && probIndex < CONTEXT_STRIDE) slots[mag * MAX_BRANCHES + lengths[mag]++] = 2 * probIndex + bit;
-      },
-      fixed: () => undefined,
-    }, 0, 0, 0, levels, 0, mag === 0 ? 2 : 1);
-  }
-  return { slots, lengths };
-})();
-
-/** countBlockBranches: codeBlockTokens (tokens.ts) counting, through TOKEN_BRANCHES. */
-function countBlockBranches(counts: Uint32Array, typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, eob: number): void {
-  const { slots, lengths } = TOKEN_BRANCHES;
-  let n = first;
-  let p = typeOff + BAND_OFFSETS[n] + ctx * CONTEXT_STRIDE;
-  if (eob === 0) {
-    counts[2 * p]++; // end of block at once
-    return;
-  }
-  counts[2 * p + 1]++;
-  for (;;) {
-    const v = levels[off + ZIGZAG[n]];
-    const mag = v < 0 ? -v : v;
-    const k = mag > LAST_CLASS ? LAST_CLASS : mag;
-    const at = k * MAX_BRANCHES;
-    const base = 2 * p;
-    for (let j = 0; j < lengths[k]; j++) counts[base + slots[at + j]]++;
-    n++;
-    if (n === 16) return;
-    if (mag === 0) {
-      p = typeOff + BAND_OFFSETS[n]; // after a zero: context 0, no end-of-block branch
-      continue;
-    }
-    p = typeOff + BAND_OFFSETS[n] + (mag === 1 ? 1 : 2) * CONTEXT_STRIDE;
-    if (n === eob) {
-      counts[2 * p]++; // end of block
-      return;
-    }
-    counts[2 * p + 1]++;
-  }
 }
 
 /**
