@@ -22,9 +22,12 @@
 //
 //   npm run bench:rebase [-- --runs 5] [--baseline-dist /tmp/base/dist] [--json]
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { crc32, inflateSync } from 'node:zlib';
+import { STATE_FILE_VERSION } from '../src/excamera/state-file.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { clipPath } from './clips.js';
 import { alternating, canMeasureResources, cliOf, ok, runMeasured } from './process.js';
@@ -69,6 +72,29 @@ ok(
   'excamera xc --keep',
 );
 
+// A baseline that reads state files of format version 1 gets copies of the
+// inputs with the states rewritten to it: the payload of versions 1 and 2 is
+// the same, only the checksum differs (version 1 summed the inflated payload).
+async function workFor(dist: string): Promise<string> {
+  const url = pathToFileURL(join(resolve(dist), 'src', 'excamera', 'state-file.js')).href;
+  const version = ((await import(url)) as { STATE_FILE_VERSION: number }).STATE_FILE_VERSION;
+  if (version === STATE_FILE_VERSION) return work;
+  if (version !== 1 || STATE_FILE_VERSION !== 2) throw new Error(`the baseline reads state files of version ${version}, this build writes ${STATE_FILE_VERSION}`);
+  const dir = join(scratch, 'work-v1');
+  mkdirSync(dir);
+  for (const name of readdirSync(work)) {
+    if (!name.endsWith('.state')) {
+      copyFileSync(join(work, name), join(dir, name));
+      continue;
+    }
+    const bytes = new Uint8Array(readFileSync(join(work, name)));
+    bytes[4] = 1;
+    new DataView(bytes.buffer).setUint32(12, crc32(inflateSync(bytes.subarray(48))), true);
+    writeFileSync(join(dir, name), bytes);
+  }
+  return dir;
+}
+
 interface Op {
   readonly build: string;
   readonly operation: 'encode-given-state' | 'rebase';
@@ -76,11 +102,11 @@ interface Op {
   readonly output: string;
 }
 
-const builds: [string, string][] = [['this build', current]];
-if (baselineDist !== undefined) builds.push(['baseline', cliOf(baselineDist)]);
-const ops: Op[] = builds.flatMap(([build, cli], b) => {
+const builds: [string, string, string][] = [['this build', current, work]];
+if (baselineDist !== undefined) builds.push(['baseline', cliOf(baselineDist), await workFor(baselineDist)]);
+const ops: Op[] = builds.flatMap(([build, cli, dir], b) => {
   const out = (name: string): string => join(scratch, `${b}-${name}.ivf`);
-  const w = (name: string): string => join(work, name);
+  const w = (name: string): string => join(dir, name);
   return [
     {
       build, operation: 'encode-given-state' as const, output: out('given'),

@@ -10,7 +10,8 @@
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { type Chunk, DEFAULT_KEY_QUANTIZER_WEIGHT, encodeGivenState, rebaseChunk, shownFrames } from '../excamera/chunk.js';
 import { type ChunkFile, readChunkFile, readStateFile, writeChunkFile, writeStateFile } from '../excamera/files.js';
-import { type DecoderState, stateHash } from '../vp8/index.js';
+import { hashOfState } from '../excamera/state-file.js';
+import type { DecoderState } from '../vp8/index.js';
 import { defineCommand } from './command.js';
 import { integerOption, realOption } from './options.js';
 import { speedOption } from './quality.js';
@@ -61,7 +62,7 @@ async function finish(
     bytesBefore: bytes(input.chunk),
     bytesAfter: bytes(out.chunk),
     expectsState: out.chunk.expects?.toString(16).padStart(8, '0') ?? null,
-    finalState: stateHash(out.state),
+    finalState: hashOfState(out.state),
     seconds: Number(seconds.toFixed(3)),
   };
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,25 +1,26 @@
 #!/usr/bin/env node
 // The `excamera` command: one subcommand per file, each a thin layer over the
-// library. Every command has --help.
+// library, loaded only when it runs (registry.ts). Every command has --help.
 //
 // Errors are one line on stderr: a usage error (a bad flag, a value out of
 // range) names the problem and where to read more, exit status 2; bad input
 // or a file that cannot be read or written, exit status 1. Anything else is a
 // bug and keeps its stack trace.
 
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExcameraTsError } from '../errors.js';
-import { commandPath, commandString, COMMANDS } from './commands.js';
 import { UsageError } from './errors.js';
+import { commandPath, commandsFor, commandString } from './registry.js';
 import { usageMessage } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
   const where = commandPath(argv);
   const help = `excamera ${[...where, '--help'].join(' ')}`;
-  const positionals = (commandString(where)?.match(/<[^>]+>/g) ?? []).map((p) => (p === '<command>' ? `a ${where.join(' ')} command` : p));
   try {
-    await COMMANDS.reduce((y, c) => y.command(c), yargs(argv).scriptName('excamera'))
+    const commands = await commandsFor(where);
+    const positionals = ((await commandString(where))?.match(/<[^>]+>/g) ?? []).map((p) => (p === '<command>' ? `a ${where.join(' ')} command` : p));
+    await commands.reduce((y, c) => y.command(c as unknown as CommandModule<object, never>), yargs(argv).scriptName('excamera'))
       .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
       .demandCommand(1, 'name a command')
       .strict()

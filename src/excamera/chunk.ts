@@ -21,13 +21,13 @@
 // frames predict from is the same whether it began with a key frame or not.
 
 import {
-  createDecoderState, decodeFrame, type DecoderState, type Image, stateHash, Vp8Error,
+  createDecoderState, decodeFrame, type DecoderState, type Image, Vp8Error,
 } from '../vp8/index.js';
 import { frameSetup } from '../vp8/frame-setup.js';
 import { DEFAULT_SPEED, encodeFrame, EncoderWorkspace, rebaseFrame } from '../vp8/encoder/encoder.js';
-import { type Frame, parseFrame, parsingStateAfter, serializeFrame } from '../vp8/frame.js';
+import { type FrameDecisions, parseFrame, parseFrameDecisions, parsingStateAfter, serializeFrame } from '../vp8/frame.js';
 import { ExcameraError } from './errors.js';
-import { stateTag } from './state-file.js';
+import { hashOfState, stateTag } from './state-file.js';
 
 /** A chunk in memory. */
 export interface Chunk {
@@ -62,7 +62,7 @@ export const DEFAULT_KEY_QUANTIZER_WEIGHT = 1;
 
 /** The state tag of a state (first 32 bits of its hash). */
 export function tagOf(state: DecoderState): number {
-  return stateTag(stateHash(state));
+  return stateTag(hashOfState(state));
 }
 
 /** Refuses to apply `chunk` to `state` unless it was coded against it. */
@@ -118,9 +118,9 @@ export function decodeChunk(chunk: Chunk, state: DecoderState = createDecoderSta
   return { state: s, pictures, reconstructions };
 }
 
-/** The frames of a chunk parsed, each with the state it was coded against. */
+/** The frames of a chunk parsed (their decisions: rebase codes the residue afresh), each with the state it was coded against. */
 interface ParsedFrame {
-  readonly frame: Frame;
+  readonly frame: FrameDecisions;
   readonly before: DecoderState;
   /** Its reconstruction, when the chunk was decoded (needed for hidden frames). */
   readonly reconstruction: Image | null;
@@ -139,7 +139,7 @@ function parseChunk(chunk: Chunk, from: DecoderState, chunkIndex?: number): Pars
   });
   const decoding = chunk.frames.some((bytes) => (bytes[0] & 0x10) === 0);
   chunk.frames.forEach((bytes, i) => {
-    const frame = locate(chunkIndex, i, () => parseFrame(state, bytes));
+    const frame = locate(chunkIndex, i, () => parseFrameDecisions(state, bytes));
     if (decoding) {
       const r = locate(chunkIndex, i, () => decodeFrame(state, bytes, { frameIndex: i }));
       out.push({ frame, before: state, reconstruction: r.reconstruction });
@@ -248,7 +248,7 @@ export function refreshAllAtEnd(chunk: Chunk, from: DecoderState = createDecoder
   checkExpectedState(chunk, from, chunkIndex);
   let state = from;
   const n = chunk.frames.length;
-  for (let i = 0; i < n - 1; i++) state = parsingStateAfter(state, locate(chunkIndex, i, () => parseFrame(state, chunk.frames[i])));
+  for (let i = 0; i < n - 1; i++) state = parsingStateAfter(state, locate(chunkIndex, i, () => parseFrameDecisions(state, chunk.frames[i])));
   const last = locate(chunkIndex, n - 1, () => parseFrame(state, chunk.frames[n - 1]));
   const h = last.header;
   if (h.keyFrame || (h.refreshGoldenFrame && h.refreshAlternateFrame && h.refreshLast)) return chunk;

@@ -63,6 +63,22 @@ export interface StateFileHeader {
   readonly stateHash: string;
 }
 
+/**
+ * stateHash of a state, remembered: states are immutable values, and a job
+ * asks for the hash of one state several times (the state a chunk expects is
+ * checked, then named in its file; a state read from a file was hashed to
+ * check it).
+ */
+const knownHashes = new WeakMap<DecoderState, string>();
+export function hashOfState(state: DecoderState): string {
+  let hash = knownHashes.get(state);
+  if (hash === undefined) {
+    hash = stateHash(state);
+    knownHashes.set(state, hash);
+  }
+  return hash;
+}
+
 /** The state as a state file (see the file comment). `level` is zlib's, 0..9 (default 6). */
 export function serializeState(state: DecoderState, level = 6): Uint8Array {
   const refs = [state.last, state.golden, state.altref];
@@ -112,7 +128,7 @@ export function serializeState(state: DecoderState, level = 6): Uint8Array {
   for (let i = 0; i < 4; i++) out[i] = STATE_FILE_MAGIC.charCodeAt(i);
   out[4] = STATE_FILE_VERSION;
   header.setUint32(8, payloadBytes, true);
-  out.set(Buffer.from(stateHash(state), 'hex'), 16);
+  out.set(Buffer.from(hashOfState(state), 'hex'), 16);
   out.set(compressed, HEADER_BYTES);
   header.setUint32(12, fileChecksum(out), true);
   return out;
@@ -228,6 +244,7 @@ export function deserializeState(bytes: Uint8Array, options: StateFileOptions = 
     altref: refs[2],
   };
   if (stateHash(state) !== header.stateHash) fail('the state read does not hash to the hash in the header', 16);
+  knownHashes.set(state, header.stateHash);
   return state;
 }
 

@@ -18,13 +18,14 @@ import { BoolDecoder } from './bool-decoder.js';
 import { BoolEncoder } from './bool-encoder.js';
 import { type FrameSetup, frameSetup, stateAfterFrame } from './frame-setup.js';
 import { DEFAULT_LIMITS, type DecoderLimits, Vp8Error } from './errors.js';
-import { type FrameHeader, locatePartitions, readFrameHeader, writeFrameHeader } from './header.js';
+import { type FrameHeader, locatePartitions, type PartitionLayout, readFrameHeader, writeFrameHeader } from './header.js';
 import { FrameModes, frameModesSyntax } from './modes.js';
 import { allocateImage } from './image.js';
 import type { DequantFactors } from './quant.js';
 import type { DecoderState } from './state.js';
 import { SyntaxReader, SyntaxWriter } from './syntax-coder.js';
-import { BLOCKS_PER_MB, hasY2Block, codeMacroblockTokens, readMacroblockTokens, TokenContexts, TokenWriter } from './tokens.js';
+import { macroblockTokens } from './token-bools.js';
+import { BLOCKS_PER_MB, hasY2Block, readMacroblockTokens, TokenContexts } from './tokens.js';
 
 /** Coefficient values per macroblock: 25 blocks of 16 (tokens.ts), block b at 16 × b, raster order within a block. */
 export const LEVELS_PER_MB = BLOCKS_PER_MB * 16;
@@ -45,8 +46,22 @@ export interface Frame {
 /** Dequantization by 1: the token reader then stores the levels themselves. */
 const UNIT_FACTORS: DequantFactors = { y1Dc: 1, y1Ac: 1, y2Dc: 1, y2Ac: 1, uvDc: 1, uvAc: 1 };
 
-/** Parses a compressed frame coded against `state` (an empty frame has no Frame: it is refused). */
-export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS): Frame {
+/** What a frame decides, without its coefficients: the header and the macroblock headers. */
+export type FrameDecisions = Pick<Frame, 'header' | 'modes'>;
+
+/**
+ * Parses the first partition of a frame coded against `state` — its header
+ * and every macroblock header — and checks the token partitions' layout
+ * without reading them. Rebase keeps a frame's decisions and codes its
+ * residue afresh, so this is all of a frame it needs.
+ */
+export function parseFrameDecisions(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS): FrameDecisions {
+  return parseFirstPartition(state, bytes, limits).frame;
+}
+
+function parseFirstPartition(
+  state: DecoderState, bytes: Uint8Array, limits: DecoderLimits,
+): { frame: FrameDecisions; setup: FrameSetup; layout: PartitionLayout } {
   if (bytes.length === 0) throw new Vp8Error('truncated', 'an empty frame has no syntax to parse', { byteOffset: 0 });
   const { header, decoder: first, firstPartitionStart } = readFrameHeader(bytes);
   const setup = frameSetup(state, header, limits);
@@ -55,7 +70,12 @@ export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: Decod
   if (first.overrun()) {
     throw new Vp8Error('truncated', 'the macroblock headers run past the end of the frame', { byteOffset: bytes.length });
   }
-  const layout = locatePartitions(bytes, firstPartitionStart, header);
+  return { frame: { header, modes }, setup, layout: locatePartitions(bytes, firstPartitionStart, header) };
+}
+
+/** Parses a compressed frame coded against `state` (an empty frame has no Frame: it is refused). */
+export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS): Frame {
+  const { frame: { header, modes }, setup, layout } = parseFirstPartition(state, bytes, limits);
   const partitions = layout.starts.map((s, i) => new BoolDecoder(bytes, s, layout.ends[i]));
   const levels = new Int16Array(modes.count * LEVELS_PER_MB);
   const eobs = new Uint8Array(modes.count * BLOCKS_PER_MB);
@@ -95,7 +115,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
   // Token partitions.
   const count = 1 << header.log2NbrOfDctPartitions;
   const encoders = Array.from({ length: count }, () => new BoolEncoder(1024 + (frame.levels.length >> count)));
-  const writers = encoders.map((e) => new TokenWriter(e, setup.frameProbs.coeff));
+  const probs = setup.frameProbs.coeff;
   const ctx = new TokenContexts(setup.mbCols);
   const { modes, levels, eobs } = frame;
   forEachMacroblockRow(setup, count, (row, part) => {
@@ -104,7 +124,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
       const mb = row * setup.mbCols + mbCol;
       const hasY2 = hasY2Block(modes.yMode[mb]);
       if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-      else codeMacroblockTokens(writers[part], hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB);
+      else macroblockTokens(null, encoders[part], probs, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB);
     }
   });
   const parts = encoders.map((e) => e.finish());
@@ -117,7 +137,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
  * (a key frame that follows no picture leaves a blank placeholder). Use it to
  * parse a stream without decoding it — never to decode.
  */
-export function parsingStateAfter(state: DecoderState, frame: Frame): DecoderState {
+export function parsingStateAfter(state: DecoderState, frame: FrameDecisions): DecoderState {
   const setup = frameSetup(state, frame.header);
   const next = stateAfterFrame(state, frame.header, setup, frame.modes.segmentId, null);
   if (next.last !== null && next.width === state.width && next.height === state.height) return next;

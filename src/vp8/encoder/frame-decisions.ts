@@ -19,7 +19,8 @@ import {
   COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, GOLDEN_FRAME, INTRA_FRAME, LAST_FRAME, MV_PROB_COUNT, MV_UPDATE_PROBS, NEWMV,
   UV_MODE_TREE, YMODE_TREE,
 } from '../tables.js';
-import { BLOCKS_PER_MB, hasY2Block, codeMacroblockTokens, TokenContexts, TokenCounter } from '../tokens.js';
+import { macroblockTokens } from '../token-bools.js';
+import { BLOCKS_PER_MB, hasY2Block, TokenContexts } from '../tokens.js';
 import { boolCost, BranchCounter, INDEX_PROBS, PROB_COST } from './costs.js';
 import type { FrameContext } from './frame-context.js';
 import { sse } from './motion.js';
@@ -170,21 +171,11 @@ function decideProbabilities(fc: FrameContext, ws: EncoderWorkspace): void {
   for (let i = 0; i < n; i++) skips += modes.skipCoeff[i];
   h.probSkipFalse = probFromCounts(n - skips, skips);
   // Coefficient probabilities.
-  const counter = new TokenCounter(COEFF_PROBS_SIZE);
-  const ctx = new TokenContexts(fc.mbCols);
-  for (let mbRow = 0; mbRow < fc.mbRows; mbRow++) {
-    ctx.startRow();
-    for (let mbCol = 0; mbCol < fc.mbCols; mbCol++) {
-      const mb = mbRow * fc.mbCols + mbCol;
-      const hasY2 = hasY2Block(modes.yMode[mb]);
-      if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-      else codeMacroblockTokens(counter, hasY2, ctx, mbCol, ws.levels, mb * LEVELS_PER_MB, ws.eobs, mb * BLOCKS_PER_MB);
-    }
-  }
+  const counts = coefficientBranchCounts(fc, ws);
   const base = fc.setup.frameProbs.coeff;
   for (let i = 0; i < COEFF_PROBS_SIZE; i++) {
-    const n0 = counter.counts[2 * i];
-    const n1 = counter.counts[2 * i + 1];
+    const n0 = counts[2 * i];
+    const n1 = counts[2 * i + 1];
     const updated = bestUpdate(base[i], n0, n1, COEFF_UPDATE_PROBS[i], 8, (p) => p);
     h.coeffProbUpdates[i] = updated < 0 ? -1 : updated;
   }
@@ -207,6 +198,31 @@ function decideProbabilities(fc: FrameContext, ws: EncoderWorkspace): void {
   // Motion vector probabilities: count the bools of every coded vector.
   updateMvProbs(fc, ws.mb.near);
   updateModeProbs(fc);
+}
+
+/**
+ * Section 13.2: how often each branch of every coefficient probability is
+ * taken by the frame's tokens, as counts[2 · probability index + bit] —
+ * what codeMacroblockTokens would tell a TokenCounter, through a table of
+ * each token's branches (token-bools.ts) instead of one call per bool.
+ */
+function coefficientBranchCounts(fc: FrameContext, ws: EncoderWorkspace): Uint32Array {
+  const modes = fc.modes;
+  const counts = new Uint32Array(2 * COEFF_PROBS_SIZE);
+  const ctx = new TokenContexts(fc.mbCols);
+  for (let mbRow = 0; mbRow < fc.mbRows; mbRow++) {
+    ctx.startRow();
+    for (let mbCol = 0; mbCol < fc.mbCols; mbCol++) {
+      const mb = mbRow * fc.mbCols + mbCol;
+      const hasY2 = hasY2Block(modes.yMode[mb]);
+      if (modes.skipCoeff[mb]) {
+        ctx.skip(mbCol, hasY2);
+        continue;
+      }
+      macroblockTokens(counts, null, fc.setup.frameProbs.coeff, hasY2, ctx, mbCol, ws.levels, mb * LEVELS_PER_MB, ws.eobs, mb * BLOCKS_PER_MB);
+    }
+  }
+  return counts;
 }
 
 /**

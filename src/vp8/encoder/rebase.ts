@@ -13,7 +13,7 @@
 import { predictInterMacroblock } from '../decoder.js';
 import { type FrameSetup, frameSetup } from '../frame-setup.js';
 import { Vp8Error } from '../errors.js';
-import type { Frame } from '../frame.js';
+import type { FrameDecisions } from '../frame.js';
 import type { FrameHeader, Mutable } from '../header.js';
 import type { Image } from '../image.js';
 import { predictBlock } from '../intra.js';
@@ -29,7 +29,7 @@ import { EncoderWorkspace, type MacroblockScratch } from './workspace.js';
 
 /** A frame as coded, with the setup it was coded under (frameSetup of the state it was parsed against). */
 export interface KeptFrame {
-  readonly frame: Frame;
+  readonly frame: FrameDecisions;
   readonly setup: FrameSetup;
 }
 
