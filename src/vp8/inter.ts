@@ -60,7 +60,27 @@ export class InterScratch {
   readonly pairs = new Int32Array(21 * 8);
   /** The chroma vectors of a SPLITMV macroblock (splitChromaMvs). */
   readonly chromaMvs = new Int32Array(8);
+  // Four-byte views of the planes seen last (references and destinations of
+  // up to a few pictures), so that a whole-sample copy moves 4 samples a step.
+  private readonly viewBytes: (Uint8Array | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null];
+  private readonly viewWords: (Int32Array | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null];
+  private nextView = 0;
+
+  /** `a` as 32-bit words, or null when it does not start on a word boundary. */
+  words(a: Uint8Array): Int32Array | null {
+    const bytes = this.viewBytes;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === a) return this.viewWords[i];
+    const view = LITTLE_ENDIAN && (a.byteOffset & 3) === 0 ? new Int32Array(a.buffer, a.byteOffset, a.length >> 2) : null;
+    const i = this.nextView;
+    this.nextView = (i + 1) % bytes.length;
+    bytes[i] = a;
+    this.viewWords[i] = view;
+    return view;
+  }
 }
+
+/** Byte order of the typed arrays' words: copies by words assume little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * Predicts the w×h block at (x, y) of `dst` from `ref` displaced by
@@ -125,7 +145,10 @@ export function predictInter(
   const outPos = dst.offset + dstY * dst.stride + dstX;
   const outStride = dst.stride;
   if (fx === 0 && fy === 0) {
-    copyBlock(src, pos, stride, out, outPos, outStride, w, h);
+    const src32 = src === s.window || ((stride | outPos | outStride) & 3) !== 0 ? null : s.words(src);
+    const out32 = src32 === null ? null : s.words(out);
+    if (src32 !== null && out32 !== null) copyWords(src32, pos, stride, out32, outPos, outStride, w, h);
+    else copyBlock(src, pos, stride, out, outPos, outStride, w, h);
   } else if (bilinear) {
     bilinear2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
   } else {
@@ -139,6 +162,31 @@ function copyBlock(src: Uint8Array, pos: number, stride: number, out: Uint8Array
     const p = pos + r * stride;
     const o = outPos + r * outStride;
     for (let c = 0; c < w; c++) out[o + c] = src[p + c];
+  }
+}
+
+/**
+ * copyBlock for planes viewed as little-endian words, with `out` aligned: four
+ * samples per step, each word of a misaligned source joined from two.
+ */
+function copyWords(src: Int32Array, pos: number, stride: number, out: Int32Array, outPos: number, outStride: number, w: number, h: number): void {
+  const n = w >> 2;
+  const shift = (pos & 3) * 8;
+  const ss = stride >> 2, os = outStride >> 2;
+  let p = pos >> 2;
+  let o = outPos >> 2;
+  if (shift === 0) {
+    for (let r = 0; r < h; r++, p += ss, o += os) for (let c = 0; c < n; c++) out[o + c] = src[p + c];
+    return;
+  }
+  const back = 32 - shift;
+  for (let r = 0; r < h; r++, p += ss, o += os) {
+    let a = src[p];
+    for (let c = 0; c < n; c++) {
+      const b = src[p + c + 1];
+      out[o + c] = (a >>> shift) | (b << back);
+      a = b;
+    }
   }
 }
 
