@@ -66,11 +66,11 @@ export class InterScratch {
   private readonly viewWords: (Int32Array | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null];
   private nextView = 0;
 
-  /** `a` as 32-bit words, or null when it does not start on a word boundary. */
+  /** `a` as 32-bit words, or null when it does not start and end on word boundaries. */
   words(a: Uint8Array): Int32Array | null {
     const bytes = this.viewBytes;
     for (let i = 0; i < bytes.length; i++) if (bytes[i] === a) return this.viewWords[i];
-    const view = LITTLE_ENDIAN && (a.byteOffset & 3) === 0 ? new Int32Array(a.buffer, a.byteOffset, a.length >> 2) : null;
+    const view = LITTLE_ENDIAN && ((a.byteOffset | a.length) & 3) === 0 ? new Int32Array(a.buffer, a.byteOffset, a.length >> 2) : null;
     const i = this.nextView;
     this.nextView = (i + 1) % bytes.length;
     bytes[i] = a;
