@@ -60,7 +60,27 @@ export class InterScratch {
   readonly pairs = new Int32Array(21 * 8);
   /** The chroma vectors of a SPLITMV macroblock (splitChromaMvs). */
   readonly chromaMvs = new Int32Array(8);
+  // Four-byte views of the planes seen last (references and destinations of
+  // up to a few pictures), so that a whole-sample copy moves 4 samples a step.
+  private readonly viewBytes: (Uint8Array | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null];
+  private readonly viewWords: (Int32Array | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null];
+  private nextView = 0;
+
+  /** `a` as 32-bit words, or null when it does not start and end on word boundaries. */
+  words(a: Uint8Array): Int32Array | null {
+    const bytes = this.viewBytes;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === a) return this.viewWords[i];
+    const view = LITTLE_ENDIAN && ((a.byteOffset | a.length) & 3) === 0 ? new Int32Array(a.buffer, a.byteOffset, a.length >> 2) : null;
+    const i = this.nextView;
+    this.nextView = (i + 1) % bytes.length;
+    bytes[i] = a;
+    this.viewWords[i] = view;
+    return view;
+  }
 }
+
+/** Byte order of the typed arrays' words: copies by words assume little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * Predicts the w×h block at (x, y) of `dst` from `ref` displaced by
@@ -125,7 +145,10 @@ export function predictInter(
   const outPos = dst.offset + dstY * dst.stride + dstX;
   const outStride = dst.stride;
   if (fx === 0 && fy === 0) {
-    copyBlock(src, pos, stride, out, outPos, outStride, w, h);
+    const src32 = src === s.window || ((stride | outPos | outStride) & 3) !== 0 ? null : s.words(src);
+    const out32 = src32 === null ? null : s.words(out);
+    if (src32 !== null && out32 !== null) copyWords(src32, pos, stride, out32, outPos, outStride, w, h);
+    else copyBlock(src, pos, stride, out, outPos, outStride, w, h);
   } else if (bilinear) {
     bilinear2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
   } else {
@@ -139,6 +162,31 @@ function copyBlock(src: Uint8Array, pos: number, stride: number, out: Uint8Array
     const p = pos + r * stride;
     const o = outPos + r * outStride;
     for (let c = 0; c < w; c++) out[o + c] = src[p + c];
+  }
+}
+
+/**
+ * copyBlock for planes viewed as little-endian words, with `out` aligned: four
+ * samples per step, each word of a misaligned source joined from two.
+ */
+function copyWords(src: Int32Array, pos: number, stride: number, out: Int32Array, outPos: number, outStride: number, w: number, h: number): void {
+  const n = w >> 2;
+  const shift = (pos & 3) * 8;
+  const ss = stride >> 2, os = outStride >> 2;
+  let p = pos >> 2;
+  let o = outPos >> 2;
+  if (shift === 0) {
+    for (let r = 0; r < h; r++, p += ss, o += os) for (let c = 0; c < n; c++) out[o + c] = src[p + c];
+    return;
+  }
+  const back = 32 - shift;
+  for (let r = 0; r < h; r++, p += ss, o += os) {
+    let a = src[p];
+    for (let c = 0; c < n; c++) {
+      const b = src[p + c + 1];
+      out[o + c] = (a >>> shift) | (b << back);
+      a = b;
+    }
   }
 }
 
@@ -171,25 +219,45 @@ function loadPair(src: Uint8Array, i: number, half: number): number {
   return src[i] | (src[i + half] << 16);
 }
 
+// Filters whose outer taps are zero (the odd fractions) run as four-tap
+// filters: the same sums without two products, and a vertical pass that needs
+// only 1 row above the block and 2 below.
+
+/** True when filter `f` (index of its first tap) has zero outer taps. */
+function fourTap(f: number): boolean {
+  return SIXTAP_FILTERS[f] === 0 && SIXTAP_FILTERS[f + 5] === 0;
+}
+
 function sixtap2d(
   src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
   w: number, h: number, fx: number, fy: number, pairs: Int32Array,
 ): void {
   const half = w >> 1;
   if (fy === 0) {
-    sixtapRows(src, pos, stride, pairs, half, h, fx);
+    horizontalPass(src, pos, stride, pairs, half, h, fx);
     storePairs(pairs, half, h, out, outPos, outStride);
-  } else {
-    // The vertical pass reads 2 rows above the block and 3 below it.
-    if (fx === 0) loadPairs(src, pos - 2 * stride, stride, pairs, half, h + 5);
-    else sixtapRows(src, pos - 2 * stride, stride, pairs, half, h + 5, fx);
-    sixtapColumns(pairs, half, h, out, outPos, outStride, fy);
+    return;
   }
+  // The vertical pass reads 2 rows above the block and 3 below it (1 and 2 with four taps).
+  const g = fy * 6;
+  const above = fourTap(g) ? 1 : 2;
+  const rows = h + 2 * above + 1;
+  const top = pos - above * stride;
+  if (fx === 0) loadPairs(src, top, stride, pairs, half, rows);
+  else horizontalPass(src, top, stride, pairs, half, rows, fx);
+  if (above === 1) fourTapColumns(pairs, half, h, out, outPos, outStride, g);
+  else sixtapColumns(pairs, half, h, out, outPos, outStride, g);
 }
 
-/** The horizontal six-tap pass over `rows` rows of 2 * half samples, into rows of pairs. */
-function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, fx: number): void {
+/** The horizontal pass over `rows` rows of 2 * half samples, into rows of pairs. */
+function horizontalPass(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, fx: number): void {
   const f = fx * 6;
+  if (fourTap(f)) fourTapRows(src, pos, stride, pairs, half, rows, f);
+  else sixtapRows(src, pos, stride, pairs, half, rows, f);
+}
+
+/** The horizontal six-tap pass with the filter whose first tap is at `f`. */
+function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
   const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
   const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
   for (let r = 0; r < rows; r++) {
@@ -208,9 +276,25 @@ function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Ar
   }
 }
 
+/** The horizontal pass with a four-tap filter (taps 1..4 of the one at `f`). */
+function fourTapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
+  const f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2], f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4];
+  for (let r = 0; r < rows; r++) {
+    let p = pos + r * stride;
+    let o = r * half;
+    const end = o + half;
+    let s1 = loadPair(src, p - 1, half), s2 = loadPair(src, p, half), s3 = loadPair(src, p + 1, half);
+    for (; o < end; o += 2, p += 2) {
+      const s4 = loadPair(src, p + 2, half), s5 = loadPair(src, p + 3, half);
+      pairs[o] = roundPair(Math.imul(s1, f1) + Math.imul(s2, f2) + Math.imul(s3, f3) + Math.imul(s4, f4) + 0x20402040);
+      pairs[o + 1] = roundPair(Math.imul(s2, f1) + Math.imul(s3, f2) + Math.imul(s4, f3) + Math.imul(s5, f4) + 0x20402040);
+      s1 = s3; s2 = s4; s3 = s5;
+    }
+  }
+}
+
 /** The vertical six-tap pass: an h-row block from rows of pairs starting 2 rows above it. */
-function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outPos: number, outStride: number, fy: number): void {
-  const g = fy * 6;
+function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outPos: number, outStride: number, g: number): void {
   const g0 = SIXTAP_FILTERS[g], g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2];
   const g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4], g5 = SIXTAP_FILTERS[g + 5];
   for (let c = 0; c < half; c++) {
@@ -228,6 +312,29 @@ function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Arr
       out[o + outStride] = v1;
       out[o + outStride + half] = v1 >>> 16;
       s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
+      q += 2 * half;
+      o += 2 * outStride;
+    }
+  }
+}
+
+/** The vertical pass with a four-tap filter: rows of pairs start 1 row above the block. */
+function fourTapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outPos: number, outStride: number, g: number): void {
+  const g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2], g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4];
+  for (let c = 0; c < half; c++) {
+    let q = c;
+    let s1 = pairs[q], s2 = pairs[q + half], s3 = pairs[q + 2 * half];
+    q += 3 * half;
+    let o = outPos + c;
+    for (let r = 0; r < h; r += 2) {
+      const s4 = pairs[q], s5 = pairs[q + half];
+      const v0 = roundPair(Math.imul(s1, g1) + Math.imul(s2, g2) + Math.imul(s3, g3) + Math.imul(s4, g4) + 0x20402040);
+      const v1 = roundPair(Math.imul(s2, g1) + Math.imul(s3, g2) + Math.imul(s4, g3) + Math.imul(s5, g4) + 0x20402040);
+      out[o] = v0;
+      out[o + half] = v0 >>> 16;
+      out[o + outStride] = v1;
+      out[o + outStride + half] = v1 >>> 16;
+      s1 = s3; s2 = s4; s3 = s5;
       q += 2 * half;
       o += 2 * outStride;
     }

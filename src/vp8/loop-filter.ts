@@ -53,85 +53,96 @@ export function edgeParams(level: number, sharpness: number, keyFrame: boolean, 
   return out;
 }
 
-/**
- * The normal filter's test (section 15.3): filter this segment only when the
- * step across the edge is below the edge limit and every step between
- * neighbours on either side is within the interior limit.
- */
-function normalFilterApplies(p3: number, p2: number, p1: number, p0: number, q0: number, q1: number, q2: number, q3: number, edgeLimit: number, interior: number): boolean {
-  return (
-    Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) <= edgeLimit &&
-    Math.abs(p3 - p2) <= interior && Math.abs(p2 - p1) <= interior && Math.abs(p1 - p0) <= interior &&
-    Math.abs(q1 - q0) <= interior && Math.abs(q2 - q1) <= interior && Math.abs(q3 - q2) <= interior
-  );
-}
+// How the kernels below are arranged (the results are the RFC's):
+// - They write through a Uint8ClampedArray view of the plane, whose stores
+//   clamp to 0..255: for a sample s, c(s - 128 + f) + 128 is s + f clamped.
+// - Every adjustment is a function of the four samples next to the edge, and
+//   a small one rounds to zero (e.g. (a + 4) >> 3 and (a + 3) >> 3 are 0 for
+//   |a| <= 3). They compute it first and skip segments it leaves unchanged,
+//   which is most of them in smooth areas (a straight ramp gives 0), before
+//   reading the outer samples for the filter test.
+// - The test's differences are computed once and shared with the high edge
+//   variance test.
 
 /**
  * Normal filter across a macroblock edge (section 15.3): `n` segments starting
  * at `pos`, `step` apart across the edge and `pitch` apart along it.
  */
-function mbEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
+function mbEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
   const step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
   for (let i = 0; i < n; i++, pos += pitch) {
-    const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
-    const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
-    if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
-    const ps2 = p2 - 128, ps1 = p1 - 128, ps0 = p0 - 128;
-    const qs0 = q0 - 128, qs1 = q1 - 128, qs2 = q2 - 128;
-    const w = c8(c8(ps1 - qs1) + 3 * (qs0 - ps0));
-    if (Math.abs(p1 - p0) > hevT || Math.abs(q1 - q0) > hevT) {
+    const p1 = d[pos - step2], p0 = d[pos - step], q0 = d[pos], q1 = d[pos + step];
+    let w = p1 - q1;
+    w = w < -128 ? -128 : w > 127 ? 127 : w;
+    w += 3 * (q0 - p0);
+    w = w < -128 ? -128 : w > 127 ? 127 : w;
+    // |w| <= 2 moves no sample: (27w + 63) >> 7, (w + 4) >> 3 and the others are 0.
+    if (w >= -2 && w <= 2) continue;
+    const dp = Math.abs(p1 - p0), dq = Math.abs(q1 - q0);
+    if (dp > interior || dq > interior || Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
+    const p2 = d[pos - step3], q2 = d[pos + step2];
+    if (Math.abs(p2 - p1) > interior || Math.abs(q2 - q1) > interior) continue;
+    if (Math.abs(d[pos - step4] - p2) > interior || Math.abs(d[pos + step3] - q2) > interior) continue;
+    if (dp > hevT || dq > hevT) {
       // High edge variance: adjust only p0 and q0, using the outer taps.
-      const f1 = c8(w + 4) >> 3;
-      const f2 = c8(w + 3) >> 3;
-      d[pos] = c8(qs0 - f1) + 128;
-      d[pos - step] = c8(ps0 + f2) + 128;
+      d[pos] = q0 - ((w > 123 ? 127 : w + 4) >> 3);
+      d[pos - step] = p0 + ((w > 124 ? 127 : w + 3) >> 3);
     } else {
-      // Otherwise spread 27/128, 18/128 and 9/128 of the difference over three samples each side.
-      let a = c8((27 * w + 63) >> 7);
-      d[pos] = c8(qs0 - a) + 128;
-      d[pos - step] = c8(ps0 + a) + 128;
-      a = c8((18 * w + 63) >> 7);
-      d[pos + step] = c8(qs1 - a) + 128;
-      d[pos - step2] = c8(ps1 + a) + 128;
-      a = c8((9 * w + 63) >> 7);
-      d[pos + step2] = c8(qs2 - a) + 128;
-      d[pos - step3] = c8(ps2 + a) + 128;
+      // Otherwise spread 27/128, 18/128 and 9/128 of the difference over
+      // three samples each side (never beyond -27..27, so unclamped).
+      let a = (27 * w + 63) >> 7;
+      d[pos] = q0 - a;
+      d[pos - step] = p0 + a;
+      a = (18 * w + 63) >> 7;
+      d[pos + step] = q1 - a;
+      d[pos - step2] = p1 + a;
+      a = (9 * w + 63) >> 7;
+      d[pos + step2] = q2 - a;
+      d[pos - step3] = p2 + a;
     }
   }
 }
 
 /** Normal filter across a subblock edge (section 15.3). */
-function subblockEdgeFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
+function subblockEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: number, n: number, edgeLimit: number, interior: number, hevT: number): void {
   const step2 = 2 * step, step3 = 3 * step, step4 = 4 * step;
   for (let i = 0; i < n; i++, pos += pitch) {
-    const p3 = d[pos - step4], p2 = d[pos - step3], p1 = d[pos - step2], p0 = d[pos - step];
-    const q0 = d[pos], q1 = d[pos + step], q2 = d[pos + step2], q3 = d[pos + step3];
-    if (!normalFilterApplies(p3, p2, p1, p0, q0, q1, q2, q3, edgeLimit, interior)) continue;
-    const ps1 = p1 - 128, ps0 = p0 - 128, qs0 = q0 - 128, qs1 = q1 - 128;
-    const hev = Math.abs(p1 - p0) > hevT || Math.abs(q1 - q0) > hevT;
-    const a = c8((hev ? c8(ps1 - qs1) : 0) + 3 * (qs0 - ps0));
-    const f1 = c8(a + 4) >> 3;
-    const f2 = c8(a + 3) >> 3;
-    d[pos] = c8(qs0 - f1) + 128;
-    d[pos - step] = c8(ps0 + f2) + 128;
+    const p1 = d[pos - step2], p0 = d[pos - step], q0 = d[pos], q1 = d[pos + step];
+    const dp = Math.abs(p1 - p0), dq = Math.abs(q1 - q0);
+    const hev = dp > hevT || dq > hevT;
+    let a = 3 * (q0 - p0);
+    if (hev) {
+      const t = p1 - q1;
+      a += t < -128 ? -128 : t > 127 ? 127 : t;
+    }
+    a = a < -128 ? -128 : a > 127 ? 127 : a;
+    // |a| <= 3 moves no sample: (a + 4) >> 3 and (a + 3) >> 3 are 0.
+    if (a >= -3 && a <= 3) continue;
+    if (dp > interior || dq > interior || Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
+    const p2 = d[pos - step3], q2 = d[pos + step2];
+    if (Math.abs(p2 - p1) > interior || Math.abs(q2 - q1) > interior) continue;
+    if (Math.abs(d[pos - step4] - p2) > interior || Math.abs(d[pos + step3] - q2) > interior) continue;
+    const f1 = (a > 123 ? 127 : a + 4) >> 3;
+    d[pos] = q0 - f1;
+    d[pos - step] = p0 + ((a > 124 ? 127 : a + 3) >> 3);
     if (!hev) {
       // Without high edge variance, p1 and q1 move by half of the p0 adjustment.
       const u = (f1 + 1) >> 1;
-      d[pos + step] = c8(qs1 - u) + 128;
-      d[pos - step2] = c8(ps1 + u) + 128;
+      d[pos + step] = q1 - u;
+      d[pos - step2] = p1 + u;
     }
   }
 }
 
 /** The simple filter across one edge (section 15.2), luma only. */
-function simpleFilter(d: Uint8Array, pos: number, step: number, pitch: number, n: number, edgeLimit: number): void {
+function simpleFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: number, n: number, edgeLimit: number): void {
   for (let i = 0; i < n; i++, pos += pitch) {
     const p1 = d[pos - 2 * step], p0 = d[pos - step], q0 = d[pos], q1 = d[pos + step];
+    const a = c8(c8(p1 - q1) + 3 * (q0 - p0));
+    if (a >= -3 && a <= 3) continue;
     if (Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
-    const ps0 = p0 - 128, qs0 = q0 - 128;
-    const a = c8(c8(p1 - q1) + 3 * (qs0 - ps0));
-    d[pos] = c8(qs0 - (c8(a + 4) >> 3)) + 128;
-    d[pos - step] = c8(ps0 + (c8(a + 3) >> 3)) + 128;
+    d[pos] = q0 - (c8(a + 4) >> 3);
+    d[pos - step] = p0 + (c8(a + 3) >> 3);
   }
 }
 
@@ -151,6 +162,11 @@ export interface LoopFilterInput {
   readonly skipInner: Uint8Array;
 }
 
+/** A view of a plane's samples whose stores clamp to 0..255. */
+function clampedView(a: Uint8Array): Uint8ClampedArray {
+  return new Uint8ClampedArray(a.buffer, a.byteOffset, a.length);
+}
+
 /**
  * Filters a reconstructed frame in place (section 15). `lumaOnly` skips the
  * chroma planes, for an encoder comparing trial levels.
@@ -159,6 +175,7 @@ export function loopFilterFrame(img: Image, f: LoopFilterInput, lumaOnly = false
   const params: EdgeParams = { interior: 0, mbEdge: 0, subEdge: 0, hevThreshold: 0 };
   let cachedLevel = -1;
   const Y = img.y, U = img.u, V = img.v;
+  const yd = clampedView(Y.data), ud = clampedView(U.data), vd = clampedView(V.data);
   for (let mbRow = 0; mbRow < f.mbRows; mbRow++) {
     for (let mbCol = 0; mbCol < f.mbCols; mbCol++) {
       const mb = mbRow * f.mbCols + mbCol;
@@ -173,42 +190,42 @@ export function loopFilterFrame(img: Image, f: LoopFilterInput, lumaOnly = false
       const yPos = Y.offset + mbRow * 16 * Y.stride + mbCol * 16;
       const ys = Y.stride;
       if (f.simple) {
-        if (mbCol > 0) simpleFilter(Y.data, yPos, 1, ys, 16, params.mbEdge);
-        if (inner) for (let x = 4; x < 16; x += 4) simpleFilter(Y.data, yPos + x, 1, ys, 16, params.subEdge);
-        if (mbRow > 0) simpleFilter(Y.data, yPos, ys, 1, 16, params.mbEdge);
-        if (inner) for (let y = 4; y < 16; y += 4) simpleFilter(Y.data, yPos + y * ys, ys, 1, 16, params.subEdge);
+        if (mbCol > 0) simpleFilter(yd, yPos, 1, ys, 16, params.mbEdge);
+        if (inner) for (let x = 4; x < 16; x += 4) simpleFilter(yd, yPos + x, 1, ys, 16, params.subEdge);
+        if (mbRow > 0) simpleFilter(yd, yPos, ys, 1, 16, params.mbEdge);
+        if (inner) for (let y = 4; y < 16; y += 4) simpleFilter(yd, yPos + y * ys, ys, 1, 16, params.subEdge);
         continue;
       }
       const { interior, mbEdge, subEdge, hevThreshold } = params;
       if (lumaOnly) {
-        if (mbCol > 0) mbEdgeFilter(Y.data, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
-        if (inner) for (let x = 4; x < 16; x += 4) subblockEdgeFilter(Y.data, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
-        if (mbRow > 0) mbEdgeFilter(Y.data, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
-        if (inner) for (let y = 4; y < 16; y += 4) subblockEdgeFilter(Y.data, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
+        if (mbCol > 0) mbEdgeFilter(yd, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
+        if (inner) for (let x = 4; x < 16; x += 4) subblockEdgeFilter(yd, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
+        if (mbRow > 0) mbEdgeFilter(yd, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
+        if (inner) for (let y = 4; y < 16; y += 4) subblockEdgeFilter(yd, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
         continue;
       }
       const cs = U.stride;
       const uPos = U.offset + mbRow * 8 * cs + mbCol * 8;
       const vPos = V.offset + mbRow * 8 * cs + mbCol * 8;
       if (mbCol > 0) {
-        mbEdgeFilter(Y.data, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
-        mbEdgeFilter(U.data, uPos, 1, cs, 8, mbEdge, interior, hevThreshold);
-        mbEdgeFilter(V.data, vPos, 1, cs, 8, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(yd, yPos, 1, ys, 16, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(ud, uPos, 1, cs, 8, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(vd, vPos, 1, cs, 8, mbEdge, interior, hevThreshold);
       }
       if (inner) {
-        for (let x = 4; x < 16; x += 4) subblockEdgeFilter(Y.data, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
-        subblockEdgeFilter(U.data, uPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
-        subblockEdgeFilter(V.data, vPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
+        for (let x = 4; x < 16; x += 4) subblockEdgeFilter(yd, yPos + x, 1, ys, 16, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(ud, uPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(vd, vPos + 4, 1, cs, 8, subEdge, interior, hevThreshold);
       }
       if (mbRow > 0) {
-        mbEdgeFilter(Y.data, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
-        mbEdgeFilter(U.data, uPos, cs, 1, 8, mbEdge, interior, hevThreshold);
-        mbEdgeFilter(V.data, vPos, cs, 1, 8, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(yd, yPos, ys, 1, 16, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(ud, uPos, cs, 1, 8, mbEdge, interior, hevThreshold);
+        mbEdgeFilter(vd, vPos, cs, 1, 8, mbEdge, interior, hevThreshold);
       }
       if (inner) {
-        for (let y = 4; y < 16; y += 4) subblockEdgeFilter(Y.data, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
-        subblockEdgeFilter(U.data, uPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
-        subblockEdgeFilter(V.data, vPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
+        for (let y = 4; y < 16; y += 4) subblockEdgeFilter(yd, yPos + y * ys, ys, 1, 16, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(ud, uPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
+        subblockEdgeFilter(vd, vPos + 4 * cs, cs, 1, 8, subEdge, interior, hevThreshold);
       }
     }
   }

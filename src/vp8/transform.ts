@@ -97,6 +97,8 @@ export function inverseDctAdd(coeffs: Int16Array, off: number, dst: Uint8Array, 
 /** The inverse DCT when only the DC coefficient is non-zero: adds (dc + 4) >> 3 to every pixel. */
 export function inverseDctDcOnlyAdd(dc: number, dst: Uint8Array, dstOff: number, stride: number): void {
   const v = (dc + 4) >> 3;
+  // Samples are already in 0..255: adding 0 changes nothing (a common case, e.g. a zero DC from the WHT).
+  if (v === 0) return;
   for (let r = 0; r < 4; r++) {
     const o = dstOff + r * stride;
     dst[o] = clamp255(dst[o] + v);
