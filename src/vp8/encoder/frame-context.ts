@@ -88,30 +88,33 @@ export interface Effort {
   readonly bPredModes: number;
   /** Screened decisions search vectors in golden and altref too (else only their neighbours' vectors are tried). */
   readonly searchOtherRefs: boolean;
+  /** Fast decisions compare candidates by SATD (satd.ts) rather than SAD. */
+  readonly fastSatd: boolean;
 }
 
 /** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED); docs/vp8-encoder.md describes each speed. */
 export function effortFor(requested: number | undefined): Effort {
   const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
   return {
-    bPred: speed <= 4,
+    bPred: true,
     searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
     subPelDiamond: speed >= 4,
     subPelBilinear: speed >= 5,
-    quarterPel: speed <= 4,
+    quarterPel: true,
     finalSquare: speed <= 4,
     searchBelow: speed >= 5 ? 3 * 256 : 256,
-    simpleFilter: speed >= 5,
+    simpleFilter: false,
     rdoQuant: speed <= 3,
     goldenAltref: speed <= 3,
     chromaModes: speed <= 4 ? 4 : 1,
-    lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
+    lfSearch: speed <= 1 ? 'full' : speed <= 3 ? 'coarse' : 'none',
     splits: speed === 0 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8, SPLIT_4X4] : speed === 1 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8] : [],
     fast: speed >= 4,
     shortlist: speed === 2 || speed === 3 ? 2 : 0,
     bPredScreen: 4,
     bPredModes: 3,
     searchOtherRefs: speed <= 2,
+    fastSatd: speed >= 4,
   };
 }
 
