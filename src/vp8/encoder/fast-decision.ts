@@ -36,8 +36,8 @@ export function decideFast(sc: SearchContext, m: MacroblockScratch, mb: number, 
   f.col = 0;
   const last = sc.refs[LAST_FRAME];
   if (!sc.keyFrame && last !== null) chooseFastInter(sc, m, last, mb, mbCol, mbRow);
-  // Intra, when no vector predicts well (on average 8 levels off per sample).
-  if (f.ref === INTRA_FRAME || f.cost > 8 * 256) chooseFastIntra(sc, m, mb, mbCol, mbRow);
+  // Intra, when no vector predicts well enough (the effort says how well).
+  if (f.ref === INTRA_FRAME || f.cost > sc.effort.fastIntraAbove) chooseFastIntra(sc, m, mb, mbCol, mbRow);
   // Code the winner.
   const best = m.best;
   best.ref = f.ref;
@@ -117,8 +117,8 @@ function chooseFastIntra(sc: SearchContext, m: MacroblockScratch, mb: number, mb
       f.mode = mode;
     }
   }
-  if (sc.effort.bPred && sc.keyFrame) {
-    // B_PRED is tried (and kept only if it wins) on key frames.
+  if (sc.effort.bPred && (sc.keyFrame || sc.effort.fastInterBPred)) {
+    // B_PRED is tried (and kept only if it wins) on key frames, and on inter frames when the effort allows.
     const cost = bPredFast(sc, m, mb, mbCol, mbRow, yPos, f.cost);
     if (cost < f.cost) {
       f.cost = cost;

@@ -90,6 +90,10 @@ export interface Effort {
   readonly searchOtherRefs: boolean;
   /** Fast decisions compare candidates by SATD (satd.ts) rather than SAD. */
   readonly fastSatd: boolean;
+  /** Fast decisions try B_PRED on inter frames too (else on key frames only). */
+  readonly fastInterBPred: boolean;
+  /** Fast decisions try intra modes on inter frames when the best vector costs more than this (0: always). */
+  readonly fastIntraAbove: number;
 }
 
 /** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED); docs/vp8-encoder.md describes each speed. */
@@ -98,7 +102,7 @@ export function effortFor(requested: number | undefined): Effort {
   return {
     bPred: true,
     searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
-    subPelDiamond: speed >= 4,
+    subPelDiamond: speed >= 5,
     subPelBilinear: speed >= 5,
     quarterPel: true,
     finalSquare: speed <= 4,
@@ -115,6 +119,9 @@ export function effortFor(requested: number | undefined): Effort {
     bPredModes: 3,
     searchOtherRefs: speed <= 2,
     fastSatd: speed >= 4,
+    fastInterBPred: speed === 4,
+    // Speed 5: when a vector predicts worse than about 8 levels per sample.
+    fastIntraAbove: speed === 4 ? 0 : 8 * 256,
   };
 }
 
