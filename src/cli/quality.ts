@@ -12,7 +12,7 @@ export const cqLevelOption = integerOption('cq-level', { min: 0, max: 63, descri
 export const speedOption = integerOption('speed', { min: 0, max: MAX_SPEED, default: DEFAULT_SPEED, describe:
     `Built-in encoder effort, 0 (best compression) .. ${MAX_SPEED} (fastest): 0 codes every candidate in full; 1 as 0 without 4x4 ` +
     'split vectors; 2 screens candidates by SATD and codes the best two; 3 as 2, searching vectors in the last frame only; ' +
-    '4 decides by prediction error, coding only the winner; 5 as 4 with short half-sample searches and the simple loop filter',
+    '4 decides by the SATD of the prediction error, coding only the winner; 5 as 4 with short searches, fewer intra trials',
 });
 
 /** The chunk quality the flags ask for: --quantizer, or --cq-level (default DEFAULT_CQ_LEVEL). */

@@ -1,8 +1,11 @@
 // RFC 6386 sections 12 and 16-18 run backwards, quickly: the mode decision of
 // the fastest speeds (4 and up). Candidates are compared by prediction error
-// (sum of absolute differences) plus λ-weighted rate alone, without
-// transforming them, and only the winner is transformed, quantized and coded
-// (residual.ts). On inter frames the last frame is the only reference,
+// plus λ-weighted rate alone, without transforming them in full, and only the
+// winner is transformed, quantized and coded (residual.ts). The error is the
+// SATD of the residue (satd.ts) when the effort asks for it: for a few more
+// additions than the sum of absolute differences, it tells a residue that
+// packs into a few levels from one that does not, which is most of what a
+// trial encode would have told. On inter frames the last frame is the only reference,
 // searched only when no neighbour's vector already predicts well; intra modes
 // are tried when no vector predicts well.
 
@@ -15,7 +18,8 @@ import { boolCost } from './costs.js';
 import { type SearchContext, WHOLE_BLOCK_MODES } from './frame-context.js';
 import { motionSearch, predictInterChroma, predictInterLuma } from './inter-search.js';
 import { loadChromaEdges, loadLumaEdges } from './intra-search.js';
-import { sad as sadRegion } from './motion.js';
+import { mvCost, sad as sadRegion } from './motion.js';
+import { satd, satd4x4 } from './satd.js';
 import { beginBPredTrial, chromaQuant, codeSubblock, lumaQuant } from './residual.js';
 import type { MacroblockScratch } from './workspace.js';
 
@@ -32,8 +36,8 @@ export function decideFast(sc: SearchContext, m: MacroblockScratch, mb: number, 
   f.col = 0;
   const last = sc.refs[LAST_FRAME];
   if (!sc.keyFrame && last !== null) chooseFastInter(sc, m, last, mb, mbCol, mbRow);
-  // Intra, when no vector predicts well (on average 8 levels off per sample).
-  if (f.ref === INTRA_FRAME || f.cost > 8 * 256) chooseFastIntra(sc, m, mb, mbCol, mbRow);
+  // Intra, when no vector predicts well enough (the effort says how well).
+  if (f.ref === INTRA_FRAME || f.cost > sc.effort.fastIntraAbove) chooseFastIntra(sc, m, mb, mbCol, mbRow);
   // Code the winner.
   const best = m.best;
   best.ref = f.ref;
@@ -79,7 +83,10 @@ function chooseFastInter(sc: SearchContext, m: MacroblockScratch, last: Image, m
   if (f.cost > sc.effort.searchBelow) {
     const found = motionSearch(sc, m, last, mb, mbCol, mbRow);
     if (found !== null && (found.row !== f.row || found.col !== f.col)) {
-      const cost = found.cost + (base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 0)) * sc.lambdaSad;
+      const modeRate = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 0);
+      const cost = sc.effort.fastSatd
+        ? interSad(sc, m, last, x, y, found.row, found.col) + (modeRate + mvCost(sc.pricing, found.row, found.col, near.bestRow, near.bestCol)) * sc.lambdaSad
+        : found.cost + modeRate * sc.lambdaSad;
       if (cost < f.cost) {
         f.cost = cost;
         f.ref = LAST_FRAME;
@@ -102,15 +109,16 @@ function chooseFastIntra(sc: SearchContext, m: MacroblockScratch, mb: number, mb
   const yPos = loadLumaEdges(sc, m, mbCol, mbRow);
   for (const mode of WHOLE_BLOCK_MODES) {
     predictBlock(mode, m.edgesY, m.predY.data, 0, 16);
-    const cost = sadRegion(sc.raw.y, mbCol * 16, mbRow * 16, m.predY, 0, 0, 16, 16) + sc.yModeCost[mode] * lambda;
+    const err = sc.effort.fastSatd ? satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) : sadRegion(sc.raw.y, mbCol * 16, mbRow * 16, m.predY, 0, 0, 16, 16);
+    const cost = err + sc.yModeCost[mode] * lambda;
     if (cost < f.cost) {
       f.cost = cost;
       f.ref = INTRA_FRAME;
       f.mode = mode;
     }
   }
-  if (sc.effort.bPred && sc.keyFrame) {
-    // B_PRED is tried (and kept only if it wins) on key frames.
+  if (sc.effort.bPred && (sc.keyFrame || sc.effort.fastInterBPred)) {
+    // B_PRED is tried (and kept only if it wins) on key frames, and on inter frames when the effort allows.
     const cost = bPredFast(sc, m, mb, mbCol, mbRow, yPos, f.cost);
     if (cost < f.cost) {
       f.cost = cost;
@@ -155,9 +163,14 @@ function considerFast(sc: SearchContext, m: MacroblockScratch, ref: Image, x: nu
 
 /** Prediction error of the luma block at (x, y) displaced by (row, col) quarter samples. */
 function interSad(sc: SearchContext, m: MacroblockScratch, ref: Image, x: number, y: number, row: number, col: number): number {
-  if ((row & 3) === 0 && (col & 3) === 0) return sadRegion(sc.raw.y, x, y, ref.y, x + (col >> 2), y + (row >> 2), 16, 16);
+  const transformed = sc.effort.fastSatd;
+  if ((row & 3) === 0 && (col & 3) === 0) {
+    if (!transformed) return sadRegion(sc.raw.y, x, y, ref.y, x + (col >> 2), y + (row >> 2), 16, 16);
+    const p = ref.y;
+    return satd(m.src, 0, 16, p.data, p.offset + (y + (row >> 2)) * p.stride + x + (col >> 2), p.stride, 16, 16);
+  }
   predictInter(ref.y, m.predY, x, y, 16, 16, 2 * col, 2 * row, sc.setup.bilinear || sc.effort.subPelBilinear, m.inter, 0, 0);
-  return sadRegion(sc.raw.y, x, y, m.predY, 0, 0, 16, 16);
+  return transformed ? satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) : sadRegion(sc.raw.y, x, y, m.predY, 0, 0, 16, 16);
 }
 
 /**
@@ -183,10 +196,13 @@ function bPredFast(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: n
     for (let mode = 0; mode < 10; mode++) {
       const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
       let err = 0;
-      for (let r = 0; r < 4; r++) {
-        for (let c = 0; c < 4; c++) {
-          const d = m.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
-          err += d < 0 ? -d : d;
+      if (sc.effort.fastSatd) err = satd4x4(m.src, (4 * by) * 16 + 4 * bx, 16, data, pos, ys);
+      else {
+        for (let r = 0; r < 4; r++) {
+          for (let c = 0; c < 4; c++) {
+            const d = m.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
+            err += d < 0 ? -d : d;
+          }
         }
       }
       const cost = err + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode] * lambda;

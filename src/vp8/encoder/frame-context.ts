@@ -101,24 +101,30 @@ export interface Effort {
   readonly bPredModes: number;
   /** Screened decisions search vectors in golden and altref too (else only their neighbours' vectors are tried). */
   readonly searchOtherRefs: boolean;
+  /** Fast decisions compare candidates by SATD (satd.ts) rather than SAD. */
+  readonly fastSatd: boolean;
+  /** Fast decisions try B_PRED on inter frames too (else on key frames only). */
+  readonly fastInterBPred: boolean;
+  /** Fast decisions try intra modes on inter frames when the best vector costs more than this (0: always). */
+  readonly fastIntraAbove: number;
 }
 
 /** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED); docs/vp8-encoder.md describes each speed. */
 export function effortFor(requested: number | undefined): Effort {
   const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
   return {
-    bPred: speed <= 4,
+    bPred: true,
     searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
-    subPelDiamond: speed >= 4,
+    subPelDiamond: speed >= 5,
     subPelBilinear: speed >= 5,
-    quarterPel: speed <= 4,
+    quarterPel: true,
     finalSquare: speed <= 4,
     searchBelow: speed >= 5 ? 3 * 256 : 256,
-    simpleFilter: speed >= 5,
+    simpleFilter: false,
     rdoQuant: speed <= 3,
     goldenAltref: speed <= 3,
     chromaModes: speed <= 4 ? 4 : 1,
-    lfSearch: speed <= 1 ? 'full' : speed <= 4 ? 'coarse' : 'none',
+    lfSearch: speed <= 1 ? 'full' : speed <= 3 ? 'coarse' : 'none',
     splits: speed === 0 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8, SPLIT_4X4] : speed === 1 ? [SPLIT_16X8, SPLIT_8X16, SPLIT_8X8] : [],
     fast: speed >= 4,
     shortlist: speed === 2 || speed === 3 ? 2 : 0,
@@ -127,6 +133,10 @@ export function effortFor(requested: number | undefined): Effort {
     bPredPace: speed === 2 || speed === 3 ? 1.4 : 0,
     bPredModes: 3,
     searchOtherRefs: speed <= 2,
+    fastSatd: speed >= 4,
+    fastInterBPred: speed === 4,
+    // Speed 5: when a vector predicts worse than about 8 levels per sample.
+    fastIntraAbove: speed === 4 ? 0 : 8 * 256,
   };
 }
 
