@@ -53,6 +53,8 @@ export function chooseIntra(sc: SearchContext, m: MacroblockScratch, mb: number,
     if (jb < bestLumaJ) {
       bestLumaJ = jb;
       best.copyLumaFrom(m.trial);
+      // No later candidate (chroma, inter) writes into the frame's luma.
+      m.bPredInFrame = true;
     }
   }
   // Chroma.
