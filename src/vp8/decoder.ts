@@ -186,7 +186,7 @@ export function referenceList(state: DecoderState): readonly (Image | null)[] {
  */
 export function reconstructMacroblock(
   ws: DecoderWorkspace, setup: FrameSetup, img: Image, refs: readonly (Image | null)[],
-  mb: number, mbCol: number, mbRow: number, residue: boolean, interPredicted = false,
+  mb: number, mbCol: number, mbRow: number, residue: boolean, interPredicted = false, lumaReconstructed = false,
 ): void {
   const modes = ws.modes;
   const hasY2 = hasY2Block(modes.yMode[mb]);
@@ -195,7 +195,7 @@ export function reconstructMacroblock(
   ws.skipInner[mb] = hasY2 && !residue ? 1 : 0;
   const ref = modes.refFrame[mb];
   if (ref === INTRA_FRAME) {
-    reconstructIntra(ws, img, mb, mbCol, mbRow, residue);
+    reconstructIntra(ws, img, mb, mbCol, mbRow, residue, lumaReconstructed);
   } else {
     const refImg = refs[ref];
     if (refImg === null) throw new Vp8Error('corrupt-header', 'a macroblock refers to a missing reference frame');
@@ -265,7 +265,7 @@ export function filterLevels(ws: DecoderWorkspace, h: FrameHeader, f: SegmentFea
 }
 
 /** Sections 12 and 14: predicts an intra macroblock and adds its residue. */
-function reconstructIntra(ws: DecoderWorkspace, img: Image, mb: number, mbCol: number, mbRow: number, residue: boolean): void {
+function reconstructIntra(ws: DecoderWorkspace, img: Image, mb: number, mbCol: number, mbRow: number, residue: boolean, lumaReconstructed: boolean): void {
   const modes = ws.modes;
   const rightmost = mbCol === modes.mbCols - 1;
   const U = img.u, V = img.v;
@@ -289,10 +289,11 @@ function reconstructIntra(ws: DecoderWorkspace, img: Image, mb: number, mbCol: n
     return;
   }
   // B_PRED (section 12.3): each subblock is predicted from pixels that include
-  // its already reconstructed neighbours, so the residue is added as we go.
+  // its already reconstructed neighbours, so the residue is added as we go
+  // (unless an encoder has done so already).
   const data = Y.data;
   const coeffs = ws.coeffs;
-  for (let b = 0; b < 16; b++) {
+  for (let b = lumaReconstructed ? 16 : 0; b < 16; b++) {
     const pos = predictLumaSubblock(modes.bModes[16 * mb + b], e, ws.subAbove, data, yPos, ys, b);
     if (residue) {
       const eob = ws.eobs[b];

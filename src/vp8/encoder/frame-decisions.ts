@@ -110,10 +110,12 @@ export function searchLoopFilter(fc: FrameContext, ws: EncoderWorkspace): { leve
     }
     return e;
   };
-  // Coarse-to-fine search of the level.
+  // Coarse-to-fine search of the level ('full'), or a walk one level at a
+  // time from the guess ('coarse'): the error falls smoothly towards its
+  // least, and the guess is seldom more than a few levels from it.
   let bestLevel = guess;
   let bestErr = errorOf(guess);
-  for (let step = mode === 'full' ? 8 : 2; step >= 1; step >>= 1) {
+  for (let step = mode === 'full' ? 8 : 1; step >= 1; step >>= 1) {
     for (let improved = true; improved;) {
       improved = false;
       for (const cand of [bestLevel - step, bestLevel + step]) {

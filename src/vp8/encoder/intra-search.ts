@@ -53,6 +53,8 @@ export function chooseIntra(sc: SearchContext, m: MacroblockScratch, mb: number,
     if (jb < bestLumaJ) {
       bestLumaJ = jb;
       best.copyLumaFrom(m.trial);
+      // No later candidate (chroma, inter) writes into the frame's luma.
+      m.bPredInFrame = true;
     }
   }
   // Chroma.
@@ -128,7 +130,9 @@ export function searchBPred(
     let bestDist = 0;
     const tokenCtx = walk.context(0, b);
     const tried = keep < 10 ? screenSubblockModes(sc, m, b, ctx, yPos, keep) : ALL_SUBBLOCK_MODES;
-    for (let i = 0; i < keep; i++) {
+    // Last to first, so the likeliest winner's prediction is the one left in
+    // the frame (ties still go to the earlier mode).
+    for (let i = keep - 1; i >= 0; i--) {
       const mode = tried[i];
       const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
       // Residue and transform.
@@ -150,7 +154,7 @@ export function searchBPred(
       }
       const r = tokenCosts.block(type, tokenCtx, 0, blockLevels, 0, eob) + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode];
       const jj = rdCost(sc, r, d);
-      if (jj < bestJ) {
+      if (jj <= bestJ) {
         bestJ = jj;
         bestMode = mode;
         bestEob = eob;
@@ -169,7 +173,7 @@ export function searchBPred(
     t.bModes[b] = bestMode;
     bModes[base + b] = bestMode;
     t.eobs[b] = bestEob;
-    const pos = predictLumaSubblock(bestMode, m.edgesY, m.sub, data, yPos, ys, b);
+    const pos = bestMode === tried[0] ? yPos + 4 * by * ys + 4 * bx : predictLumaSubblock(bestMode, m.edgesY, m.sub, data, yPos, ys, b);
     addBlockResidue(t.dq, 16 * b, bestEob, data, pos, ys);
     walk.record(0, b, bestEob);
   }

@@ -151,6 +151,7 @@ function codeKeptIntra(fc: FrameContext, m: MacroblockScratch, mbCol: number, mb
       walk.record(0, b, codeSubblock(fc, m, t, b, best.bModes[b], yPos, ctx));
     }
     best.copyLumaFrom(t);
+    m.bPredInFrame = true;
   } else {
     predictBlock(best.yMode, m.edgesY, m.predY.data, 0, 16);
     lumaQuant(fc, m, m.predY.data, true, best);

@@ -311,9 +311,12 @@ function commit(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol: numbe
     writeBlock(m.predU, fc.img.u, mbCol * 8, mbRow * 8, 8);
     writeBlock(m.predV, fc.img.v, mbCol * 8, mbRow * 8, 8);
   }
-  reconstructMacroblock(dws, fc.setup, fc.img, fc.refs, mb, mbCol, mbRow, residue, inter && (m.predictionIsBest || m.predictionInFrame));
+  // A B_PRED winner's luma was reconstructed in the frame as its subblocks were coded.
+  const lumaInFrame = m.bPredInFrame && best.yMode === B_PRED;
+  reconstructMacroblock(dws, fc.setup, fc.img, fc.refs, mb, mbCol, mbRow, residue, inter && (m.predictionIsBest || m.predictionInFrame), lumaInFrame);
   m.predictionIsBest = false;
   m.predictionInFrame = false;
+  m.bPredInFrame = false;
   // Token contexts, as the decoder will update them (a skipped macroblock's ends are all 0).
   ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
 }

@@ -95,6 +95,7 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
     if (jb < bestJ) {
       best.copyLumaFrom(m.trial);
       best.copyChromaFrom(m.intraChroma);
+      m.bPredInFrame = true;
     }
   }
   // An inter winner's prediction goes to the frame as it is, not formed again.

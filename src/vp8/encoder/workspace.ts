@@ -170,6 +170,8 @@ export class MacroblockScratch {
   predictionIsBest = false;
   /** The frame itself already holds the prediction of `best` (an inter macroblock predicted in place). */
   predictionInFrame = false;
+  /** The frame already holds the luma reconstruction of `best`, a B_PRED macroblock coded subblock by subblock in place. */
+  bPredInFrame = false;
   readonly predY = scratchPlane(16, 16);
   readonly predU = scratchPlane(8, 8);
   readonly predV = scratchPlane(8, 8);
