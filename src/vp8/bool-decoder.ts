@@ -60,24 +60,27 @@ export class BoolDecoder {
 
   /** Reads one bool whose probability of being 0 is `prob`/256 (section 7.3). */
   readBool(prob: number): number {
-    const split = 1 + (((this.range - 1) * prob) >> 8);
+    // The fields are read once and written once: this runs for every bool.
     if (this.count < 0) this.fill();
+    const range = this.range;
+    let value = this.value;
+    const split = 1 + (((range - 1) * prob) >> 8);
     const bigSplit = split << 23;
-    let range: number;
+    let r: number;
     let bit: number;
-    if (this.value >= bigSplit) {
-      range = this.range - split;
-      this.value -= bigSplit;
+    if (value >= bigSplit) {
+      r = range - split;
+      value -= bigSplit;
       bit = 1;
     } else {
-      range = split;
+      r = split;
       bit = 0;
     }
-    const shift = NORM_SHIFT[range];
-    this.range = range << shift;
+    const shift = NORM_SHIFT[r];
+    this.range = r << shift;
     // Bits shifted out of the window are dropped, as libvpx drops them from
     // its machine word; in valid streams there are none.
-    this.value = (this.value << shift) & 0x7fffffff;
+    this.value = (value << shift) & 0x7fffffff;
     this.count -= shift;
     return bit;
   }
