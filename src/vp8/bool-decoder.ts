@@ -60,27 +60,24 @@ export class BoolDecoder {
 
   /** Reads one bool whose probability of being 0 is `prob`/256 (section 7.3). */
   readBool(prob: number): number {
-    // The fields are read once and written once: this runs for every bool.
+    const split = 1 + (((this.range - 1) * prob) >> 8);
     if (this.count < 0) this.fill();
-    const range = this.range;
-    let value = this.value;
-    const split = 1 + (((range - 1) * prob) >> 8);
     const bigSplit = split << 23;
-    let r: number;
+    let range: number;
     let bit: number;
-    if (value >= bigSplit) {
-      r = range - split;
-      value -= bigSplit;
+    if (this.value >= bigSplit) {
+      range = this.range - split;
+      this.value -= bigSplit;
       bit = 1;
     } else {
-      r = split;
+      range = split;
       bit = 0;
     }
-    const shift = NORM_SHIFT[r];
-    this.range = r << shift;
+    const shift = NORM_SHIFT[range];
+    this.range = range << shift;
     // Bits shifted out of the window are dropped, as libvpx drops them from
     // its machine word; in valid streams there are none.
-    this.value = (value << shift) & 0x7fffffff;
+    this.value = (this.value << shift) & 0x7fffffff;
     this.count -= shift;
     return bit;
   }
