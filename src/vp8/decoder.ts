@@ -130,30 +130,42 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
   const partitions = layout.starts.map((s, i) => new BoolDecoder(frame, s, layout.ends[i]));
 
   const img = reusablePicture(options.discard, state, setup.width, setup.height) ?? allocateImage(setup.width, setup.height);
-  const refs = referenceList(state);
-  const coeffProbs = setup.frameProbs.coeff;
-  for (let mbRow = 0; mbRow < mbRows; mbRow++) {
-    const tokens = partitions[mbRow % partitions.length];
-    ws.tokens.startRow();
-    for (let mbCol = 0; mbCol < mbCols; mbCol++) {
-      const mb = mbRow * mbCols + mbCol;
-      const hasY2 = hasY2Block(modes.yMode[mb]);
-      let residue = false;
-      if (modes.skipCoeff[mb]) {
-        ws.tokens.skip(mbCol, hasY2);
-      } else {
-        ws.coeffs.fill(0);
-        residue = readMacroblockTokens(tokens, coeffProbs, hasY2, ws.tokens, mbCol, ws.coeffs, 0, ws.eobs, 0, setup.segmentQuant[modes.segmentId[mb]]);
-      }
-      reconstructMacroblock(ws, setup, img, refs, mb, mbCol, mbRow, residue);
-    }
-  }
+  decodeMacroblocks(ws, setup, img, referenceList(state), partitions);
   for (let i = 0; i < partitions.length; i++) {
     if (partitions[i].overrun()) {
       throw new Vp8Error('truncated', `token partition ${i + 1} of ${partitions.length} ends before its last macroblock`, { byteOffset: layout.ends[i] });
     }
   }
   return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, reconstruction: img, header };
+}
+
+/**
+ * Sections 13, 12, 14 and 18: every macroblock in raster order, its tokens
+ * read from the partition of its row, then predicted and reconstructed into
+ * `img`. A function of its own so that the engine optimises this loop apart
+ * from the per-frame work around it.
+ */
+function decodeMacroblocks(ws: DecoderWorkspace, setup: FrameSetup, img: Image, refs: readonly (Image | null)[], partitions: readonly BoolDecoder[]): void {
+  const { mbCols, mbRows } = setup;
+  const modes = ws.modes;
+  const contexts = ws.tokens, coeffs = ws.coeffs, eobs = ws.eobs;
+  const coeffProbs = setup.frameProbs.coeff;
+  for (let mbRow = 0; mbRow < mbRows; mbRow++) {
+    const tokens = partitions[mbRow % partitions.length];
+    contexts.startRow();
+    for (let mbCol = 0; mbCol < mbCols; mbCol++) {
+      const mb = mbRow * mbCols + mbCol;
+      const hasY2 = hasY2Block(modes.yMode[mb]);
+      let residue = false;
+      if (modes.skipCoeff[mb]) {
+        contexts.skip(mbCol, hasY2);
+      } else {
+        coeffs.fill(0);
+        residue = readMacroblockTokens(tokens, coeffProbs, hasY2, contexts, mbCol, coeffs, 0, eobs, 0, setup.segmentQuant[modes.segmentId[mb]]);
+      }
+      reconstructMacroblock(ws, setup, img, refs, mb, mbCol, mbRow, residue);
+    }
+  }
 }
 
 /**

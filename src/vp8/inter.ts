@@ -214,11 +214,6 @@ function roundPair(sum: number): number {
   return clamp255((y & 0xffff) - 256) | (clamp255((y >>> 16) - 256) << 16);
 }
 
-/** The pair of samples i and i + half of `src`. */
-function loadPair(src: Uint8Array, i: number, half: number): number {
-  return src[i] | (src[i + half] << 16);
-}
-
 // Filters whose outer taps are zero (the odd fractions) run as four-tap
 // filters: the same sums without two products, and a vertical pass that needs
 // only 1 row above the block and 2 below.
@@ -260,15 +255,15 @@ function horizontalPass(src: Uint8Array, pos: number, stride: number, pairs: Int
 function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
   const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
   const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
-  for (let r = 0; r < rows; r++) {
-    let p = pos + r * stride;
-    let o = r * half;
+  for (let r = 0, o = 0; r < rows; r++, pos += stride) {
+    // p walks the low lanes' samples, q = p + half the high lanes'.
+    let p = pos, q = pos + half;
     const end = o + half;
     // Slide a window of six pairs along the row, two outputs per step.
-    let s0 = loadPair(src, p - 2, half), s1 = loadPair(src, p - 1, half), s2 = loadPair(src, p, half);
-    let s3 = loadPair(src, p + 1, half), s4 = loadPair(src, p + 2, half);
-    for (; o < end; o += 2, p += 2) {
-      const s5 = loadPair(src, p + 3, half), s6 = loadPair(src, p + 4, half);
+    let s0 = src[p - 2] | (src[q - 2] << 16), s1 = src[p - 1] | (src[q - 1] << 16), s2 = src[p] | (src[q] << 16);
+    let s3 = src[p + 1] | (src[q + 1] << 16), s4 = src[p + 2] | (src[q + 2] << 16);
+    for (; o < end; o += 2, p += 2, q += 2) {
+      const s5 = src[p + 3] | (src[q + 3] << 16), s6 = src[p + 4] | (src[q + 4] << 16);
       pairs[o] = roundPair(Math.imul(s0, f0) + Math.imul(s1, f1) + Math.imul(s2, f2) + Math.imul(s3, f3) + Math.imul(s4, f4) + Math.imul(s5, f5) + 0x20402040);
       pairs[o + 1] = roundPair(Math.imul(s1, f0) + Math.imul(s2, f1) + Math.imul(s3, f2) + Math.imul(s4, f3) + Math.imul(s5, f4) + Math.imul(s6, f5) + 0x20402040);
       s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
@@ -279,13 +274,12 @@ function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Ar
 /** The horizontal pass with a four-tap filter (taps 1..4 of the one at `f`). */
 function fourTapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
   const f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2], f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4];
-  for (let r = 0; r < rows; r++) {
-    let p = pos + r * stride;
-    let o = r * half;
+  for (let r = 0, o = 0; r < rows; r++, pos += stride) {
+    let p = pos, q = pos + half;
     const end = o + half;
-    let s1 = loadPair(src, p - 1, half), s2 = loadPair(src, p, half), s3 = loadPair(src, p + 1, half);
-    for (; o < end; o += 2, p += 2) {
-      const s4 = loadPair(src, p + 2, half), s5 = loadPair(src, p + 3, half);
+    let s1 = src[p - 1] | (src[q - 1] << 16), s2 = src[p] | (src[q] << 16), s3 = src[p + 1] | (src[q + 1] << 16);
+    for (; o < end; o += 2, p += 2, q += 2) {
+      const s4 = src[p + 2] | (src[q + 2] << 16), s5 = src[p + 3] | (src[q + 3] << 16);
       pairs[o] = roundPair(Math.imul(s1, f1) + Math.imul(s2, f2) + Math.imul(s3, f3) + Math.imul(s4, f4) + 0x20402040);
       pairs[o + 1] = roundPair(Math.imul(s2, f1) + Math.imul(s3, f2) + Math.imul(s4, f3) + Math.imul(s5, f4) + 0x20402040);
       s1 = s3; s2 = s4; s3 = s5;
@@ -343,9 +337,8 @@ function fourTapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Ar
 
 /** Rows of 2 * half samples as rows of pairs, for a vertical pass alone. */
 function loadPairs(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number): void {
-  for (let r = 0; r < rows; r++) {
-    const p = pos + r * stride;
-    for (let c = 0; c < half; c++) pairs[r * half + c] = loadPair(src, p + c, half);
+  for (let r = 0, o = 0; r < rows; r++, pos += stride) {
+    for (let p = pos, q = pos + half, end = o + half; o < end; o++, p++, q++) pairs[o] = src[p] | (src[q] << 16);
   }
 }
 
