@@ -117,7 +117,8 @@ function chooseFastIntra(sc: SearchContext, m: MacroblockScratch, mb: number, mb
       f.mode = mode;
     }
   }
-  if (sc.effort.bPred && (sc.keyFrame || sc.effort.fastInterBPred)) {
+  const e = sc.effort;
+  if (e.bPred && (sc.keyFrame || (e.fastInterBPred && f.cost > e.fastInterBPredAbove * sc.bPredMinRate * lambda))) {
     // B_PRED is tried (and kept only if it wins) on key frames, and on inter frames when the effort allows.
     const cost = bPredFast(sc, m, mb, mbCol, mbRow, yPos, f.cost);
     if (cost < f.cost) {
@@ -187,13 +188,14 @@ function bPredFast(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: n
   const base = 16 * mb;
   const lambda = sc.lambdaSad;
   let total = sc.yModeCost[B_PRED] * lambda;
+  const modes = sc.keyFrame ? 10 : sc.effort.fastBModes;
   for (let b = 0; b < 16; b++) {
     const bx = b & 3;
     const by = b >> 2;
     const ctx = sc.keyFrame ? keyFrameBModeContext(sc.modes, mb, mbCol, mbRow, b) : 0;
     let bestMode = B_DC_PRED;
     let bestCost = Infinity;
-    for (let mode = 0; mode < 10; mode++) {
+    for (let mode = 0; mode < modes; mode++) {
       const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
       let err = 0;
       if (sc.effort.fastSatd) err = satd4x4(m.src, (4 * by) * 16 + 4 * bx, 16, data, pos, ys);

@@ -107,6 +107,14 @@ export interface Effort {
   readonly fastInterBPred: boolean;
   /** Fast decisions try intra modes on inter frames when the best vector costs more than this (0: always). */
   readonly fastIntraAbove: number;
+  /**
+   * Inter frames try B_PRED (when fastInterBPred allows) only on macroblocks
+   * whose best cost so far exceeds this many times B_PRED's least weighted
+   * rate: below that, B_PRED can seldom pay for its sixteen modes.
+   */
+  readonly fastInterBPredAbove: number;
+  /** Fast B_PRED tries the first this many subblock modes (B_DC_PRED, B_TM_PRED, B_VE_PRED, B_HE_PRED, then the diagonals). */
+  readonly fastBModes: number;
 }
 
 /** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED); docs/vp8-encoder.md describes each speed. */
@@ -137,6 +145,9 @@ export function effortFor(requested: number | undefined): Effort {
     fastInterBPred: speed === 4,
     // Speed 5: when a vector predicts worse than about 8 levels per sample.
     fastIntraAbove: speed === 4 ? 0 : 8 * 256,
+    fastInterBPredAbove: speed === 4 ? 4 : 0,
+    // Speed 4's inter-frame B_PRED: the four plainest subblock modes, which win most subblocks.
+    fastBModes: speed === 4 ? 4 : 10,
   };
 }
 
