@@ -53,7 +53,7 @@ export function encodeFrame(state: DecoderState, raw: Image, options: EncodeOpti
   checkPicture(raw);
   const effort = effortFor(options.speed);
   const ws = options.workspace ?? new EncoderWorkspace();
-  const header = freshHeader(state, raw, options, effort);
+  const header = freshHeader(state, raw, options);
   const fc = createFrameContext(state, raw, header, frameSetup(state, header), effort, ws, options.rdMultiplier ?? 1);
   const sc = searchContext(fc);
   const m = ws.mb;

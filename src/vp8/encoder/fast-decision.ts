@@ -2,12 +2,12 @@
 // the fastest speeds (4 and up). Candidates are compared by prediction error
 // plus λ-weighted rate alone, without transforming them in full, and only the
 // winner is transformed, quantized and coded (residual.ts). The error is the
-// SATD of the residue (satd.ts) when the effort asks for it: for a few more
-// additions than the sum of absolute differences, it tells a residue that
-// packs into a few levels from one that does not, which is most of what a
-// trial encode would have told. On inter frames the last frame is the only reference,
-// searched only when no neighbour's vector already predicts well; intra modes
-// are tried when no vector predicts well.
+// SATD of the residue (satd.ts): for a few more additions than the sum of
+// absolute differences, it tells a residue that packs into a few levels from
+// one that does not, which is most of what a trial encode would have told. On
+// inter frames the last frame is the only reference, searched only when no
+// neighbour's vector already predicts well; intra modes are tried when no
+// vector predicts well enough.
 
 import type { Image } from '../image.js';
 import { predictInter } from '../inter.js';
@@ -84,9 +84,8 @@ function chooseFastInter(sc: SearchContext, m: MacroblockScratch, last: Image, m
     const found = motionSearch(sc, m, last, mb, mbCol, mbRow);
     if (found !== null && (found.row !== f.row || found.col !== f.col)) {
       const modeRate = base + boolCost(p0, 1) + boolCost(p1, 1) + boolCost(p2, 1) + boolCost(p3, 0);
-      const cost = sc.effort.fastSatd
-        ? interSad(sc, m, last, x, y, found.row, found.col) + (modeRate + mvCost(sc.pricing, found.row, found.col, near.bestRow, near.bestCol)) * sc.lambdaSad
-        : found.cost + modeRate * sc.lambdaSad;
+      // The search ranked vectors by SAD; the winner is compared with the others by SATD.
+      const cost = interSad(sc, m, last, x, y, found.row, found.col) + (modeRate + mvCost(sc.pricing, found.row, found.col, near.bestRow, near.bestCol)) * sc.lambdaSad;
       if (cost < f.cost) {
         f.cost = cost;
         f.ref = LAST_FRAME;
@@ -109,8 +108,7 @@ function chooseFastIntra(sc: SearchContext, m: MacroblockScratch, mb: number, mb
   const yPos = loadLumaEdges(sc, m, mbCol, mbRow);
   for (const mode of WHOLE_BLOCK_MODES) {
     predictBlock(mode, m.edgesY, m.predY.data, 0, 16);
-    const err = sc.effort.fastSatd ? satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) : sadRegion(sc.raw.y, mbCol * 16, mbRow * 16, m.predY, 0, 0, 16, 16);
-    const cost = err + sc.yModeCost[mode] * lambda;
+    const cost = satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) + sc.yModeCost[mode] * lambda;
     if (cost < f.cost) {
       f.cost = cost;
       f.ref = INTRA_FRAME;
@@ -118,7 +116,7 @@ function chooseFastIntra(sc: SearchContext, m: MacroblockScratch, mb: number, mb
     }
   }
   const e = sc.effort;
-  if (e.bPred && (sc.keyFrame || (e.fastInterBPred && f.cost > e.fastInterBPredAbove * sc.bPredMinRate * lambda))) {
+  if (sc.keyFrame || (e.fastInterBPred && f.cost > e.fastInterBPredAbove * sc.bPredMinRate * lambda)) {
     // B_PRED is tried (and kept only if it wins) on key frames, and on inter frames when the effort allows.
     const cost = bPredFast(sc, m, mb, mbCol, mbRow, yPos, f.cost);
     if (cost < f.cost) {
@@ -164,14 +162,12 @@ function considerFast(sc: SearchContext, m: MacroblockScratch, ref: Image, x: nu
 
 /** Prediction error of the luma block at (x, y) displaced by (row, col) quarter samples. */
 function interSad(sc: SearchContext, m: MacroblockScratch, ref: Image, x: number, y: number, row: number, col: number): number {
-  const transformed = sc.effort.fastSatd;
   if ((row & 3) === 0 && (col & 3) === 0) {
-    if (!transformed) return sadRegion(sc.raw.y, x, y, ref.y, x + (col >> 2), y + (row >> 2), 16, 16);
     const p = ref.y;
     return satd(m.src, 0, 16, p.data, p.offset + (y + (row >> 2)) * p.stride + x + (col >> 2), p.stride, 16, 16);
   }
   predictInter(ref.y, m.predY, x, y, 16, 16, 2 * col, 2 * row, sc.setup.bilinear || sc.effort.subPelBilinear, m.inter, 0, 0);
-  return transformed ? satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16) : sadRegion(sc.raw.y, x, y, m.predY, 0, 0, 16, 16);
+  return satd(m.src, 0, 16, m.predY.data, 0, 16, 16, 16);
 }
 
 /**
@@ -197,16 +193,7 @@ function bPredFast(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: n
     let bestCost = Infinity;
     for (let mode = 0; mode < modes; mode++) {
       const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
-      let err = 0;
-      if (sc.effort.fastSatd) err = satd4x4(m.src, (4 * by) * 16 + 4 * bx, 16, data, pos, ys);
-      else {
-        for (let r = 0; r < 4; r++) {
-          for (let c = 0; c < 4; c++) {
-            const d = m.src[(4 * by + r) * 16 + 4 * bx + c] - data[pos + r * ys + c];
-            err += d < 0 ? -d : d;
-          }
-        }
-      }
+      const err = satd4x4(m.src, (4 * by) * 16 + 4 * bx, 16, data, pos, ys);
       const cost = err + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode] * lambda;
       if (cost < bestCost) {
         bestCost = cost;

@@ -52,23 +52,17 @@ export const MAX_SPEED = 5;
 
 /** Effort settings derived from the speed. */
 export interface Effort {
-  /** Try B_PRED at all. */
-  readonly bPred: boolean;
   readonly searchRange: number;
   /** Sub-sample refinement tries the four nearest positions per step instead of eight. */
   readonly subPelDiamond: boolean;
   /** Compare sub-sample candidates through the cheaper bilinear filter (an approximation of the six-tap one). */
   readonly subPelBilinear: boolean;
-  /** Refine vectors to quarter samples (else half samples). */
-  readonly quarterPel: boolean;
   /** Finish the whole-sample search with the eight neighbours of the best position. */
   readonly finalSquare: boolean;
   /** Reconsider trailing quantized levels by their rate and distortion (trellis.ts). */
   readonly rdoQuant: boolean;
   /** Fast decisions skip the motion search when a neighbour's vector already costs less than this (SAD units). */
   readonly searchBelow: number;
-  /** Use the simple loop filter (section 15.2), which is much cheaper for encoder and decoder alike. */
-  readonly simpleFilter: boolean;
   readonly goldenAltref: boolean;
   readonly chromaModes: number;
   readonly lfSearch: 'full' | 'coarse' | 'none';
@@ -101,8 +95,6 @@ export interface Effort {
   readonly bPredModes: number;
   /** Screened decisions search vectors in golden and altref too (else only their neighbours' vectors are tried). */
   readonly searchOtherRefs: boolean;
-  /** Fast decisions compare candidates by SATD (satd.ts) rather than SAD. */
-  readonly fastSatd: boolean;
   /** Fast decisions try B_PRED on inter frames too (else on key frames only). */
   readonly fastInterBPred: boolean;
   /** Fast decisions try intra modes on inter frames when the best vector costs more than this (0: always). */
@@ -121,14 +113,11 @@ export interface Effort {
 export function effortFor(requested: number | undefined): Effort {
   const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
   return {
-    bPred: true,
     searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
     subPelDiamond: speed >= 5,
     subPelBilinear: speed >= 5,
-    quarterPel: true,
     finalSquare: speed <= 4,
     searchBelow: speed >= 5 ? 3 * 256 : 256,
-    simpleFilter: false,
     rdoQuant: speed <= 3,
     goldenAltref: speed <= 3,
     chromaModes: speed <= 4 ? 4 : 1,
@@ -141,7 +130,6 @@ export function effortFor(requested: number | undefined): Effort {
     bPredPace: speed === 2 || speed === 3 ? 1.4 : 0,
     bPredModes: 3,
     searchOtherRefs: speed <= 2,
-    fastSatd: speed >= 4,
     fastInterBPred: speed === 4,
     // Speed 5: when a vector predicts worse than about 8 levels per sample.
     fastIntraAbove: speed === 4 ? 0 : 8 * 256,
@@ -242,7 +230,7 @@ const REF_LF_DELTAS = [2, 0, -2, -2];
 const MODE_LF_DELTAS = [4, -2, 2, 4];
 
 /** The header of a frame whose every decision is the encoder's own. */
-export function freshHeader(state: DecoderState, raw: Image, options: EncodeOptions, effort: Effort): Mutable<FrameHeader> {
+export function freshHeader(state: DecoderState, raw: Image, options: EncodeOptions): Mutable<FrameHeader> {
   const sizeChanged = raw.width !== state.width || raw.height !== state.height;
   const key = options.keyFrame === true || state.last === null || sizeChanged;
   const h = blankHeader(
@@ -250,7 +238,8 @@ export function freshHeader(state: DecoderState, raw: Image, options: EncodeOpti
     key ? { width: raw.width, horizontalScale: 0, height: raw.height, verticalScale: 0 } : undefined,
   );
   h.yAcQi = options.qIndex;
-  h.filterType = effort.simpleFilter ? 1 : 0;
+  // The normal loop filter at every speed: the simple one saves little time and costs much compression.
+  h.filterType = 0;
   h.mbNoSkipCoeff = true;
   h.refreshEntropyProbs = true;
   h.log2NbrOfDctPartitions = options.log2TokenPartitions ?? 0;

@@ -313,7 +313,7 @@ export function motionSearch(sc: SearchContext, m: MacroblockScratch, refImg: Im
   const e = sc.effort;
   const full = fullPelSearch(target, starts, n, e.searchRange, m.search, e.finalSquare);
   if (full.cost === Infinity) return null;
-  return subPelSearch(target, full, sc.setup.bilinear || e.subPelBilinear, m.predY, m.inter, e.subPelDiamond, m.refined, e.quarterPel);
+  return subPelSearch(target, full, sc.setup.bilinear || e.subPelBilinear, m.predY, m.inter, e.subPelDiamond, m.refined);
 }
 
 /**

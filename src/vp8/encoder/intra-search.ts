@@ -48,14 +48,12 @@ export function chooseIntra(sc: SearchContext, m: MacroblockScratch, mb: number,
       best.copyLumaFrom(m.trial);
     }
   }
-  if (sc.effort.bPred) {
-    const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestLumaJ, 10);
-    if (jb < bestLumaJ) {
-      bestLumaJ = jb;
-      best.copyLumaFrom(m.trial);
-      // No later candidate (chroma, inter) writes into the frame's luma.
-      m.bPredInFrame = true;
-    }
+  const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestLumaJ, 10);
+  if (jb < bestLumaJ) {
+    bestLumaJ = jb;
+    best.copyLumaFrom(m.trial);
+    // No later candidate (chroma, inter) writes into the frame's luma.
+    m.bPredInFrame = true;
   }
   // Chroma.
   loadChromaEdges(sc, m, mbCol, mbRow);

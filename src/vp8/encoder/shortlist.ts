@@ -89,7 +89,7 @@ export function chooseByShortlist(sc: SearchContext, m: MacroblockScratch, mb: n
   // alone would, times a margin (what its residue adds is seldom little):
   // with 4, B_PRED is tried on a third fewer macroblocks of foreman at
   // quantizer 32, two thirds fewer at 48, and loses 2% of its wins.
-  if (e.bPred && bestJ > e.bPredScreen * sc.lambda * sc.bPredMinRate) {
+  if (bestJ > e.bPredScreen * sc.lambda * sc.bPredMinRate) {
     if (chromaJ < 0) chromaJ = chooseChroma(sc, m, mbCol, mbRow);
     const jb = searchBPred(sc, m, mb, mbCol, mbRow, yPos, bestJ - chromaJ, e.bPredModes) + chromaJ;
     if (jb < bestJ) {
