@@ -8,14 +8,10 @@
 // counts and the same bools.
 
 import type { BoolEncoder } from './bool-encoder.js';
-import { COEFF_BANDS, ZIGZAG } from './tables.js';
+import { ZIGZAG } from './tables.js';
 import {
-  blockTypeOffset, BLOCKS_PER_MB, codeBlockTokens, firstCoefficient, type TokenContexts, TokenWriter, Y2_BLOCK,
+  BAND_OFFSET, blockTypeOffset, BLOCKS_PER_MB, CTX_STRIDE, codeBlockTokens, firstCoefficient, type TokenContexts, TokenWriter, Y2_BLOCK,
 } from './tokens.js';
-
-/** Offsets in a coefficient probability table (layout of DEFAULT_COEFF_PROBS: type, band, context, 11 nodes). */
-const CONTEXT_STRIDE = 11;
-const BAND_OFFSETS: Int32Array = Int32Array.from(COEFF_BANDS, (band) => band * 3 * CONTEXT_STRIDE);
 
 /** The largest magnitude the token syntax codes: DCT_CAT6's 67 plus 11 extra bits. */
 const MAX_MAGNITUDE = 67 + 2047;
@@ -43,7 +39,7 @@ const TOKEN_BOOLS = ((): {
   const sink = {
     node: (probIndex: number, bit: number): void => {
       // The first position's probabilities are at 0..10; the next position's lie beyond.
-      if (probIndex >= CONTEXT_STRIDE) done = true;
+      if (probIndex >= CTX_STRIDE) done = true;
       else if (probIndex >= 1 && !done) branches[mag * MAX_BRANCHES + branchCount[mag]++] = 2 * probIndex + bit;
     },
     fixed: (prob: number, bit: number): void => {
@@ -73,7 +69,7 @@ const TOKEN_BOOLS = ((): {
 export function countBlockBranches(counts: Uint32Array, typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, eob: number): void {
   const { branches, branchCount } = TOKEN_BOOLS;
   let n = first;
-  let p = typeOff + BAND_OFFSETS[n] + ctx * CONTEXT_STRIDE;
+  let p = typeOff + BAND_OFFSET[n] + ctx * CTX_STRIDE;
   if (eob === 0) {
     counts[2 * p]++; // end of block at once
     return;
@@ -90,10 +86,10 @@ export function countBlockBranches(counts: Uint32Array, typeOff: number, ctx: nu
     n++;
     if (n === 16) return;
     if (mag === 0) {
-      p = typeOff + BAND_OFFSETS[n]; // after a zero: context 0, no end-of-block branch
+      p = typeOff + BAND_OFFSET[n]; // after a zero: context 0, no end-of-block branch
       continue;
     }
-    p = typeOff + BAND_OFFSETS[n] + (mag === 1 ? 1 : 2) * CONTEXT_STRIDE;
+    p = typeOff + BAND_OFFSET[n] + (mag === 1 ? 1 : 2) * CTX_STRIDE;
     if (n === eob) {
       counts[2 * p]++; // end of block
       return;
@@ -115,7 +111,7 @@ export function writeBlockTokens(e: BoolEncoder, probs: Uint8Array, typeOff: num
   }
   const { branches, branchCount, extra, extraCount } = TOKEN_BOOLS;
   let n = first;
-  let p = typeOff + BAND_OFFSETS[n] + ctx * CONTEXT_STRIDE;
+  let p = typeOff + BAND_OFFSET[n] + ctx * CTX_STRIDE;
   if (eob === 0) {
     e.writeBool(probs[p], 0); // end of block at once
     return true;
@@ -132,7 +128,7 @@ export function writeBlockTokens(e: BoolEncoder, probs: Uint8Array, typeOff: num
     n++;
     if (mag === 0) {
       if (n === 16) return true;
-      p = typeOff + BAND_OFFSETS[n]; // after a zero: context 0, no end-of-block branch
+      p = typeOff + BAND_OFFSET[n]; // after a zero: context 0, no end-of-block branch
       continue;
     }
     const x = mag * MAX_EXTRA;
@@ -142,7 +138,7 @@ export function writeBlockTokens(e: BoolEncoder, probs: Uint8Array, typeOff: num
     }
     e.writeBool(128, v < 0 ? 1 : 0); // sign
     if (n === 16) return true;
-    p = typeOff + BAND_OFFSETS[n] + (mag === 1 ? 1 : 2) * CONTEXT_STRIDE;
+    p = typeOff + BAND_OFFSET[n] + (mag === 1 ? 1 : 2) * CTX_STRIDE;
     if (n === eob) {
       e.writeBool(probs[p], 0); // end of block
       return true;

@@ -39,10 +39,10 @@ export const Y2_COEFFS = 16 * Y2_BLOCK;
 const TYPE_STRIDE = 8 * 3 * 11;
 /** Offset between bands, and between contexts within a band. */
 const BAND_STRIDE = 3 * 11;
-const CTX_STRIDE = 11;
+export const CTX_STRIDE = 11;
 
 /** Bands as probability offsets: COEFF_BANDS[i] * BAND_STRIDE. */
-const BAND_OFFSET: Int32Array = Int32Array.from(COEFF_BANDS, (b) => b * BAND_STRIDE);
+export const BAND_OFFSET: Int32Array = Int32Array.from(COEFF_BANDS, (b) => b * BAND_STRIDE);
 
 /** Probabilities of the DCT_CAT3..6 extra bits, indexed by category - 3. */
 const CAT_PROBS = [DCT_CAT3_PROBS, DCT_CAT4_PROBS, DCT_CAT5_PROBS, DCT_CAT6_PROBS];
