@@ -8,8 +8,9 @@
 // macroblock headers of the first partition (sections 10-11, 16-17); then, per
 // macroblock in raster order, read its coefficient tokens from the token
 // partition of its row (sections 9.5, 13), predict it (sections 12, 18) and add
-// the inverse-transformed residue (section 14); loop-filter the whole frame
-// (section 15); finally update the references and persistent probabilities.
+// the inverse-transformed residue (section 14); loop-filter each macroblock
+// row once the next is reconstructed (section 15); finally update the
+// references and persistent probabilities.
 //
 // Where the RFC leaves room, the decoder does what libvpx does, since vpxdec
 // is the reference these results are checked against; each such place says so.
@@ -21,7 +22,7 @@ import { type FrameHeader, locatePartitions, readFrameHeader } from './header.js
 import { allocateImage, extendImageBorders, type Image, type Plane } from './image.js';
 import { InterScratch, predictInter, splitChromaMvs } from './inter.js';
 import { MacroblockEdges, predictBlock, predictLumaSubblock } from './intra.js';
-import { loopFilterFrame } from './loop-filter.js';
+import { type LoopFilterInput, loopFilterFrame, loopFilterRows } from './loop-filter.js';
 import { FrameModes, frameModesSyntax } from './modes.js';
 import { SyntaxReader } from './syntax-coder.js';
 import type { DecoderState, SegmentFeatures } from './state.js';
@@ -130,22 +131,29 @@ function decode(state: DecoderState, frame: Uint8Array, options: DecodeOptions):
   const partitions = layout.starts.map((s, i) => new BoolDecoder(frame, s, layout.ends[i]));
 
   const img = reusablePicture(options.discard, state, setup.width, setup.height) ?? allocateImage(setup.width, setup.height);
-  decodeMacroblocks(ws, setup, img, referenceList(state), partitions);
+  const filter = loopFilterInput(ws, header, setup);
+  decodeMacroblocks(ws, setup, img, referenceList(state), partitions, filter);
   for (let i = 0; i < partitions.length; i++) {
     if (partitions[i].overrun()) {
       throw new Vp8Error('truncated', `token partition ${i + 1} of ${partitions.length} ends before its last macroblock`, { byteOffset: layout.ends[i] });
     }
   }
-  return { state: finishFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, reconstruction: img, header };
+  return { state: completeFrame(state, header, setup, ws, img), image: header.showFrame ? img : null, reconstruction: img, header };
 }
 
 /**
  * Sections 13, 12, 14 and 18: every macroblock in raster order, its tokens
  * read from the partition of its row, then predicted and reconstructed into
- * `img`. A function of its own so that the engine optimises this loop apart
- * from the per-frame work around it.
+ * `img`. Each row is loop-filtered (section 15, with `filter` unless null)
+ * once the row below it is reconstructed, while its samples are still in the
+ * cache; the rows below need its unfiltered bottom samples for prediction. A
+ * function of its own so that the engine optimises this loop apart from the
+ * per-frame work around it.
  */
-function decodeMacroblocks(ws: DecoderWorkspace, setup: FrameSetup, img: Image, refs: readonly (Image | null)[], partitions: readonly BoolDecoder[]): void {
+function decodeMacroblocks(
+  ws: DecoderWorkspace, setup: FrameSetup, img: Image, refs: readonly (Image | null)[], partitions: readonly BoolDecoder[],
+  filter: LoopFilterInput | null,
+): void {
   const { mbCols, mbRows } = setup;
   const modes = ws.modes;
   const contexts = ws.tokens, coeffs = ws.coeffs, eobs = ws.eobs;
@@ -165,7 +173,9 @@ function decodeMacroblocks(ws: DecoderWorkspace, setup: FrameSetup, img: Image, 
       }
       reconstructMacroblock(ws, setup, img, refs, mb, mbCol, mbRow, residue);
     }
+    if (filter !== null && mbRow > 0) loopFilterRows(img, filter, mbRow - 1, mbRow);
   }
+  if (filter !== null) loopFilterRows(img, filter, mbRows - 1, mbRows);
 }
 
 /**
@@ -224,22 +234,34 @@ export function reconstructMacroblock(
  * the frame.
  */
 export function finishFrame(state: DecoderState, header: FrameHeader, setup: FrameSetup, ws: DecoderWorkspace, img: Image): DecoderState {
-  const { keyFrame, mbCols, mbRows } = setup;
-  // Section 15: the loop filter, skipped entirely when the frame level is 0.
-  if (header.loopFilterLevel !== 0) {
-    filterLevels(ws, header, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
-    loopFilterFrame(img, {
-      simple: header.filterType === 1,
-      sharpness: header.sharpnessLevel,
-      keyFrame,
-      mbCols,
-      mbRows,
-      level: ws.lfLevel,
-      skipInner: ws.skipInner,
-    });
-  }
-  extendImageBorders(img);
+  const filter = loopFilterInput(ws, header, setup);
+  if (filter !== null) loopFilterFrame(img, filter);
+  return completeFrame(state, header, setup, ws, img);
+}
 
+/**
+ * Section 15: what the loop filter needs for this frame, with the filter
+ * level of every macroblock in `ws.lfLevel` (which `ws.skipInner` completes
+ * as macroblocks are reconstructed); null when the frame level is 0, which
+ * skips the filter entirely.
+ */
+function loopFilterInput(ws: DecoderWorkspace, header: FrameHeader, setup: FrameSetup): LoopFilterInput | null {
+  if (header.loopFilterLevel === 0) return null;
+  filterLevels(ws, header, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
+  return {
+    simple: header.filterType === 1,
+    sharpness: header.sharpnessLevel,
+    keyFrame: setup.keyFrame,
+    mbCols: setup.mbCols,
+    mbRows: setup.mbRows,
+    level: ws.lfLevel,
+    skipInner: ws.skipInner,
+  };
+}
+
+/** The end of a loop-filtered frame (sections 9.7-9.11, 10): extends its borders and returns the state after it. */
+function completeFrame(state: DecoderState, header: FrameHeader, setup: FrameSetup, ws: DecoderWorkspace, img: Image): DecoderState {
+  extendImageBorders(img);
   return stateAfterFrame(state, header, setup, ws.modes.segmentId, img);
 }
 

@@ -172,11 +172,23 @@ function clampedView(a: Uint8Array): Uint8ClampedArray {
  * chroma planes, for an encoder comparing trial levels.
  */
 export function loopFilterFrame(img: Image, f: LoopFilterInput, lumaOnly = false): void {
+  loopFilterRows(img, f, 0, f.mbRows, lumaOnly);
+}
+
+/**
+ * Filters macroblock rows firstRow..endRow - 1 in place, in raster order.
+ * Filtering a row reads only that row and the 4 sample rows above it (and
+ * writes 3 of those), so a decoder may filter each row as soon as the next one is
+ * reconstructed (whose prediction needs the unfiltered samples at the
+ * bottom of the row above), while its samples are still in the cache: rows
+ * filtered this way in order give the same picture as the whole frame at once.
+ */
+export function loopFilterRows(img: Image, f: LoopFilterInput, firstRow: number, endRow: number, lumaOnly = false): void {
   const params: EdgeParams = { interior: 0, mbEdge: 0, subEdge: 0, hevThreshold: 0 };
   let cachedLevel = -1;
   const Y = img.y, U = img.u, V = img.v;
   const yd = clampedView(Y.data), ud = clampedView(U.data), vd = clampedView(V.data);
-  for (let mbRow = 0; mbRow < f.mbRows; mbRow++) {
+  for (let mbRow = firstRow; mbRow < endRow; mbRow++) {
     for (let mbCol = 0; mbCol < f.mbCols; mbCol++) {
       const mb = mbRow * f.mbCols + mbCol;
       const level = f.level[mb];
