@@ -20,7 +20,7 @@ import { DEFAULT_LIMITS, type DecoderLimits, Vp8Error } from './errors.js';
 import { type FrameSetup, frameSetup, stateAfterFrame } from './frame-setup.js';
 import { type FrameHeader, locatePartitions, readFrameHeader } from './header.js';
 import { allocateImage, extendImageBorders, type Image, type Plane } from './image.js';
-import { InterScratch, predictInter, splitChromaMvs } from './inter.js';
+import { InterScratch, predictInter, predictInterChroma, splitChromaMvs } from './inter.js';
 import { MacroblockEdges, predictBlock, predictLumaSubblock } from './intra.js';
 import { type LoopFilterInput, loopFilterFrame, loopFilterRows } from './loop-filter.js';
 import { FrameModes, frameModesSyntax } from './modes.js';
@@ -399,8 +399,7 @@ export function predictInterMacroblock(
       cRow &= ~7;
       cCol &= ~7;
     }
-    predictInter(ref.u, img.u, x >> 1, y >> 1, 8, 8, cCol, cRow, bilinear, s);
-    predictInter(ref.v, img.v, x >> 1, y >> 1, 8, 8, cCol, cRow, bilinear, s);
+    predictInterChroma(ref.u, ref.v, img.u, img.v, x >> 1, y >> 1, 8, 8, cCol, cRow, bilinear, s);
     return;
   }
   // Subblocks that share a vector are predicted as one block: each predicted
@@ -433,16 +432,14 @@ export function predictInterMacroblock(
   const cx = x >> 1;
   const cy = y >> 1;
   if (sameMv(cmv, 0, 0, 1) && sameMv(cmv, 0, 0, 2) && sameMv(cmv, 0, 0, 3)) {
-    predictInter(ref.u, img.u, cx, cy, 8, 8, cmv[1], cmv[0], bilinear, s);
-    predictInter(ref.v, img.v, cx, cy, 8, 8, cmv[1], cmv[0], bilinear, s);
+    predictInterChroma(ref.u, ref.v, img.u, img.v, cx, cy, 8, 8, cmv[1], cmv[0], bilinear, s);
     return;
   }
   for (let r = 0; r < 2; r++) {
     const pairs = sameMv(cmv, 0, 2 * r, 2 * r + 1);
     for (let c = 0; c < 2; c += pairs ? 2 : 1) {
       const k = 2 * (2 * r + c);
-      predictInter(ref.u, img.u, cx + 4 * c, cy + 4 * r, pairs ? 8 : 4, 4, cmv[k + 1], cmv[k], bilinear, s);
-      predictInter(ref.v, img.v, cx + 4 * c, cy + 4 * r, pairs ? 8 : 4, 4, cmv[k + 1], cmv[k], bilinear, s);
+      predictInterChroma(ref.u, ref.v, img.u, img.v, cx + 4 * c, cy + 4 * r, pairs ? 8 : 4, 4, cmv[k + 1], cmv[k], bilinear, s);
     }
   }
 }

@@ -56,7 +56,7 @@ export class InterScratch {
   readonly window = new Uint8Array(21 * 21);
   /** Output of the bilinear horizontal pass: up to (16 + 1) rows of 16. */
   readonly firstPass = new Uint8Array(21 * 16);
-  /** Rows of the six-tap passes, two samples per integer: up to (16 + 5) rows of 8 pairs. */
+  /** Rows of the six-tap passes, two samples per integer: up to (16 + 5) rows of 8 pairs (or 8 + 5 rows of 8 chroma pairs). */
   readonly pairs = new Int32Array(21 * 8);
   /** The chroma vectors of a SPLITMV macroblock (splitChromaMvs). */
   readonly chromaMvs = new Int32Array(8);
@@ -152,8 +152,42 @@ export function predictInter(
   } else if (bilinear) {
     bilinear2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.firstPass);
   } else {
-    sixtap2d(src, pos, stride, out, outPos, outStride, w, h, fx, fy, s.pairs);
+    sixtap2d(src, src, w >> 1, pos, stride, out, out, w >> 1, outPos, outStride, w >> 1, h, fx, fy, s.pairs);
   }
+}
+
+/**
+ * predictInter of the same w×h block of both chroma planes with one vector.
+ * With a six-tap filter the two are computed together, a U sample and the V
+ * sample at the same place in the two lanes of each pair, which halves the
+ * work around the filters; other cases (and planes whose layouts differ, or
+ * blocks whose filter window leaves the border) are predicted one plane at a
+ * time.
+ */
+export function predictInterChroma(
+  refU: Plane, refV: Plane, dstU: Plane, dstV: Plane, x: number, y: number, w: number, h: number,
+  mvx: number, mvy: number, bilinear: boolean, s: InterScratch,
+): void {
+  const fx = mvx & 7;
+  const fy = mvy & 7;
+  const ix = x + (mvx >> 3);
+  const iy = y + (mvy >> 3);
+  const stride = refU.stride;
+  const b = refU.border;
+  if (
+    bilinear || (fx | fy) === 0 || stride !== refV.stride || refU.offset !== refV.offset
+    || dstU.stride !== dstV.stride || dstU.offset !== dstV.offset
+    || ix - 2 < -b || iy - 2 < -b || ix + w + 2 >= refU.width + b || iy + h + 2 >= refU.height + b
+  ) {
+    predictInter(refU, dstU, x, y, w, h, mvx, mvy, bilinear, s);
+    predictInter(refV, dstV, x, y, w, h, mvx, mvy, bilinear, s);
+    return;
+  }
+  const outStride = dstU.stride;
+  sixtap2d(
+    refU.data, refV.data, 0, refU.offset + iy * stride + ix, stride,
+    dstU.data, dstV.data, 0, dstU.offset + y * outStride + x, outStride, w, h, fx, fy, s.pairs,
+  );
 }
 
 /** Copies a w×h block; a plain loop, since a subarray view per row would allocate. */
@@ -216,21 +250,34 @@ function roundPair(sum: number): number {
 
 // Filters whose outer taps are zero (the odd fractions) run as four-tap
 // filters: the same sums without two products, and a vertical pass that needs
-// only 1 row above the block and 2 below.
+// only 1 row above the block and 2 below. The half-sample filter (fraction
+// 4) is symmetric: it runs as three products of sums of two samples.
 
 /** True when filter `f` (index of its first tap) has zero outer taps. */
 function fourTap(f: number): boolean {
   return SIXTAP_FILTERS[f] === 0 && SIXTAP_FILTERS[f + 5] === 0;
 }
 
+/** Index of the first tap of the half-sample filter. */
+const HALF = 4 * 6;
+
+/**
+ * The six-tap prediction of an h-row block of 2 * half samples per row... or
+ * of two blocks at once: the low lanes of the pairs take samples of `src` from
+ * `pos` and are written to `out` from `outPos`; the high lanes take those of
+ * `hi` from `pos + hiDelta` and are written to `outHi` from `outPos +
+ * outDelta`. One block's two halves are `hi = src`, `hiDelta = half`; two
+ * chroma planes with the same layout and vector are `hi` = the other plane,
+ * `hiDelta` = 0, and half = the block's width.
+ */
 function sixtap2d(
-  src: Uint8Array, pos: number, stride: number, out: Uint8Array, outPos: number, outStride: number,
-  w: number, h: number, fx: number, fy: number, pairs: Int32Array,
+  src: Uint8Array, hi: Uint8Array, hiDelta: number, pos: number, stride: number,
+  out: Uint8Array, outHi: Uint8Array, outDelta: number, outPos: number, outStride: number,
+  half: number, h: number, fx: number, fy: number, pairs: Int32Array,
 ): void {
-  const half = w >> 1;
   if (fy === 0) {
-    horizontalPass(src, pos, stride, pairs, half, h, fx);
-    storePairs(pairs, half, h, out, outPos, outStride);
+    horizontalPass(src, hi, hiDelta, pos, stride, pairs, half, h, fx);
+    storePairs(pairs, half, h, out, outHi, outDelta, outPos, outStride);
     return;
   }
   // The vertical pass reads 2 rows above the block and 3 below it (1 and 2 with four taps).
@@ -238,32 +285,34 @@ function sixtap2d(
   const above = fourTap(g) ? 1 : 2;
   const rows = h + 2 * above + 1;
   const top = pos - above * stride;
-  if (fx === 0) loadPairs(src, top, stride, pairs, half, rows);
-  else horizontalPass(src, top, stride, pairs, half, rows, fx);
-  if (above === 1) fourTapColumns(pairs, half, h, out, outPos, outStride, g);
-  else sixtapColumns(pairs, half, h, out, outPos, outStride, g);
+  if (fx === 0) loadPairs(src, hi, hiDelta, top, stride, pairs, half, rows);
+  else horizontalPass(src, hi, hiDelta, top, stride, pairs, half, rows, fx);
+  if (above === 1) fourTapColumns(pairs, half, h, out, outHi, outDelta, outPos, outStride, g);
+  else if (g === HALF) halfSampleColumns(pairs, half, h, out, outHi, outDelta, outPos, outStride);
+  else sixtapColumns(pairs, half, h, out, outHi, outDelta, outPos, outStride, g);
 }
 
-/** The horizontal pass over `rows` rows of 2 * half samples, into rows of pairs. */
-function horizontalPass(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, fx: number): void {
+/** The horizontal pass over `rows` rows of `half` pairs (sources as in sixtap2d). */
+function horizontalPass(src: Uint8Array, hi: Uint8Array, hiDelta: number, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, fx: number): void {
   const f = fx * 6;
-  if (fourTap(f)) fourTapRows(src, pos, stride, pairs, half, rows, f);
-  else sixtapRows(src, pos, stride, pairs, half, rows, f);
+  if (fourTap(f)) fourTapRows(src, hi, hiDelta, pos, stride, pairs, half, rows, f);
+  else if (f === HALF) halfSampleRows(src, hi, hiDelta, pos, stride, pairs, half, rows);
+  else sixtapRows(src, hi, hiDelta, pos, stride, pairs, half, rows, f);
 }
 
 /** The horizontal six-tap pass with the filter whose first tap is at `f`. */
-function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
+function sixtapRows(src: Uint8Array, hi: Uint8Array, hiDelta: number, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
   const f0 = SIXTAP_FILTERS[f], f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2];
   const f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4], f5 = SIXTAP_FILTERS[f + 5];
   for (let r = 0, o = 0; r < rows; r++, pos += stride) {
     // p walks the low lanes' samples, q = p + half the high lanes'.
-    let p = pos, q = pos + half;
+    let p = pos, q = pos + hiDelta;
     const end = o + half;
     // Slide a window of six pairs along the row, two outputs per step.
-    let s0 = src[p - 2] | (src[q - 2] << 16), s1 = src[p - 1] | (src[q - 1] << 16), s2 = src[p] | (src[q] << 16);
-    let s3 = src[p + 1] | (src[q + 1] << 16), s4 = src[p + 2] | (src[q + 2] << 16);
+    let s0 = src[p - 2] | (hi[q - 2] << 16), s1 = src[p - 1] | (hi[q - 1] << 16), s2 = src[p] | (hi[q] << 16);
+    let s3 = src[p + 1] | (hi[q + 1] << 16), s4 = src[p + 2] | (hi[q + 2] << 16);
     for (; o < end; o += 2, p += 2, q += 2) {
-      const s5 = src[p + 3] | (src[q + 3] << 16), s6 = src[p + 4] | (src[q + 4] << 16);
+      const s5 = src[p + 3] | (hi[q + 3] << 16), s6 = src[p + 4] | (hi[q + 4] << 16);
       pairs[o] = roundPair(Math.imul(s0, f0) + Math.imul(s1, f1) + Math.imul(s2, f2) + Math.imul(s3, f3) + Math.imul(s4, f4) + Math.imul(s5, f5) + 0x20402040);
       pairs[o + 1] = roundPair(Math.imul(s1, f0) + Math.imul(s2, f1) + Math.imul(s3, f2) + Math.imul(s4, f3) + Math.imul(s5, f4) + Math.imul(s6, f5) + 0x20402040);
       s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
@@ -272,14 +321,14 @@ function sixtapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Ar
 }
 
 /** The horizontal pass with a four-tap filter (taps 1..4 of the one at `f`). */
-function fourTapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
+function fourTapRows(src: Uint8Array, hi: Uint8Array, hiDelta: number, pos: number, stride: number, pairs: Int32Array, half: number, rows: number, f: number): void {
   const f1 = SIXTAP_FILTERS[f + 1], f2 = SIXTAP_FILTERS[f + 2], f3 = SIXTAP_FILTERS[f + 3], f4 = SIXTAP_FILTERS[f + 4];
   for (let r = 0, o = 0; r < rows; r++, pos += stride) {
-    let p = pos, q = pos + half;
+    let p = pos, q = pos + hiDelta;
     const end = o + half;
-    let s1 = src[p - 1] | (src[q - 1] << 16), s2 = src[p] | (src[q] << 16), s3 = src[p + 1] | (src[q + 1] << 16);
+    let s1 = src[p - 1] | (hi[q - 1] << 16), s2 = src[p] | (hi[q] << 16), s3 = src[p + 1] | (hi[q + 1] << 16);
     for (; o < end; o += 2, p += 2, q += 2) {
-      const s4 = src[p + 2] | (src[q + 2] << 16), s5 = src[p + 3] | (src[q + 3] << 16);
+      const s4 = src[p + 2] | (hi[q + 2] << 16), s5 = src[p + 3] | (hi[q + 3] << 16);
       pairs[o] = roundPair(Math.imul(s1, f1) + Math.imul(s2, f2) + Math.imul(s3, f3) + Math.imul(s4, f4) + 0x20402040);
       pairs[o + 1] = roundPair(Math.imul(s2, f1) + Math.imul(s3, f2) + Math.imul(s4, f3) + Math.imul(s5, f4) + 0x20402040);
       s1 = s3; s2 = s4; s3 = s5;
@@ -287,8 +336,29 @@ function fourTapRows(src: Uint8Array, pos: number, stride: number, pairs: Int32A
   }
 }
 
+/**
+ * sixtapRows with the half-sample filter: taps t0 t1 t2 t2 t1 t0, so each
+ * sum takes three products of two pairs added (a lane of such a sum stays
+ * below 2 * 255, clear of the other lane).
+ */
+function halfSampleRows(src: Uint8Array, hi: Uint8Array, hiDelta: number, pos: number, stride: number, pairs: Int32Array, half: number, rows: number): void {
+  const t0 = SIXTAP_FILTERS[HALF], t1 = SIXTAP_FILTERS[HALF + 1], t2 = SIXTAP_FILTERS[HALF + 2];
+  for (let r = 0, o = 0; r < rows; r++, pos += stride) {
+    let p = pos, q = pos + hiDelta;
+    const end = o + half;
+    let s0 = src[p - 2] | (hi[q - 2] << 16), s1 = src[p - 1] | (hi[q - 1] << 16), s2 = src[p] | (hi[q] << 16);
+    let s3 = src[p + 1] | (hi[q + 1] << 16), s4 = src[p + 2] | (hi[q + 2] << 16);
+    for (; o < end; o += 2, p += 2, q += 2) {
+      const s5 = src[p + 3] | (hi[q + 3] << 16), s6 = src[p + 4] | (hi[q + 4] << 16);
+      pairs[o] = roundPair(Math.imul(s0 + s5, t0) + Math.imul(s1 + s4, t1) + Math.imul(s2 + s3, t2) + 0x20402040);
+      pairs[o + 1] = roundPair(Math.imul(s1 + s6, t0) + Math.imul(s2 + s5, t1) + Math.imul(s3 + s4, t2) + 0x20402040);
+      s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
+    }
+  }
+}
+
 /** The vertical six-tap pass: an h-row block from rows of pairs starting 2 rows above it. */
-function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outPos: number, outStride: number, g: number): void {
+function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outHi: Uint8Array, outDelta: number, outPos: number, outStride: number, g: number): void {
   const g0 = SIXTAP_FILTERS[g], g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2];
   const g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4], g5 = SIXTAP_FILTERS[g + 5];
   for (let c = 0; c < half; c++) {
@@ -302,9 +372,32 @@ function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Arr
       const v0 = roundPair(Math.imul(s0, g0) + Math.imul(s1, g1) + Math.imul(s2, g2) + Math.imul(s3, g3) + Math.imul(s4, g4) + Math.imul(s5, g5) + 0x20402040);
       const v1 = roundPair(Math.imul(s1, g0) + Math.imul(s2, g1) + Math.imul(s3, g2) + Math.imul(s4, g3) + Math.imul(s5, g4) + Math.imul(s6, g5) + 0x20402040);
       out[o] = v0;
-      out[o + half] = v0 >>> 16;
+      outHi[o + outDelta] = v0 >>> 16;
       out[o + outStride] = v1;
-      out[o + outStride + half] = v1 >>> 16;
+      outHi[o + outStride + outDelta] = v1 >>> 16;
+      s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
+      q += 2 * half;
+      o += 2 * outStride;
+    }
+  }
+}
+
+/** sixtapColumns with the half-sample filter, as in halfSampleRows. */
+function halfSampleColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outHi: Uint8Array, outDelta: number, outPos: number, outStride: number): void {
+  const t0 = SIXTAP_FILTERS[HALF], t1 = SIXTAP_FILTERS[HALF + 1], t2 = SIXTAP_FILTERS[HALF + 2];
+  for (let c = 0; c < half; c++) {
+    let q = c;
+    let s0 = pairs[q], s1 = pairs[q + half], s2 = pairs[q + 2 * half], s3 = pairs[q + 3 * half], s4 = pairs[q + 4 * half];
+    q += 5 * half;
+    let o = outPos + c;
+    for (let r = 0; r < h; r += 2) {
+      const s5 = pairs[q], s6 = pairs[q + half];
+      const v0 = roundPair(Math.imul(s0 + s5, t0) + Math.imul(s1 + s4, t1) + Math.imul(s2 + s3, t2) + 0x20402040);
+      const v1 = roundPair(Math.imul(s1 + s6, t0) + Math.imul(s2 + s5, t1) + Math.imul(s3 + s4, t2) + 0x20402040);
+      out[o] = v0;
+      outHi[o + outDelta] = v0 >>> 16;
+      out[o + outStride] = v1;
+      outHi[o + outStride + outDelta] = v1 >>> 16;
       s0 = s2; s1 = s3; s2 = s4; s3 = s5; s4 = s6;
       q += 2 * half;
       o += 2 * outStride;
@@ -313,7 +406,7 @@ function sixtapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Arr
 }
 
 /** The vertical pass with a four-tap filter: rows of pairs start 1 row above the block. */
-function fourTapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outPos: number, outStride: number, g: number): void {
+function fourTapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Array, outHi: Uint8Array, outDelta: number, outPos: number, outStride: number, g: number): void {
   const g1 = SIXTAP_FILTERS[g + 1], g2 = SIXTAP_FILTERS[g + 2], g3 = SIXTAP_FILTERS[g + 3], g4 = SIXTAP_FILTERS[g + 4];
   for (let c = 0; c < half; c++) {
     let q = c;
@@ -325,9 +418,9 @@ function fourTapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Ar
       const v0 = roundPair(Math.imul(s1, g1) + Math.imul(s2, g2) + Math.imul(s3, g3) + Math.imul(s4, g4) + 0x20402040);
       const v1 = roundPair(Math.imul(s2, g1) + Math.imul(s3, g2) + Math.imul(s4, g3) + Math.imul(s5, g4) + 0x20402040);
       out[o] = v0;
-      out[o + half] = v0 >>> 16;
+      outHi[o + outDelta] = v0 >>> 16;
       out[o + outStride] = v1;
-      out[o + outStride + half] = v1 >>> 16;
+      outHi[o + outStride + outDelta] = v1 >>> 16;
       s1 = s3; s2 = s4; s3 = s5;
       q += 2 * half;
       o += 2 * outStride;
@@ -335,21 +428,21 @@ function fourTapColumns(pairs: Int32Array, half: number, h: number, out: Uint8Ar
   }
 }
 
-/** Rows of 2 * half samples as rows of pairs, for a vertical pass alone. */
-function loadPairs(src: Uint8Array, pos: number, stride: number, pairs: Int32Array, half: number, rows: number): void {
+/** Rows of samples as rows of `half` pairs (sources as in sixtap2d), for a vertical pass alone. */
+function loadPairs(src: Uint8Array, hi: Uint8Array, hiDelta: number, pos: number, stride: number, pairs: Int32Array, half: number, rows: number): void {
   for (let r = 0, o = 0; r < rows; r++, pos += stride) {
-    for (let p = pos, q = pos + half, end = o + half; o < end; o++, p++, q++) pairs[o] = src[p] | (src[q] << 16);
+    for (let p = pos, q = pos + hiDelta, end = o + half; o < end; o++, p++, q++) pairs[o] = src[p] | (hi[q] << 16);
   }
 }
 
-/** Rows of pairs written out as rows of 2 * half samples, after a horizontal pass alone. */
-function storePairs(pairs: Int32Array, half: number, rows: number, out: Uint8Array, outPos: number, outStride: number): void {
+/** Rows of pairs written out (destinations as in sixtap2d), after a horizontal pass alone. */
+function storePairs(pairs: Int32Array, half: number, rows: number, out: Uint8Array, outHi: Uint8Array, outDelta: number, outPos: number, outStride: number): void {
   for (let r = 0; r < rows; r++) {
     const o = outPos + r * outStride;
     for (let c = 0; c < half; c++) {
       const v = pairs[r * half + c];
       out[o + c] = v;
-      out[o + c + half] = v >>> 16;
+      outHi[o + c + outDelta] = v >>> 16;
     }
   }
 }

@@ -75,14 +75,15 @@ function mbEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pitch: nu
     let w = p1 - q1;
     w = w < -128 ? -128 : w > 127 ? 127 : w;
     w += 3 * (q0 - p0);
-    w = w < -128 ? -128 : w > 127 ? 127 : w;
-    // |w| <= 2 moves no sample: (27w + 63) >> 7, (w + 4) >> 3 and the others are 0.
+    // |w| <= 2 moves no sample: (27w + 63) >> 7, (w + 4) >> 3 and the others
+    // are 0. (Clamping w cannot bring it into -2..2, so it can wait.)
     if (w >= -2 && w <= 2) continue;
     const dp = Math.abs(p1 - p0), dq = Math.abs(q1 - q0);
     if (dp > interior || dq > interior || Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
     const p2 = d[pos - step3], q2 = d[pos + step2];
     if (Math.abs(p2 - p1) > interior || Math.abs(q2 - q1) > interior) continue;
     if (Math.abs(d[pos - step4] - p2) > interior || Math.abs(d[pos + step3] - q2) > interior) continue;
+    w = w < -128 ? -128 : w > 127 ? 127 : w;
     if (dp > hevT || dq > hevT) {
       // High edge variance: adjust only p0 and q0, using the outer taps.
       d[pos] = q0 - ((w > 123 ? 127 : w + 4) >> 3);
@@ -115,13 +116,14 @@ function subblockEdgeFilter(d: Uint8ClampedArray, pos: number, step: number, pit
       const t = p1 - q1;
       a += t < -128 ? -128 : t > 127 ? 127 : t;
     }
-    a = a < -128 ? -128 : a > 127 ? 127 : a;
     // |a| <= 3 moves no sample: (a + 4) >> 3 and (a + 3) >> 3 are 0.
+    // (Clamping a cannot bring it into -3..3, so it can wait.)
     if (a >= -3 && a <= 3) continue;
     if (dp > interior || dq > interior || Math.abs(p0 - q0) * 2 + (Math.abs(p1 - q1) >> 1) > edgeLimit) continue;
     const p2 = d[pos - step3], q2 = d[pos + step2];
     if (Math.abs(p2 - p1) > interior || Math.abs(q2 - q1) > interior) continue;
     if (Math.abs(d[pos - step4] - p2) > interior || Math.abs(d[pos + step3] - q2) > interior) continue;
+    a = a < -128 ? -128 : a > 127 ? 127 : a;
     const f1 = (a > 123 ? 127 : a + 4) >> 3;
     d[pos] = q0 - f1;
     d[pos - step] = p0 + ((a > 124 ? 127 : a + 3) >> 3);
