@@ -2,39 +2,39 @@
 // The `excamera` command: one subcommand per file, each a thin layer over the
 // library, loaded only when it runs (registry.ts). Every command has --help.
 //
+// A plain command line (plain-args.ts) runs without loading yargs at all;
+// yargs reads every other, and prints every --help.
+//
 // Errors are one line on stderr: a usage error (a bad flag, a value out of
 // range) names the problem and where to read more, exit status 2; bad input
 // or a file that cannot be read or written, exit status 1. Anything else is a
 // bug and keeps its stack trace.
 
-import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { ExcameraTsError } from '../errors.js';
 import { UsageError } from './errors.js';
-import { commandPath, commandsFor, commandString } from './registry.js';
+import { declarationsOf, parsePlain } from './plain-args.js';
+import { commandPath, commandsFor, commandString, leafCommand } from './registry.js';
 import { usageMessage } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
   const where = commandPath(argv);
   const help = `excamera ${[...where, '--help'].join(' ')}`;
   try {
-    const commands = await commandsFor(where);
     const positionals = ((await commandString(where))?.match(/<[^>]+>/g) ?? []).map((p) => (p === '<command>' ? `a ${where.join(' ')} command` : p));
-    await commands.reduce((y, c) => y.command(c as unknown as CommandModule<object, never>), yargs(argv).scriptName('excamera'))
-      .usage('$0 <command> [options]\n\nBurst-parallel VP8 encoding (ExCamera) and a bit-exact VP8 decoder.')
-      .demandCommand(1, 'name a command')
-      .strict()
-      .help()
-      .alias('h', 'help')
-      .version()
-      .wrap(Math.min(110, process.stdout.columns ?? 100))
-      .fail((msg: string | null, err: Error | undefined) => {
-        // Errors thrown by handlers pass through; yargs' own and the flags' checks are usage errors.
-        // (A flag's own check throws a UsageError, which yargs may rewrap as a YError.)
-        if (err !== undefined && err !== null && !(err instanceof UsageError) && err.name !== 'YError') throw err;
-        throw new UsageError(usageMessage(err?.message ?? msg ?? '', argv, positionals));
-      })
-      .parseAsync();
+    const leaf = await leafCommand(where);
+    const declarations = leaf === undefined ? null : declarationsOf(leaf);
+    const args = declarations === null ? null : parsePlain(where, declarations, argv);
+    if (args !== null) {
+      try {
+        await leaf!.handler(args as never);
+      } catch (e) {
+        // As yargs reports a handler's usage error (below).
+        if (e instanceof UsageError) throw new UsageError(usageMessage(e.message, argv, positionals));
+        throw e;
+      }
+      return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    }
+    await (await import('./yargs-cli.js')).runWithYargs(argv, await commandsFor(where), positionals);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -65,6 +65,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-main(hideBin(process.argv)).then((code) => {
+main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -72,8 +72,13 @@ export async function commandsFor(path: readonly string[]): Promise<Command<neve
 
 /** The yargs command string of the command named by `path` (`xc <input>`), if any. */
 export async function commandString(path: readonly string[]): Promise<string | undefined> {
-  const leaf = LEAF_ENTRIES.find((l) => l.path.join(' ') === path.join(' '));
-  if (leaf !== undefined) return String((await leaf.load()).command);
+  const leaf = await leafCommand(path);
+  if (leaf !== undefined) return String(leaf.command);
   const named = path.length === 1 ? TOP_COMMANDS.find((t) => t.name === path[0]) : undefined;
   return named !== undefined ? String((await named.load()).command) : undefined;
+}
+
+/** The command that does work named by `path`, if `path` names one. */
+export async function leafCommand(path: readonly string[]): Promise<Command<never> | undefined> {
+  return LEAF_ENTRIES.find((l) => l.path.join(' ') === path.join(' '))?.load();
 }
