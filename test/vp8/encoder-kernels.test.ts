@@ -2,13 +2,16 @@
 // straight from their definitions: the fast versions must agree exactly.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PROB_COST, tokenCostsFor } from '../../src/vp8/encoder/costs.js';
+import { PROB_COST, tokenCostsFor, treeCost } from '../../src/vp8/encoder/costs.js';
 import { forwardDct } from '../../src/vp8/encoder/fdct.js';
 import { MAX_LEVEL, quantizeBlock, quantizeDcOnly } from '../../src/vp8/encoder/quantize.js';
 import { satd, satd4x4 } from '../../src/vp8/encoder/satd.js';
+import { Candidate } from '../../src/vp8/encoder/workspace.js';
 import { DEFAULT_PROBS } from '../../src/vp8/state.js';
-import { ZIGZAG } from '../../src/vp8/tables.js';
-import { blockTypeOffset, codeBlockTokens, type TokenSink } from '../../src/vp8/tokens.js';
+import {
+  BMODE_TREE, KF_YMODE_TREE, MV_REF_TREE, SEGMENT_TREE, SMALL_MV_TREE, SPLIT_MV_TREE, SUBMV_REF_TREE, UV_MODE_TREE, YMODE_TREE, ZIGZAG,
+} from '../../src/vp8/tables.js';
+import { blockTypeOffset, codeBlockTokens, type TokenSink, U_BLOCK, U_COEFFS, Y2_BLOCK, Y2_COEFFS } from '../../src/vp8/tokens.js';
 
 /** The 4-point Walsh-Hadamard transform as a matrix product. */
 const HADAMARD = [
@@ -207,5 +210,63 @@ describe('TokenCosts', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+/** Every leaf of a tree (section 8.1) with the cost of the bools leading to it. */
+function referenceLeafCosts(tree: Int8Array, probs: Uint8Array, offset: number): Map<number, number> {
+  const costs = new Map<number, number>();
+  const visit = (node: number, cost: number): void => {
+    for (let bit = 0; bit < 2; bit++) {
+      const p = probs[offset + (node >> 1)];
+      const c = cost + PROB_COST[bit ? 256 - p : p];
+      const next = tree[node + bit];
+      if (next <= 0) costs.set(-next, c);
+      else visit(next, c);
+    }
+  };
+  visit(0, 0);
+  return costs;
+}
+
+describe('treeCost', () => {
+  it('is the cost of the bools on the path to the value, for every tree and leaf', () => {
+    const trees = [KF_YMODE_TREE, YMODE_TREE, UV_MODE_TREE, BMODE_TREE, SEGMENT_TREE, MV_REF_TREE, SPLIT_MV_TREE, SUBMV_REF_TREE, SMALL_MV_TREE];
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 40, maxLength: 40 }), fc.integer({ min: 0, max: 20 }), (raw, offset) => {
+        const probs = Uint8Array.from(raw, (p) => 1 + (p % 255));
+        for (const tree of trees) {
+          for (const [value, cost] of referenceLeafCosts(tree, probs, offset)) {
+            expect(treeCost(tree, probs, offset, value)).toBe(cost);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('Candidate', () => {
+  it('copies the luma part (Y and Y2) or the chroma part of another candidate and leaves the rest', () => {
+    const from = new Candidate();
+    for (let i = 0; i < from.levels.length; i++) {
+      from.levels[i] = i + 1;
+      from.dq[i] = -(i + 1);
+    }
+    for (let b = 0; b < from.eobs.length; b++) from.eobs[b] = b + 1;
+    const luma = new Candidate();
+    luma.copyLumaFrom(from);
+    const chroma = new Candidate();
+    chroma.copyChromaFrom(from);
+    for (let i = 0; i < from.levels.length; i++) {
+      const isChroma = i >= U_COEFFS && i < Y2_COEFFS;
+      expect([luma.levels[i], luma.dq[i]]).toEqual(isChroma ? [0, 0] : [i + 1, -(i + 1)]);
+      expect([chroma.levels[i], chroma.dq[i]]).toEqual(isChroma ? [i + 1, -(i + 1)] : [0, 0]);
+    }
+    for (let b = 0; b < from.eobs.length; b++) {
+      const isChroma = b >= U_BLOCK && b < Y2_BLOCK;
+      expect(luma.eobs[b]).toBe(isChroma ? 0 : b + 1);
+      expect(chroma.eobs[b]).toBe(isChroma ? b + 1 : 0);
+    }
   });
 });
