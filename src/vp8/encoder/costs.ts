@@ -44,11 +44,30 @@ function subtreeContains(tree: Int8Array, entry: number, value: number): boolean
 
 /** Cost of a tree-coded value: the bools on the path from the root (section 8.1). */
 export function treeCost(tree: Int8Array, probs: Uint8Array, offset: number, value: number): number {
+  const path = treePath(tree, value);
   let cost = 0;
-  forEachTreeBranch(tree, value, (node, bit) => {
-    cost += boolCost(probs[offset + (node >> 1)], bit);
-  });
+  for (let i = 0; i < path.length; i += 2) cost += boolCost(probs[offset + path[i]], path[i + 1]);
   return cost;
+}
+
+/** Per tree, the path to each value found so far: (probability index, bit) pairs. */
+const treePaths = new WeakMap<Int8Array, Int8Array[]>();
+
+/** The path from the root of `tree` to `value`, found once (the search is recursive) and then reused. */
+function treePath(tree: Int8Array, value: number): Int8Array {
+  let paths = treePaths.get(tree);
+  if (paths === undefined) {
+    paths = [];
+    treePaths.set(tree, paths);
+  }
+  let path = paths[value];
+  if (path === undefined) {
+    const pairs: number[] = [];
+    forEachTreeBranch(tree, value, (node, bit) => pairs.push(node >> 1, bit));
+    path = Int8Array.from(pairs);
+    paths[value] = path;
+  }
+  return path;
 }
 
 /** Cost in 1/256 bit → bits. */
@@ -82,14 +101,15 @@ export class TokenCosts {
   from(typeOff: number, ctx: number, first: number, levels: Int16Array, off: number, start: number, eob: number): number {
     const t = this.table;
     const typeRow = typeOff / NUM_ENTROPY_NODES;
+    const tokenOf = TOKEN_OF;
+    const extraCost = EXTRA_COST;
     let n = start;
     let cost = 0;
     let row: number;
     if (n === first) {
       row = (typeRow + BAND_ROW[n] + ctx) * ROW;
     } else {
-      const prev = levels[off + ZIGZAG[n - 1]];
-      row = (typeRow + BAND_ROW[n] + (prev === 0 ? 0 : prev === 1 || prev === -1 ? 1 : 2)) * ROW;
+      row = (typeRow + BAND_ROW[n] + contextOf(levels[off + ZIGZAG[n - 1]])) * ROW;
     }
     // The end-of-block node, unless a zero came before (then none may follow).
     if (n === first || levels[off + ZIGZAG[n - 1]] !== 0) {
@@ -105,10 +125,12 @@ export class TokenCosts {
         row = (typeRow + BAND_ROW[n]) * ROW;
         continue;
       }
-      const mag = v < 0 ? -v : v;
-      let token = TOKEN_OF[mag];
+      // The magnitude without a branch: signs are a coin toss to the branch predictor.
+      const sign = v >> 31;
+      const mag = (v ^ sign) - sign;
+      let token = tokenOf[mag];
       if (token === UNREAD) token = readLevel(mag);
-      cost += t[row + token] + EXTRA_COST[mag];
+      cost += t[row + token] + extraCost[mag];
       n++;
       if (n === 16) return cost;
       row = (typeRow + BAND_ROW[n] + (mag === 1 ? 1 : 2)) * ROW;
@@ -116,6 +138,11 @@ export class TokenCosts {
       cost += t[row + MORE];
     }
   }
+}
+
+/** The token context a level gives the position after it (section 13.3): 0 for 0, 1 for ±1, else 2. */
+function contextOf(level: number): number {
+  return level === 0 ? 0 : level === 1 || level === -1 ? 1 : 2;
 }
 
 /** Entries per row of a TokenCosts table: the 11 tokens, then end-of-block and its negation. */

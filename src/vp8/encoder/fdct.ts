@@ -47,7 +47,8 @@ function forwardDctColumn(y0: number, y1: number, y2: number, y3: number, out: I
   const d1 = y0 - y3;
   out[o] = (a1 + b1 + 7) >> 4;
   out[o + 8] = (a1 - b1 + 7) >> 4;
-  out[o + 4] = ((c1 * 2217 + d1 * 5352 + 12000) >> 16) + (d1 !== 0 ? 1 : 0);
+  // Plus 1 when d1 is not 0: (d1 | -d1) has its sign bit set exactly then (no branch to mispredict).
+  out[o + 4] = ((c1 * 2217 + d1 * 5352 + 12000) >> 16) + ((d1 | -d1) >>> 31);
   out[o + 12] = (d1 * 2217 - c1 * 5352 + 51000) >> 16;
 }
 

@@ -28,43 +28,47 @@ export function quantizeBlock(
   dq[dOff] = 0;
   if (first === 0) {
     const c = coeffs[off];
-    const a = c < 0 ? -c : c;
+    const sign = c >> 31;
+    const a = (c ^ sign) - sign;
     if (a + dcRound >= dcQ) {
-      const level = Math.min(MAX_LEVEL, Math.floor((a + dcRound) / dcQ));
-      const signed = c < 0 ? -level : level;
+      const level = levelOf(a + dcRound, dcQ);
+      const signed = (level ^ sign) - sign;
       levels[lOff] = signed;
       dq[dOff] = signed * dcQ;
       eob = 1;
     }
   }
-  // AC coefficients in raster order; the eob is tracked in zigzag order.
-  for (let pos = 1; pos < 16; pos++) {
+  // AC coefficients in zigzag order, so that the eob is the position after
+  // the last level. Most are below `zeroBelow` and become 0. The magnitude
+  // and the sign are taken without branches: signs are a coin toss to the
+  // branch predictor.
+  const zeroBelow = acQ - acRound;
+  for (let n = 1; n < 16; n++) {
+    const pos = ZIGZAG[n];
     const c = coeffs[off + pos];
-    const a = c < 0 ? -c : c;
-    if (a + acRound < acQ) {
+    const sign = c >> 31;
+    const a = (c ^ sign) - sign;
+    if (a < zeroBelow) {
       levels[lOff + pos] = 0;
       dq[dOff + pos] = 0;
       continue;
     }
-    const level = Math.min(MAX_LEVEL, Math.floor((a + acRound) / acQ));
-    const signed = c < 0 ? -level : level;
+    const signed = (levelOf(a + acRound, acQ) ^ sign) - sign;
     levels[lOff + pos] = signed;
     dq[dOff + pos] = signed * acQ;
-    const z = ZIGZAG_INDEX[pos] + 1;
-    if (z > eob) eob = z;
+    eob = n + 1;
   }
   return eob;
 }
 
+/** floor(rounded / q), at most MAX_LEVEL, for rounded ≥ 0 (the division is exact in doubles, `| 0` floors it). */
+function levelOf(rounded: number, q: number): number {
+  const level = (rounded / q) | 0;
+  return level > MAX_LEVEL ? MAX_LEVEL : level;
+}
+
 /** Token values stop at 2048 + 67 - 1: DCT_CAT6 with 11 extra bits. */
 export const MAX_LEVEL = 2114;
-
-/** Zigzag position of each raster position. */
-const ZIGZAG_INDEX: Uint8Array = (() => {
-  const t = new Uint8Array(16);
-  for (let n = 0; n < 16; n++) t[ZIGZAG[n]] = n;
-  return t;
-})();
 
 /** Zigzag position after the last non-zero level of a block (0 if none), from `first`. */
 export function blockEob(levels: Int16Array, lOff: number, first: number): number {
@@ -86,10 +90,10 @@ export function quantizeDcOnly(
   }
   if (first > 0) return 0;
   const c = coeffs[off];
-  const a = c < 0 ? -c : c;
+  const sign = c >> 31;
+  const a = (c ^ sign) - sign;
   if (a + dcRound < dcQ) return 0;
-  const level = Math.min(MAX_LEVEL, Math.floor((a + dcRound) / dcQ));
-  const signed = c < 0 ? -level : level;
+  const signed = (levelOf(a + dcRound, dcQ) ^ sign) - sign;
   levels[lOff] = signed;
   dq[dOff] = signed * dcQ;
   return 1;

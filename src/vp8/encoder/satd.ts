@@ -11,37 +11,60 @@
 // cost of transforming, quantizing and costing them in full. The mode
 // decision screens candidates with it and codes only the best few.
 //
-// The sum is halved: a constant residue then gives what its SAD gives, so
-// SATD and SAD share one λ.
+// The sum is halved, the usual scale of SATD: a constant residue gives half
+// its SAD.
 
 /**
  * SATD of the 4x4 block `src[so..]` (row stride `ss`) against the prediction
  * `pred[po..]` (row stride `ps`).
  */
 export function satd4x4(src: Int16Array, so: number, ss: number, pred: Uint8Array, po: number, ps: number): number {
-  // Rows: differences, then the two butterfly stages of the 4-point Hadamard.
-  // Each transformed row enters at the bottom of a 4x4 window of locals that
-  // moves up one row an iteration: V8 keeps locals in registers, where a
-  // scratch array would cost a store and a load per value.
-  let x00 = 0, x01 = 0, x02 = 0, x03 = 0, x10 = 0, x11 = 0, x12 = 0, x13 = 0;
-  let x20 = 0, x21 = 0, x22 = 0, x23 = 0, x30 = 0, x31 = 0, x32 = 0, x33 = 0;
-  for (let r = 0, s = so, p = po; r < 4; r++, s += ss, p += ps) {
-    const d0 = src[s] - pred[p], d1 = src[s + 1] - pred[p + 1], d2 = src[s + 2] - pred[p + 2], d3 = src[s + 3] - pred[p + 3];
-    const a0 = d0 + d3, a1 = d1 + d2, a2 = d1 - d2, a3 = d0 - d3;
-    x00 = x10; x10 = x20; x20 = x30; x30 = a0 + a1;
-    x01 = x11; x11 = x21; x21 = x31; x31 = a3 + a2;
-    x02 = x12; x12 = x22; x22 = x32; x32 = a0 - a1;
-    x03 = x13; x13 = x23; x23 = x33; x33 = a3 - a2;
-  }
-  // Columns, summing the magnitudes.
-  return (column(x00, x10, x20, x30) + column(x01, x11, x21, x31) + column(x02, x12, x22, x32) + column(x03, x13, x23, x33)) >> 1;
+  // Rows: differences, then the two butterfly stages of the 4-point Hadamard,
+  // unrolled into locals (V8 keeps them in registers, where a scratch array
+  // would cost a store and a load per value).
+  let s = so;
+  let p = po;
+  let d0 = src[s] - pred[p], d1 = src[s + 1] - pred[p + 1], d2 = src[s + 2] - pred[p + 2], d3 = src[s + 3] - pred[p + 3];
+  let a0 = d0 + d3, a1 = d1 + d2, a2 = d1 - d2, a3 = d0 - d3;
+  const x00 = a0 + a1, x01 = a3 + a2, x02 = a0 - a1, x03 = a3 - a2;
+  s += ss;
+  p += ps;
+  d0 = src[s] - pred[p]; d1 = src[s + 1] - pred[p + 1]; d2 = src[s + 2] - pred[p + 2]; d3 = src[s + 3] - pred[p + 3];
+  a0 = d0 + d3; a1 = d1 + d2; a2 = d1 - d2; a3 = d0 - d3;
+  const x10 = a0 + a1, x11 = a3 + a2, x12 = a0 - a1, x13 = a3 - a2;
+  s += ss;
+  p += ps;
+  d0 = src[s] - pred[p]; d1 = src[s + 1] - pred[p + 1]; d2 = src[s + 2] - pred[p + 2]; d3 = src[s + 3] - pred[p + 3];
+  a0 = d0 + d3; a1 = d1 + d2; a2 = d1 - d2; a3 = d0 - d3;
+  const x20 = a0 + a1, x21 = a3 + a2, x22 = a0 - a1, x23 = a3 - a2;
+  s += ss;
+  p += ps;
+  d0 = src[s] - pred[p]; d1 = src[s + 1] - pred[p + 1]; d2 = src[s + 2] - pred[p + 2]; d3 = src[s + 3] - pred[p + 3];
+  a0 = d0 + d3; a1 = d1 + d2; a2 = d1 - d2; a3 = d0 - d3;
+  const x30 = a0 + a1, x31 = a3 + a2, x32 = a0 - a1, x33 = a3 - a2;
+  // Columns, summing the magnitudes (halved, see above).
+  return halfColumn(x00, x10, x20, x30) + halfColumn(x01, x11, x21, x31) + halfColumn(x02, x12, x22, x32) + halfColumn(x03, x13, x23, x33);
 }
 
-/** The sum of the magnitudes of the 4-point Hadamard transform of one column. */
-function column(x0: number, x1: number, x2: number, x3: number): number {
-  const a0 = x0 + x3, a1 = x1 + x2, a2 = x1 - x2, a3 = x0 - x3;
-  const b0 = a0 + a1, b1 = a3 + a2, b2 = a0 - a1, b3 = a3 - a2;
-  return (b0 < 0 ? -b0 : b0) + (b1 < 0 ? -b1 : b1) + (b2 < 0 ? -b2 : b2) + (b3 < 0 ? -b3 : b3);
+/**
+ * Half the sum of the magnitudes of the 4-point Hadamard transform of one
+ * column. Its last butterfly turns a pair (a, b) into a + b and a - b, and
+ * |a + b| + |a - b| = 2·max(|a|, |b|): so the half sum is the sum of two
+ * maxima, exactly, without that stage.
+ */
+function halfColumn(x0: number, x1: number, x2: number, x3: number): number {
+  return max(abs(x0 + x3), abs(x1 + x2)) + max(abs(x1 - x2), abs(x0 - x3));
+}
+
+// Branch-free magnitude and maximum of int32 values: residue signs are a coin
+// toss, so a branch here would be mispredicted half the time.
+function abs(x: number): number {
+  const sign = x >> 31;
+  return (x ^ sign) - sign;
+}
+function max(a: number, b: number): number {
+  const d = a - b;
+  return a - (d & (d >> 31));
 }
 
 /** SATD of a block of w×h samples (multiples of 4), as the sum over its 4x4 blocks; stops once it exceeds `limit`. */

@@ -39,6 +39,16 @@ export class Candidate {
   readonly levels = new Int16Array(LEVELS_PER_MB);
   readonly dq = new Int16Array(LEVELS_PER_MB);
   readonly eobs = new Uint8Array(BLOCKS_PER_MB);
+  // Views of the Y, chroma and Y2 parts of levels, dq and eobs, made once: a
+  // copy between candidates then allocates no view per call.
+  private readonly yLevels = this.levels.subarray(0, U_COEFFS);
+  private readonly uvLevels = this.levels.subarray(U_COEFFS, Y2_COEFFS);
+  private readonly y2Levels = this.levels.subarray(Y2_COEFFS, LEVELS_PER_MB);
+  private readonly yDq = this.dq.subarray(0, U_COEFFS);
+  private readonly uvDq = this.dq.subarray(U_COEFFS, Y2_COEFFS);
+  private readonly y2Dq = this.dq.subarray(Y2_COEFFS, LEVELS_PER_MB);
+  private readonly yEobs = this.eobs.subarray(0, U_BLOCK);
+  private readonly uvEobs = this.eobs.subarray(U_BLOCK, Y2_BLOCK);
   /** Rate (1/256 bit) and distortion of the luma part (with the mode), and of the chroma part. */
   lumaRate = 0;
   lumaDist = 0;
@@ -54,11 +64,11 @@ export class Candidate {
     this.partitioning = o.partitioning;
     this.bMv.set(o.bMv);
     this.subMvMode.set(o.subMvMode);
-    this.levels.set(o.levels.subarray(0, U_COEFFS));
-    this.levels.set(o.levels.subarray(Y2_COEFFS, LEVELS_PER_MB), Y2_COEFFS);
-    this.dq.set(o.dq.subarray(0, U_COEFFS));
-    this.dq.set(o.dq.subarray(Y2_COEFFS, LEVELS_PER_MB), Y2_COEFFS);
-    this.eobs.set(o.eobs.subarray(0, U_BLOCK));
+    this.levels.set(o.yLevels);
+    this.levels.set(o.y2Levels, Y2_COEFFS);
+    this.dq.set(o.yDq);
+    this.dq.set(o.y2Dq, Y2_COEFFS);
+    this.eobs.set(o.yEobs);
     this.eobs[Y2_BLOCK] = o.eobs[Y2_BLOCK];
     this.lumaRate = o.lumaRate;
     this.lumaDist = o.lumaDist;
@@ -66,9 +76,9 @@ export class Candidate {
 
   copyChromaFrom(o: Candidate): void {
     this.uvMode = o.uvMode;
-    this.levels.set(o.levels.subarray(U_COEFFS, Y2_COEFFS), U_COEFFS);
-    this.dq.set(o.dq.subarray(U_COEFFS, Y2_COEFFS), U_COEFFS);
-    this.eobs.set(o.eobs.subarray(U_BLOCK, Y2_BLOCK), U_BLOCK);
+    this.levels.set(o.uvLevels, U_COEFFS);
+    this.dq.set(o.uvDq, U_COEFFS);
+    this.eobs.set(o.uvEobs, U_BLOCK);
     this.chromaRate = o.chromaRate;
     this.chromaDist = o.chromaDist;
   }
