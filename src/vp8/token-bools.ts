@@ -2,13 +2,13 @@
 // for the loops that count or write a whole frame of tokens (the encoder's
 // probability updates, serializeFrame) without a call per bool.
 //
-// The table is recorded once from codeBlockTokens (tokens.ts) itself, so the
-// token tree and its extra bits stay written in one place; countBlockBranches
-// and writeBlockTokens walk a block as codeBlockTokens does and give the same
-// counts and the same bools.
+// The table is recorded once from codeBlockTokens (tokens.ts) itself, one
+// magnitude per token, so the token tree and its extra bits stay written in
+// one place; countBlockBranches and writeBlockTokens walk a block as
+// codeBlockTokens does and give the same counts and the same bools.
 
 import type { BoolEncoder } from './bool-encoder.js';
-import { ZIGZAG } from './tables.js';
+import { DCT_CAT_BASE, ZIGZAG } from './tables.js';
 import {
   BAND_OFFSET, blockTypeOffset, BLOCKS_PER_MB, CTX_STRIDE, codeBlockTokens, firstCoefficient, type TokenContexts, TokenWriter, Y2_BLOCK,
 } from './tokens.js';
@@ -18,6 +18,14 @@ const MAX_MAGNITUDE = 67 + 2047;
 /** Bools per magnitude at most: 6 branches (DCT_CAT3..6), 11 extra bits (DCT_CAT6). */
 const MAX_BRANCHES = 6;
 const MAX_EXTRA = 11;
+
+/**
+ * The smallest magnitude of each token (section 13.2): ZERO_TOKEN, ONE_TOKEN
+ * .. FOUR_TOKEN, then DCT_CAT1..DCT_CAT6. Each is recorded from
+ * codeBlockTokens; the other magnitudes of a token repeat its bools with other
+ * extra bits.
+ */
+const TOKEN_BASES: readonly number[] = [0, 1, 2, 3, 4, 5, 7, ...DCT_CAT_BASE];
 
 /**
  * For each magnitude 0..MAX_MAGNITUDE, the bools its token sends after the
@@ -46,7 +54,21 @@ const TOKEN_BOOLS = ((): {
       if (!done) fixed.push(2 * prob + bit);
     },
   };
+  let base = 0;
   for (mag = 0; mag <= MAX_MAGNITUDE; mag++) {
+    if (!TOKEN_BASES.includes(mag)) {
+      // Within a token, magnitudes differ only in the extra bits' values:
+      // mag - base, most significant bit first, with the base's probabilities.
+      const count = extraCount[base];
+      branches.copyWithin(mag * MAX_BRANCHES, base * MAX_BRANCHES, (base + 1) * MAX_BRANCHES);
+      branchCount[mag] = branchCount[base];
+      extraCount[mag] = count;
+      for (let i = 0; i < count; i++) {
+        extra[mag * MAX_EXTRA + i] = (extra[base * MAX_EXTRA + i] & ~1) | (((mag - base) >> (count - 1 - i)) & 1);
+      }
+      continue;
+    }
+    base = mag;
     // A block with the magnitude first (a 0 is followed by a 1, since a block cannot end with a 0).
     levels[ZIGZAG[0]] = mag;
     levels[ZIGZAG[1]] = mag === 0 ? 1 : 0;

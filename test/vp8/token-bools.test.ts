@@ -59,4 +59,20 @@ describe('tabulated token bools', () => {
       if (written) expect(viaTable.finish()).toEqual(viaSyntax.finish());
     }), { numRuns: 1000, seed: 13 });
   });
+
+  it('hold every magnitude of the syntax, each alone and signed both ways', () => {
+    // The table records one magnitude per token and derives the rest: check them all.
+    const probs = Uint8Array.from({ length: PROBS }, (_, i) => 1 + ((i * 97) % 255));
+    const levels = new Int16Array(16);
+    for (let mag = 1; mag <= 2114; mag++) {
+      for (const sign of [1, -1]) {
+        levels[ZIGZAG[0]] = sign * mag;
+        const viaSyntax = new BoolEncoder();
+        codeBlockTokens(new TokenWriter(viaSyntax, probs), 0, 0, 0, levels, 0, 1);
+        const viaTable = new BoolEncoder();
+        expect(writeBlockTokens(viaTable, probs, 0, 0, 0, levels, 0, 1)).toBe(true);
+        expect(viaTable.finish(), `magnitude ${sign * mag}`).toEqual(viaSyntax.finish());
+      }
+    }
+  });
 });
