@@ -53,8 +53,12 @@ export const MAX_SPEED = 5;
 /** Effort settings derived from the speed. */
 export interface Effort {
   readonly searchRange: number;
-  /** Sub-sample refinement tries the four nearest positions per step instead of eight. */
-  readonly subPelDiamond: boolean;
+  /**
+   * Positions sub-sample refinement tries per step: 8 (all neighbours), 5
+   * (the four nearest, then the one corner between the better of left and
+   * right and the better of up and down) or 4 (the nearest only).
+   */
+  readonly subPelPoints: 4 | 5 | 8;
   /** Compare sub-sample candidates through the cheaper bilinear filter (an approximation of the six-tap one). */
   readonly subPelBilinear: boolean;
   /** Finish the whole-sample search with the eight neighbours of the best position. */
@@ -114,7 +118,7 @@ export function effortFor(requested: number | undefined): Effort {
   const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
   return {
     searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
-    subPelDiamond: speed >= 5,
+    subPelPoints: speed >= 5 ? 4 : 8,
     subPelBilinear: speed >= 5,
     finalSquare: speed <= 4,
     searchBelow: speed >= 5 ? 3 * 256 : 256,

@@ -266,7 +266,7 @@ function searchRegion(
   if (target === null) return null;
   const full = fullPelSearch(target, starts, n, Math.max(2, sc.effort.searchRange >> 2), m.search);
   if (full.cost === Infinity) return null;
-  return subPelSearch(target, full, sc.setup.bilinear || sc.effort.subPelBilinear, m.regionPred, m.inter, sc.effort.subPelDiamond, m.refined);
+  return subPelSearch(target, full, sc.setup.bilinear || sc.effort.subPelBilinear, m.regionPred, m.inter, sc.effort.subPelPoints, m.refined);
 }
 
 /** Predicts the luma of macroblock (mbCol, mbRow) with vector (row, col) into `m.predY`. */
@@ -313,7 +313,7 @@ export function motionSearch(sc: SearchContext, m: MacroblockScratch, refImg: Im
   const e = sc.effort;
   const full = fullPelSearch(target, starts, n, e.searchRange, m.search, e.finalSquare);
   if (full.cost === Infinity) return null;
-  return subPelSearch(target, full, sc.setup.bilinear || e.subPelBilinear, m.predY, m.inter, e.subPelDiamond, m.refined);
+  return subPelSearch(target, full, sc.setup.bilinear || e.subPelBilinear, m.predY, m.inter, e.subPelPoints, m.refined);
 }
 
 /**

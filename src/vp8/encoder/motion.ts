@@ -182,38 +182,53 @@ export function scratchPlane(w: number, h: number): Plane {
 
 /**
  * Quarter-sample refinement around `start` (quarter samples, its cost known):
- * half-sample steps, then (unless `quarter` is false) quarter-sample steps, each trying the neighbours
- * (eight, or with `diamond` the four nearest) with the real interpolation
- * filter and keeping the cheapest (SAD + weighted rate).
+ * half-sample steps, then (unless `quarter` is false) quarter-sample steps,
+ * each trying `points` neighbours of the best position (see
+ * Effort.subPelPoints) with the real interpolation filter and keeping the
+ * cheapest (SAD + weighted rate).
  */
 export function subPelSearch(
-  t: SearchTarget, start: SearchResult, bilinear: boolean, pred: Plane, scratch: InterScratch, diamond: boolean, out: SearchResult,
+  t: SearchTarget, start: SearchResult, bilinear: boolean, pred: Plane, scratch: InterScratch, points: 4 | 5 | 8, out: SearchResult,
   quarter = true,
 ): SearchResult {
-  let bestR = start.row;
-  let bestC = start.col;
-  let bestCost = start.cost;
-  const pattern = diamond ? DIAMOND : SQUARE;
+  out.row = start.row;
+  out.col = start.col;
+  out.cost = start.cost;
   for (let step = 2; step >= (quarter ? 1 : 2); step >>= 1) {
-    const r0 = bestR;
-    const c0 = bestC;
-    for (let k = 0; k < pattern.length; k += 2) {
-      const r = r0 + step * pattern[k];
-      const c = c0 + step * pattern[k + 1];
-      if (r < 4 * t.minRow || r > 4 * t.maxRow || c < 4 * t.minCol || c > 4 * t.maxCol) continue;
-      const rate = mvCost(t.pricing, r, c, t.bestRow, t.bestCol) * t.lambdaSad;
-      if (rate >= bestCost) continue;
-      predictInter(t.ref, pred, t.x, t.y, t.w, t.h, 2 * c, 2 * r, bilinear, scratch, 0, 0);
-      const v = sad(t.src, t.x, t.y, pred, 0, 0, t.w, t.h, bestCost - rate) + rate;
-      if (v < bestCost) {
-        bestCost = v;
-        bestR = r;
-        bestC = c;
-      }
+    const r0 = out.row;
+    const c0 = out.col;
+    if (points === 8) {
+      for (let k = 0; k < 16; k += 2) trySubPel(t, r0 + step * SQUARE[k], c0 + step * SQUARE[k + 1], bilinear, pred, scratch, out);
+      continue;
     }
+    const up = trySubPel(t, r0 - step, c0, bilinear, pred, scratch, out);
+    const down = trySubPel(t, r0 + step, c0, bilinear, pred, scratch, out);
+    const left = trySubPel(t, r0, c0 - step, bilinear, pred, scratch, out);
+    const right = trySubPel(t, r0, c0 + step, bilinear, pred, scratch, out);
+    // The error surface is mostly smooth near its minimum: the corner
+    // between the better vertical and the better horizontal neighbour is
+    // the one likely to beat them.
+    if (points === 5) trySubPel(t, r0 + (up <= down ? -step : step), c0 + (left <= right ? -step : step), bilinear, pred, scratch, out);
   }
-  out.row = bestR;
-  out.col = bestC;
-  out.cost = bestCost;
   return out;
+}
+
+/**
+ * subPelSearch's step: the vector (r, c) in quarter samples, kept in `best`
+ * if cheaper. Returns its cost, or Infinity when it is out of range or its
+ * rate alone exceeds the best cost (then its prediction is not formed).
+ */
+function trySubPel(t: SearchTarget, r: number, c: number, bilinear: boolean, pred: Plane, scratch: InterScratch, best: SearchResult): number {
+  if (r < 4 * t.minRow || r > 4 * t.maxRow || c < 4 * t.minCol || c > 4 * t.maxCol) return Infinity;
+  const rate = mvCost(t.pricing, r, c, t.bestRow, t.bestCol) * t.lambdaSad;
+  const bestCost = best.cost;
+  if (rate >= bestCost) return Infinity;
+  predictInter(t.ref, pred, t.x, t.y, t.w, t.h, 2 * c, 2 * r, bilinear, scratch, 0, 0);
+  const v = sad(t.src, t.x, t.y, pred, 0, 0, t.w, t.h, bestCost - rate) + rate;
+  if (v < bestCost) {
+    best.cost = v;
+    best.row = r;
+    best.col = c;
+  }
+  return v;
 }
