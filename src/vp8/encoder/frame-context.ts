@@ -118,7 +118,7 @@ export function effortFor(requested: number | undefined): Effort {
   const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
   return {
     searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
-    subPelPoints: speed >= 5 ? 4 : 8,
+    subPelPoints: speed >= 5 ? 4 : speed === 4 ? 5 : 8,
     subPelBilinear: speed >= 5,
     finalSquare: speed <= 4,
     searchBelow: speed >= 5 ? 3 * 256 : 256,
