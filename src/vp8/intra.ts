@@ -83,7 +83,10 @@ export function predictBlock(mode: number, e: MacroblockEdges, dst: Uint8Array, 
         shift++;
       }
       const v = e.haveAbove || e.haveLeft ? (sum + (1 << (shift - 1))) >> shift : 128;
-      for (let r = 0; r < n; r++) dst.fill(v, pos + r * stride, pos + r * stride + n);
+      for (let r = 0; r < n; r++) {
+        const o = pos + r * stride;
+        for (let c = 0; c < n; c++) dst[o + c] = v;
+      }
       break;
     }
     case V_PRED:
@@ -93,7 +96,11 @@ export function predictBlock(mode: number, e: MacroblockEdges, dst: Uint8Array, 
       }
       break;
     case H_PRED:
-      for (let r = 0; r < n; r++) dst.fill(left[r], pos + r * stride, pos + r * stride + n);
+      for (let r = 0; r < n; r++) {
+        const o = pos + r * stride;
+        const v = left[r];
+        for (let c = 0; c < n; c++) dst[o + c] = v;
+      }
       break;
     case TM_PRED: {
       const p = above[0];
@@ -111,6 +118,14 @@ export function predictBlock(mode: number, e: MacroblockEdges, dst: Uint8Array, 
 
 /** Edge pixels of one 4x4 subblock: E[0..3] = L[3..0], E[4] = P, E[5..12] = A[0..7] (section 12.3). */
 const E = new Uint8Array(13);
+
+/** Four samples of one row set to v (TypedArray.fill is a call too many for four). */
+function fill4(dst: Uint8Array, o: number, v: number): void {
+  dst[o] = v;
+  dst[o + 1] = v;
+  dst[o + 2] = v;
+  dst[o + 3] = v;
+}
 
 const avg2 = (x: number, y: number): number => (x + y + 1) >> 1;
 const avg3 = (x: number, y: number, z: number): number => (x + y + y + z + 2) >> 2;
@@ -138,10 +153,10 @@ export function predictSubblock(
   switch (mode) {
     case B_DC_PRED: {
       const v = (E[5] + E[6] + E[7] + E[8] + E[0] + E[1] + E[2] + E[3] + 4) >> 3;
-      dst.fill(v, r0, r0 + 4);
-      dst.fill(v, r1, r1 + 4);
-      dst.fill(v, r2, r2 + 4);
-      dst.fill(v, r3, r3 + 4);
+      fill4(dst, r0, v);
+      fill4(dst, r1, v);
+      fill4(dst, r2, v);
+      fill4(dst, r3, v);
       break;
     }
     case B_TM_PRED: {
@@ -164,10 +179,10 @@ export function predictSubblock(
       break;
     case B_HE_PRED: {
       // L[-1] is P; the bottom row repeats L[3] because L[4] does not exist.
-      dst.fill(avg3(E[4], E[3], E[2]), r0, r0 + 4);
-      dst.fill(avg3(E[3], E[2], E[1]), r1, r1 + 4);
-      dst.fill(avg3(E[2], E[1], E[0]), r2, r2 + 4);
-      dst.fill(avg3(E[1], E[0], E[0]), r3, r3 + 4);
+      fill4(dst, r0, avg3(E[4], E[3], E[2]));
+      fill4(dst, r1, avg3(E[3], E[2], E[1]));
+      fill4(dst, r2, avg3(E[2], E[1], E[0]));
+      fill4(dst, r3, avg3(E[1], E[0], E[0]));
       break;
     }
     case B_LD_PRED: {
