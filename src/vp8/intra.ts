@@ -140,11 +140,25 @@ export function predictSubblock(
   left: Uint8Array, lOff: number, lStride: number,
   dst: Uint8Array, pos: number, stride: number,
 ): void {
+  loadSubblockEdges(above, aOff, left, lOff, lStride);
+  predictLoadedSubblock(mode, dst, pos, stride);
+}
+
+/** Copies a subblock's edges (arguments as in predictSubblock) into E, for predictLoadedSubblock. */
+function loadSubblockEdges(above: Uint8Array, aOff: number, left: Uint8Array, lOff: number, lStride: number): void {
   E[0] = left[lOff + 3 * lStride];
   E[1] = left[lOff + 2 * lStride];
   E[2] = left[lOff + lStride];
   E[3] = left[lOff];
   for (let i = 0; i < 9; i++) E[4 + i] = above[aOff - 1 + i];
+}
+
+/**
+ * Predicts a subblock with `mode` from the edges loaded last (by
+ * loadLumaSubblockEdges or predictSubblock): a mode search loads them once
+ * and tries each mode. Predicting writes only the subblock, never its edges.
+ */
+export function predictLoadedSubblock(mode: number, dst: Uint8Array, pos: number, stride: number): void {
   // Shorthands in the RFC's terms: A[i] = E[5 + i], L[i] = E[3 - i], P = E[4].
   const r0 = pos;
   const r1 = pos + stride;
@@ -272,6 +286,13 @@ export function predictSubblock(
  * `sub` is scratch for 9 pixels. Returns the subblock's position.
  */
 export function predictLumaSubblock(mode: number, e: MacroblockEdges, sub: Uint8Array, data: Uint8Array, yPos: number, stride: number, b: number): number {
+  const pos = loadLumaSubblockEdges(e, sub, data, yPos, stride, b);
+  predictLoadedSubblock(mode, data, pos, stride);
+  return pos;
+}
+
+/** The edges predictLumaSubblock would use for subblock b, loaded for predictLoadedSubblock; returns the subblock's position. */
+export function loadLumaSubblockEdges(e: MacroblockEdges, sub: Uint8Array, data: Uint8Array, yPos: number, stride: number, b: number): number {
   const bx = b & 3;
   const by = b >> 2;
   const pos = yPos + 4 * by * stride + 4 * bx;
@@ -286,7 +307,7 @@ export function predictLumaSubblock(mode: number, e: MacroblockEdges, sub: Uint8
     if (bx < 3) for (let i = 0; i < 4; i++) sub[5 + i] = data[up + 4 + i];
     else for (let i = 0; i < 4; i++) sub[5 + i] = e.above[17 + i];
   }
-  if (bx === 0) predictSubblock(mode, sub, 1, e.left, 4 * by, 1, data, pos, stride);
-  else predictSubblock(mode, sub, 1, data, pos - 1, stride, data, pos, stride);
+  if (bx === 0) loadSubblockEdges(sub, 1, e.left, 4 * by, 1);
+  else loadSubblockEdges(sub, 1, data, pos - 1, stride);
   return pos;
 }

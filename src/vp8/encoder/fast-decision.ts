@@ -11,7 +11,7 @@
 
 import type { Image } from '../image.js';
 import { predictInter } from '../inter.js';
-import { predictBlock, predictLumaSubblock } from '../intra.js';
+import { loadLumaSubblockEdges, predictBlock, predictLoadedSubblock } from '../intra.js';
 import { findNearMvs, keyFrameBModeContext } from '../modes.js';
 import { B_DC_PRED, B_PRED, DC_PRED, INTRA_FRAME, LAST_FRAME, NEARESTMV, NEARMV, NEWMV, ZEROMV } from '../tables.js';
 import { boolCost } from './costs.js';
@@ -191,8 +191,9 @@ function bPredFast(sc: SearchContext, m: MacroblockScratch, mb: number, mbCol: n
     const ctx = sc.keyFrame ? keyFrameBModeContext(sc.modes, mb, mbCol, mbRow, b) : 0;
     let bestMode = B_DC_PRED;
     let bestCost = Infinity;
+    const pos = loadLumaSubblockEdges(m.edgesY, m.sub, data, yPos, ys, b);
     for (let mode = 0; mode < modes; mode++) {
-      const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
+      predictLoadedSubblock(mode, data, pos, ys);
       const err = satd4x4(m.src, (4 * by) * 16 + 4 * bx, 16, data, pos, ys);
       const cost = err + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode] * lambda;
       if (cost < bestCost) {

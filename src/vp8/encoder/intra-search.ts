@@ -8,7 +8,7 @@
 // subblocks predict from it (section 12.3). For chroma, the first
 // `effort.chromaModes` whole-block modes are tried the same way.
 
-import { predictBlock, predictLumaSubblock } from '../intra.js';
+import { loadLumaSubblockEdges, predictBlock, predictLoadedSubblock, predictLumaSubblock } from '../intra.js';
 import { keyFrameBModeContext } from '../modes.js';
 import { B_DC_PRED, B_PRED, INTRA_FRAME } from '../tables.js';
 import { blockTypeOffset } from '../tokens.js';
@@ -193,8 +193,9 @@ function screenSubblockModes(sc: SearchContext, m: MacroblockScratch, b: number,
   const costs = m.subModeCosts;
   const so = (b >> 2) * 64 + (b & 3) * 4;
   let n = 0;
+  const pos = loadLumaSubblockEdges(m.edgesY, m.sub, data, yPos, ys, b);
   for (let mode = 0; mode < 10; mode++) {
-    const pos = predictLumaSubblock(mode, m.edgesY, m.sub, data, yPos, ys, b);
+    predictLoadedSubblock(mode, data, pos, ys);
     const cost = satd4x4(m.src, so, 16, data, pos, ys) + sc.bModeCost[sc.keyFrame ? ctx * 10 + mode : mode] * sc.lambdaSad;
     // Insert into the sorted list of the best `keep`.
     let k = n < keep ? n++ : keep;
