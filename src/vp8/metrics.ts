@@ -34,32 +34,36 @@ function planeQuality(a: Uint8Array, ao: number, b: Uint8Array, bo: number, w: n
     const d = a[ao + i] - b[bo + i];
     sse += d * d;
   }
+  // Each 8x8 window is four 4x4 blocks, and each block belongs to up to four
+  // windows: the sums of every block are taken once (one row of blocks at a
+  // time, the previous row kept), and a window adds up its four. The sums are
+  // integers, so the windows' values are exactly those of summing their 64
+  // samples, and they are added up in the same order (rows of windows, left
+  // to right).
   let ssimSum = 0;
   let windows = 0;
-  for (let y = 0; y + 8 <= h; y += 4) {
-    for (let x = 0; x + 8 <= w; x += 4) {
-      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-      for (let r = 0; r < 8; r++) {
-        const pa = ao + (y + r) * w + x;
-        const pb = bo + (y + r) * w + x;
-        for (let c = 0; c < 8; c++) {
-          const va = a[pa + c];
-          const vb = b[pb + c];
-          sa += va;
-          sb += vb;
-          saa += va * va;
-          sbb += vb * vb;
-          sab += va * vb;
+  const bw = w >> 2;
+  if (h >= 8 && bw >= 2) {
+    let prev = blockSums(bw, 0);
+    let cur = blockSums(bw, 1);
+    for (let by = 0; (by + 1) * 4 <= h; by++) {
+      sumBlockRow(a, ao + by * 4 * w, b, bo + by * 4 * w, w, bw, cur);
+      if (by > 0) {
+        for (let bx = 0; bx + 1 < bw; bx++) {
+          const i = 5 * bx;
+          const j = i + 5;
+          const sa = prev[i] + prev[j] + cur[i] + cur[j];
+          const sb = prev[i + 1] + prev[j + 1] + cur[i + 1] + cur[j + 1];
+          const saa = prev[i + 2] + prev[j + 2] + cur[i + 2] + cur[j + 2];
+          const sbb = prev[i + 3] + prev[j + 3] + cur[i + 3] + cur[j + 3];
+          const sab = prev[i + 4] + prev[j + 4] + cur[i + 4] + cur[j + 4];
+          ssimSum += windowSsim(sa, sb, saa, sbb, sab, 64);
+          windows++;
         }
       }
-      const n = 64;
-      const ma = sa / n;
-      const mb = sb / n;
-      const va = saa / n - ma * ma;
-      const vb = sbb / n - mb * mb;
-      const cov = sab / n - ma * mb;
-      ssimSum += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
-      windows++;
+      const t = prev;
+      prev = cur;
+      cur = t;
     }
   }
   // Planes smaller than a window count as one window of their whole area.
@@ -75,12 +79,58 @@ function planeQuality(a: Uint8Array, ao: number, b: Uint8Array, bo: number, w: n
       sbb += vb * vb;
       sab += va * vb;
     }
-    const ma = sa / n, mb = sb / n;
-    const va = saa / n - ma * ma, vb = sbb / n - mb * mb, cov = sab / n - ma * mb;
-    ssimSum = ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+    ssimSum = windowSsim(sa, sb, saa, sbb, sab, n);
     windows = 1;
   }
   return { sse, samples: w * h, ssimSum, ssimWindows: windows };
+}
+
+/** SSIM of a window of n samples from its sums of a, b, a², b² and ab. */
+function windowSsim(sa: number, sb: number, saa: number, sbb: number, sab: number, n: number): number {
+  const ma = sa / n;
+  const mb = sb / n;
+  const va = saa / n - ma * ma;
+  const vb = sbb / n - mb * mb;
+  const cov = sab / n - ma * mb;
+  return ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+}
+
+/** Two rows of block sums for planeQuality, grown as needed and reused. */
+const blockSumRows: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
+
+function blockSums(bw: number, k: 0 | 1): Int32Array {
+  if (blockSumRows[k].length < 5 * bw) blockSumRows[k] = new Int32Array(5 * bw);
+  return blockSumRows[k];
+}
+
+/**
+ * The sums of a, b, a², b² and ab over each 4x4 block of the 4 rows at
+ * `ao`/`bo` (row stride w), block bx at out[5·bx .. 5·bx + 4]. A block's
+ * sums stay below 2^31 (16 · 255² for the squares).
+ */
+function sumBlockRow(a: Uint8Array, ao: number, b: Uint8Array, bo: number, w: number, bw: number, out: Int32Array): void {
+  for (let bx = 0; bx < bw; bx++) {
+    let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    for (let r = 0; r < 4; r++) {
+      const pa = ao + r * w + 4 * bx;
+      const pb = bo + r * w + 4 * bx;
+      for (let c = 0; c < 4; c++) {
+        const va = a[pa + c];
+        const vb = b[pb + c];
+        sa += va;
+        sb += vb;
+        saa += va * va;
+        sbb += vb * vb;
+        sab += va * vb;
+      }
+    }
+    const i = 5 * bx;
+    out[i] = sa;
+    out[i + 1] = sb;
+    out[i + 2] = saa;
+    out[i + 3] = sbb;
+    out[i + 4] = sab;
+  }
 }
 
 /** Quality of packed I420 frame `b` against `a`, both `width`×`height`. */
