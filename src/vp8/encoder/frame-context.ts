@@ -53,6 +53,8 @@ export const MAX_SPEED = 5;
 /** Effort settings derived from the speed. */
 export interface Effort {
   readonly searchRange: number;
+  /** The whole-sample search's first step where the predicted vectors agree to a sample (fullPelSearch). */
+  readonly agreedRange: number;
   /**
    * Positions sub-sample refinement tries per step: 8 (all neighbours), 5
    * (the four nearest, then the one corner between the better of left and
@@ -116,8 +118,10 @@ export interface Effort {
 /** The effort of a speed (DEFAULT_SPEED when absent, clamped to 0..MAX_SPEED); docs/vp8-encoder.md describes each speed. */
 export function effortFor(requested: number | undefined): Effort {
   const speed = Math.max(0, Math.min(MAX_SPEED, requested ?? DEFAULT_SPEED));
+  const searchRange = speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2;
   return {
-    searchRange: speed <= 1 ? 32 : speed === 2 ? 16 : speed <= 4 ? 8 : 2,
+    searchRange,
+    agreedRange: speed === 4 ? 2 : searchRange,
     subPelPoints: speed >= 5 ? 4 : speed === 4 ? 5 : 8,
     subPelBilinear: speed >= 5,
     finalSquare: speed <= 4,

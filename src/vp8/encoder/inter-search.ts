@@ -311,7 +311,7 @@ export function motionSearch(sc: SearchContext, m: MacroblockScratch, refImg: Im
   const target = searchTarget(sc, m, refImg, mbCol * 16, mbRow * 16, 16, 16);
   if (target === null) return null;
   const e = sc.effort;
-  const full = fullPelSearch(target, starts, n, e.searchRange, m.search, e.finalSquare);
+  const full = fullPelSearch(target, starts, n, e.searchRange, m.search, e.finalSquare, e.agreedRange);
   if (full.cost === Infinity) return null;
   return subPelSearch(target, full, sc.setup.bilinear || e.subPelBilinear, m.predY, m.inter, e.subPelPoints, m.refined);
 }

@@ -119,9 +119,13 @@ export interface SearchResult {
 /**
  * Whole-sample search: evaluates the start candidates (quarter-sample
  * vectors, rounded), then descends a diamond of shrinking step from the best,
- * and finishes with the eight neighbours. `range` caps the first step.
+ * and finishes with the eight neighbours. `range` caps the first step;
+ * `agreedRange` caps it when every start but the zero vector is within a
+ * sample of the first.
  */
-export function fullPelSearch(t: SearchTarget, starts: Int32Array, startCount: number, range: number, out: SearchResult, finalSquare = true): SearchResult {
+export function fullPelSearch(
+  t: SearchTarget, starts: Int32Array, startCount: number, range: number, out: SearchResult, finalSquare = true, agreedRange = range,
+): SearchResult {
   // `out` holds the best position so far (whole samples) and its cost.
   out.row = 0;
   out.col = 0;
@@ -131,7 +135,17 @@ export function fullPelSearch(t: SearchTarget, starts: Int32Array, startCount: n
   const originR = Math.round(starts[0] / 4) - 32;
   const originC = Math.round(starts[1] / 4) - 32;
   visited.fill(0);
-  for (let i = 0; i < startCount; i++) evaluateWhole(t, Math.round(starts[2 * i] / 4), Math.round(starts[2 * i + 1] / 4), originR, originC, out);
+  let spread = 0;
+  for (let i = 0; i < startCount; i++) {
+    const r = Math.round(starts[2 * i] / 4);
+    const c = Math.round(starts[2 * i + 1] / 4);
+    // (The zero vector, always a start, is left out: it is no prediction.)
+    if (r !== 0 || c !== 0) spread = Math.max(spread, Math.abs(r - originR - 32), Math.abs(c - originC - 32));
+    evaluateWhole(t, r, c, originR, originC, out);
+  }
+  // Where the predicted vectors agree to a sample, the motion is smooth and
+  // the best vector is near them: the wide steps seldom find better.
+  if (spread <= 1) range = Math.min(range, agreedRange);
   for (let step = Math.max(1, range); step >= 1; step >>= 1) {
     // Walk the diamond at this step until no neighbour is better.
     for (let guard = 0; guard < 64; guard++) {
