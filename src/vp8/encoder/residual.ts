@@ -19,6 +19,7 @@ import { B_PRED, DC_PRED, INTRA_FRAME, SPLITMV } from '../tables.js';
 import {
   blockTypeOffset, BLOCKS_PER_MB, firstCoefficient, hasY2Block, type TokenContexts, U_BLOCK, Y2_BLOCK, Y2_COEFFS,
 } from '../tokens.js';
+import { countMacroblockBranches } from '../token-bools.js';
 import { inverseDctAdd, inverseDctDcOnlyAdd, inverseWht } from '../transform.js';
 import type { TokenCosts } from './costs.js';
 import { forwardDctForQuantizer, forwardWht } from './fdct.js';
@@ -317,8 +318,11 @@ function commit(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol: numbe
   m.predictionIsBest = false;
   m.predictionInFrame = false;
   m.bPredInFrame = false;
-  // Token contexts, as the decoder will update them (a skipped macroblock's ends are all 0).
-  ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
+  // Token contexts, as the decoder will update them (a skipped macroblock's
+  // ends are all 0), and the branches its tokens take, counted now rather
+  // than in a second pass over the frame.
+  if (residue) countMacroblockBranches(ws.coeffCounts, hasY2, ws.tokens, mbCol, best.levels, 0, best.eobs, 0);
+  else ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
 }
 
 /** Copies the n×n block at (x, y) of a plane into `out[outOff..]` (row stride n). */
