@@ -24,7 +24,7 @@ import { allocateImage } from './image.js';
 import type { DequantFactors } from './quant.js';
 import type { DecoderState } from './state.js';
 import { SyntaxReader, SyntaxWriter } from './syntax-coder.js';
-import { macroblockTokens } from './token-bools.js';
+import { writeMacroblockTokens } from './token-bools.js';
 import { BLOCKS_PER_MB, hasY2Block, readMacroblockTokens, TokenContexts } from './tokens.js';
 
 /** Coefficient values per macroblock: 25 blocks of 16 (tokens.ts), block b at 16 × b, raster order within a block. */
@@ -124,7 +124,7 @@ export function serializeFrame(state: DecoderState, frame: Frame): Uint8Array {
       const mb = row * setup.mbCols + mbCol;
       const hasY2 = hasY2Block(modes.yMode[mb]);
       if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-      else macroblockTokens(null, encoders[part], probs, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB);
+      else writeMacroblockTokens(encoders[part], probs, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB);
     }
   });
   const parts = encoders.map((e) => e.finish());

@@ -170,13 +170,29 @@ export function writeBlockTokens(e: BoolEncoder, probs: Uint8Array, typeOff: num
 }
 
 /**
- * The tokens of a macroblock in the order codeMacroblockTokens codes them —
- * the Y2 block (if any), the luma blocks, the chroma blocks — with the
- * contexts updated the same way: counted into `counts` when it is given,
- * else written to `e` with probabilities `probs`.
+ * Counts into `counts` the branches of a macroblock's tokens, in the order
+ * codeMacroblockTokens codes them — the Y2 block (if any), the luma blocks,
+ * the chroma blocks — updating the contexts the same way.
  */
-export function macroblockTokens(
-  counts: Uint32Array | null, e: BoolEncoder | null, probs: Uint8Array, hasY2: boolean, ctx: TokenContexts, mbCol: number,
+export function countMacroblockBranches(
+  counts: Uint32Array, hasY2: boolean, ctx: TokenContexts, mbCol: number,
+  levels: Int16Array, levelsOff: number, eobs: Uint8Array, eobsOff: number,
+): void {
+  for (let i = hasY2 ? 0 : 1; i < BLOCK_ORDER.length; i++) {
+    const b = BLOCK_ORDER[i];
+    const eob = eobs[eobsOff + b];
+    countBlockBranches(counts, blockTypeOffset(b, hasY2), ctx.context(mbCol, b), firstCoefficient(b, hasY2), levels, levelsOff + 16 * b, eob);
+    ctx.record(mbCol, b, eob);
+  }
+}
+
+/**
+ * Writes a macroblock's tokens to `e` with probabilities `probs`, in the
+ * order and with the contexts of countMacroblockBranches. (Counting and
+ * writing are separate functions so that each is optimised for its own use.)
+ */
+export function writeMacroblockTokens(
+  e: BoolEncoder, probs: Uint8Array, hasY2: boolean, ctx: TokenContexts, mbCol: number,
   levels: Int16Array, levelsOff: number, eobs: Uint8Array, eobsOff: number,
 ): void {
   for (let i = hasY2 ? 0 : 1; i < BLOCK_ORDER.length; i++) {
@@ -186,8 +202,7 @@ export function macroblockTokens(
     const first = firstCoefficient(b, hasY2);
     const off = levelsOff + 16 * b;
     const eob = eobs[eobsOff + b];
-    if (counts !== null) countBlockBranches(counts, typeOff, context, first, levels, off, eob);
-    else if (!writeBlockTokens(e!, probs, typeOff, context, first, levels, off, eob)) codeBlockTokens(new TokenWriter(e!, probs), typeOff, context, first, levels, off, eob);
+    if (!writeBlockTokens(e, probs, typeOff, context, first, levels, off, eob)) codeBlockTokens(new TokenWriter(e, probs), typeOff, context, first, levels, off, eob);
     ctx.record(mbCol, b, eob);
   }
 }

@@ -299,9 +299,9 @@ export class BranchCounter {
     return value;
   }
   tree(tree: Int8Array, _probs: Uint8Array, offset: number, value: number): number {
-    forEachTreeBranch(tree, value, (node, bit) => {
-      this.counts[2 * (offset + (node >> 1)) + bit]++;
-    });
+    // The path found once per value (treePath), not searched again per call.
+    const path = treePath(tree, value);
+    for (let i = 0; i < path.length; i += 2) this.counts[2 * (offset + path[i]) + path[i + 1]]++;
     return value;
   }
 }

@@ -212,20 +212,37 @@ export function createFrameContext(
   const { mbCols, mbRows } = setup;
   ws.prepare(mbCols, mbRows, setup.frameProbs.coeff);
   const q = setup.segmentQuant[0].y1Ac;
-  return {
-    state,
-    header,
-    setup,
-    keyFrame: header.keyFrame,
-    effort,
-    raw,
-    img: allocateImage(raw.width, raw.height),
-    modes: ws.decoder.modes,
-    refs: referenceList(state),
-    mbCols,
-    mbRows,
-    lambda: rdMultiplier * RD_MULTIPLIER * q * q / 256,
-  };
+  return new CodingFrame(
+    state, header, setup, effort, raw, allocateImage(raw.width, raw.height), ws.decoder.modes, referenceList(state),
+    rdMultiplier * RD_MULTIPLIER * q * q / 256,
+  );
+}
+
+/**
+ * The FrameContext createFrameContext makes. A class rather than an object
+ * literal: with a literal, the code optimised while the first frame was
+ * coded (quantization, commit) was thrown away when the second frame's
+ * context was made, and compiled again, which a short rebase cannot afford.
+ */
+class CodingFrame implements FrameContext {
+  readonly keyFrame: boolean;
+  readonly mbCols: number;
+  readonly mbRows: number;
+  constructor(
+    readonly state: DecoderState,
+    readonly header: Mutable<FrameHeader>,
+    readonly setup: FrameSetup,
+    readonly effort: Effort,
+    readonly raw: Image,
+    readonly img: Image,
+    readonly modes: FrameModes,
+    readonly refs: readonly (Image | null)[],
+    readonly lambda: number,
+  ) {
+    this.keyFrame = header.keyFrame;
+    this.mbCols = setup.mbCols;
+    this.mbRows = setup.mbRows;
+  }
 }
 
 /** The rate-distortion cost J = D + λ·R of a rate (1/256 bit) and a distortion (squared error). */

@@ -10,7 +10,7 @@
 
 import { filterLevels, finishFrame } from '../decoder.js';
 import { frameSetup } from '../frame-setup.js';
-import { LEVELS_PER_MB, serializeFrame } from '../frame.js';
+import { serializeFrame } from '../frame.js';
 import { allocateImage, type Image, type Plane } from '../image.js';
 import { loopFilterFrame } from '../loop-filter.js';
 import { findNearMvs, mvComponentSyntax, type NearMvs } from '../modes.js';
@@ -19,8 +19,6 @@ import {
   COEFF_PROBS_SIZE, COEFF_UPDATE_PROBS, GOLDEN_FRAME, INTRA_FRAME, LAST_FRAME, MV_PROB_COUNT, MV_UPDATE_PROBS, NEWMV,
   UV_MODE_TREE, YMODE_TREE,
 } from '../tables.js';
-import { macroblockTokens } from '../token-bools.js';
-import { BLOCKS_PER_MB, hasY2Block, TokenContexts } from '../tokens.js';
 import { boolCost, BranchCounter, INDEX_PROBS, PROB_COST } from './costs.js';
 import type { FrameContext } from './frame-context.js';
 import { sse } from './motion.js';
@@ -172,8 +170,8 @@ function decideProbabilities(fc: FrameContext, ws: EncoderWorkspace): void {
   let skips = 0;
   for (let i = 0; i < n; i++) skips += modes.skipCoeff[i];
   h.probSkipFalse = probFromCounts(n - skips, skips);
-  // Coefficient probabilities.
-  const counts = coefficientBranchCounts(fc, ws);
+  // Coefficient probabilities, from the branches counted as macroblocks were committed.
+  const counts = ws.coeffCounts;
   const base = fc.setup.frameProbs.coeff;
   for (let i = 0; i < COEFF_PROBS_SIZE; i++) {
     const n0 = counts[2 * i];
@@ -200,31 +198,6 @@ function decideProbabilities(fc: FrameContext, ws: EncoderWorkspace): void {
   // Motion vector probabilities: count the bools of every coded vector.
   updateMvProbs(fc, ws.mb.near);
   updateModeProbs(fc);
-}
-
-/**
- * Section 13.2: how often each branch of every coefficient probability is
- * taken by the frame's tokens, as counts[2 · probability index + bit] —
- * what codeMacroblockTokens would tell a TokenCounter, through a table of
- * each token's branches (token-bools.ts) instead of one call per bool.
- */
-function coefficientBranchCounts(fc: FrameContext, ws: EncoderWorkspace): Uint32Array {
-  const modes = fc.modes;
-  const counts = new Uint32Array(2 * COEFF_PROBS_SIZE);
-  const ctx = new TokenContexts(fc.mbCols);
-  for (let mbRow = 0; mbRow < fc.mbRows; mbRow++) {
-    ctx.startRow();
-    for (let mbCol = 0; mbCol < fc.mbCols; mbCol++) {
-      const mb = mbRow * fc.mbCols + mbCol;
-      const hasY2 = hasY2Block(modes.yMode[mb]);
-      if (modes.skipCoeff[mb]) {
-        ctx.skip(mbCol, hasY2);
-        continue;
-      }
-      macroblockTokens(counts, null, fc.setup.frameProbs.coeff, hasY2, ctx, mbCol, ws.levels, mb * LEVELS_PER_MB, ws.eobs, mb * BLOCKS_PER_MB);
-    }
-  }
-  return counts;
 }
 
 /**

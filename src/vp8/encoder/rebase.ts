@@ -24,7 +24,9 @@ import { hasY2Block } from '../tokens.js';
 import { checkPicture, codedDeltaOf, createFrameContext, effortFor, type FrameContext, sameValues } from './frame-context.js';
 import { completeFrame, type EncodeResult, probFromCounts } from './frame-decisions.js';
 import { loadChromaEdges, loadLumaEdges } from './intra-search.js';
-import { beginBPredTrial, chromaQuant, codeMacroblocks, codeSubblock, lumaQuant, readBlock } from './residual.js';
+import {
+  beginBPredTrial, chromaQuant, codeMacroblocks, codeSubblock, loadSource, lumaQuant, quantizeChroma, quantizeLuma, residueInFrame,
+} from './residual.js';
 import { EncoderWorkspace, type MacroblockScratch } from './workspace.js';
 
 /** A frame as coded, with the setup it was coded under (frameSetup of the state it was parsed against). */
@@ -57,7 +59,8 @@ export function rebaseFrame(state: DecoderState, kept: KeptFrame, target: Image,
     throw new Vp8Error('invalid-argument', `a ${k.mbCols}x${k.mbRows}-macroblock frame cannot be rebased onto a ${setup.mbCols}x${setup.mbRows}-macroblock state`);
   }
   const fc = createFrameContext(state, target, header, setup, effort, ws, 1);
-  codeMacroblocks(fc, ws, k.segmentId, (mb, mbCol, mbRow) => codeKeptMacroblock(fc, ws, k, mb, mbCol, mbRow));
+  // Inter macroblocks take their residue from the frames directly, so only intra ones load the source.
+  codeMacroblocks(fc, ws, k.segmentId, (mb, mbCol, mbRow) => codeKeptMacroblock(fc, ws, k, mb, mbCol, mbRow), false);
   return completeFrame(fc, ws, header.loopFilterLevel, header.sharpnessLevel);
 }
 
@@ -141,6 +144,7 @@ function codeKeptMacroblock(fc: FrameContext, ws: EncoderWorkspace, k: FrameMode
 /** An intra macroblock: its modes' predictions from the reconstruction so far, and the residue against them. */
 function codeKeptIntra(fc: FrameContext, m: MacroblockScratch, mbCol: number, mbRow: number): void {
   const best = m.best;
+  loadSource(fc, m, mbCol, mbRow);
   const yPos = loadLumaEdges(fc, m, mbCol, mbRow);
   if (best.yMode === B_PRED) {
     const t = beginBPredTrial(m);
@@ -164,7 +168,7 @@ function codeKeptIntra(fc: FrameContext, m: MacroblockScratch, mbCol: number, mb
 
 /**
  * An inter macroblock: the decoder's own prediction (any vector, any
- * filter), formed in the frame and read back, then the residue against it.
+ * filter), formed in the frame, then the residue against it.
  */
 function codeKeptInter(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol: number, mbRow: number): void {
   const m = ws.mb;
@@ -178,11 +182,9 @@ function codeKeptInter(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol
   modes.mv[2 * mb + 1] = best.mvCol;
   if (best.yMode === SPLITMV) modes.bMv.set(best.bMv, 32 * mb);
   predictInterMacroblock(ws.decoder, refImg, fc.img, mb, mbCol, mbRow, fc.setup.bilinear, fc.setup.fullPixel);
-  readBlock(fc.img.y, mbCol * 16, mbRow * 16, 16, m.predY);
-  readBlock(fc.img.u, mbCol * 8, mbRow * 8, 8, m.predU);
-  readBlock(fc.img.v, mbCol * 8, mbRow * 8, 8, m.predV);
-  lumaQuant(fc, m, m.predY.data, hasY2Block(best.yMode), best);
-  chromaQuant(fc, m, best);
+  residueInFrame(fc, m, mbCol, mbRow);
+  quantizeLuma(fc, m, hasY2Block(best.yMode), best);
+  quantizeChroma(fc, m, best);
   m.predictionInFrame = true;
 }
 

@@ -19,6 +19,7 @@ import { B_PRED, DC_PRED, INTRA_FRAME, SPLITMV } from '../tables.js';
 import {
   blockTypeOffset, BLOCKS_PER_MB, firstCoefficient, hasY2Block, type TokenContexts, U_BLOCK, Y2_BLOCK, Y2_COEFFS,
 } from '../tokens.js';
+import { countMacroblockBranches } from '../token-bools.js';
 import { inverseDctAdd, inverseDctDcOnlyAdd, inverseWht } from '../transform.js';
 import type { TokenCosts } from './costs.js';
 import { forwardDctForQuantizer, forwardWht } from './fdct.js';
@@ -39,11 +40,12 @@ export function acRounding(acQ: number): number {
  * Codes every macroblock of the frame in raster order: `choose` leaves the
  * coding of macroblock mb in `ws.mb.best` (its source loaded, its token
  * contexts in `ws.mb.entry`), and it is committed. Macroblocks use the
- * quantizer of their segment (`segmentIds`, or segment 0).
+ * quantizer of their segment (`segmentIds`, or segment 0). Without
+ * `loadSources`, `choose` loads the source itself where it needs it.
  */
 export function codeMacroblocks(
   fc: FrameContext, ws: EncoderWorkspace, segmentIds: Uint8Array | null,
-  choose: (mb: number, mbCol: number, mbRow: number) => void,
+  choose: (mb: number, mbCol: number, mbRow: number) => void, loadSources = true,
 ): void {
   const m = ws.mb;
   const tokens = ws.tokens;
@@ -54,7 +56,7 @@ export function codeMacroblocks(
       const segment = segmentIds === null ? 0 : segmentIds[mb];
       m.quant = fc.setup.segmentQuant[segment];
       m.entry.copyColumn(tokens, mbCol);
-      loadSource(fc, m, mbCol, mbRow);
+      if (loadSources) loadSource(fc, m, mbCol, mbRow);
       choose(mb, mbCol, mbRow);
       commit(fc, ws, mb, mbCol, mbRow, segment);
     }
@@ -62,7 +64,7 @@ export function codeMacroblocks(
 }
 
 /** Copies the source macroblock (16x16 luma, then 8x8 U and V) into `src`. */
-function loadSource(fc: FrameContext, m: MacroblockScratch, mbCol: number, mbRow: number): void {
+export function loadSource(fc: FrameContext, m: MacroblockScratch, mbCol: number, mbRow: number): void {
   copyToBlock(fc.raw.y, mbCol * 16, mbRow * 16, 16, m.src, 0);
   copyToBlock(fc.raw.u, mbCol * 8, mbRow * 8, 8, m.src, SOURCE_U);
   copyToBlock(fc.raw.v, mbCol * 8, mbRow * 8, 8, m.src, SOURCE_V);
@@ -125,6 +127,36 @@ export function lumaQuant(fc: FrameContext, m: MacroblockScratch, pred: Uint8Arr
   const resid = m.resid;
   const src = m.src;
   for (let i = 0; i < 256; i++) resid[i] = src[i] - pred[i];
+  quantizeLuma(fc, m, hasY2, t);
+}
+
+/**
+ * The residue of macroblock (mbCol, mbRow) straight from the frames: the
+ * picture to code minus the prediction already formed in the reconstruction
+ * (luma into `m.resid`, chroma at SOURCE_U and SOURCE_V), for a prediction
+ * that needs neither a copy of its own nor of the source.
+ */
+export function residueInFrame(fc: FrameContext, m: MacroblockScratch, mbCol: number, mbRow: number): void {
+  planeResidue(fc.raw.y, fc.img.y, mbCol * 16, mbRow * 16, 16, m.resid, 0);
+  planeResidue(fc.raw.u, fc.img.u, mbCol * 8, mbRow * 8, 8, m.resid, SOURCE_U);
+  planeResidue(fc.raw.v, fc.img.v, mbCol * 8, mbRow * 8, 8, m.resid, SOURCE_V);
+}
+
+/** `out[outOff..]` (row stride n) = the n×n block at (x, y) of `src` minus that of `pred`. */
+function planeResidue(src: Plane, pred: Plane, x: number, y: number, n: number, out: Int16Array, outOff: number): void {
+  const a = src.data;
+  const b = pred.data;
+  for (let r = 0; r < n; r++) {
+    const sa = src.offset + (y + r) * src.stride + x;
+    const sb = pred.offset + (y + r) * pred.stride + x;
+    const o = outOff + r * n;
+    for (let c = 0; c < n; c++) out[o + c] = a[sa + c] - b[sb + c];
+  }
+}
+
+/** Transform and quantization of the luma residue in `m.resid` into `t`. */
+export function quantizeLuma(fc: FrameContext, m: MacroblockScratch, hasY2: boolean, t: Candidate): void {
+  const resid = m.resid;
   const coef = m.coef;
   const q = m.quant;
   const dcRound = dcRounding(q.y1Dc);
@@ -202,6 +234,12 @@ export function chromaQuant(fc: FrameContext, m: MacroblockScratch, t: Candidate
     resid[SOURCE_U + i] = src[SOURCE_U + i] - pu[i];
     resid[SOURCE_V + i] = src[SOURCE_V + i] - pv[i];
   }
+  quantizeChroma(fc, m, t);
+}
+
+/** Transform and quantization of the chroma residue in `m.resid` (SOURCE_U, SOURCE_V) into `t`. */
+export function quantizeChroma(fc: FrameContext, m: MacroblockScratch, t: Candidate): void {
+  const resid = m.resid;
   const coef = m.coef;
   const q = m.quant;
   const dcRound = dcRounding(q.uvDc);
@@ -317,8 +355,11 @@ function commit(fc: FrameContext, ws: EncoderWorkspace, mb: number, mbCol: numbe
   m.predictionIsBest = false;
   m.predictionInFrame = false;
   m.bPredInFrame = false;
-  // Token contexts, as the decoder will update them (a skipped macroblock's ends are all 0).
-  ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
+  // Token contexts, as the decoder will update them (a skipped macroblock's
+  // ends are all 0), and the branches its tokens take, counted now rather
+  // than in a second pass over the frame.
+  if (residue) countMacroblockBranches(ws.coeffCounts, hasY2, ws.tokens, mbCol, best.levels, 0, best.eobs, 0);
+  else ws.tokens.recordMacroblock(mbCol, hasY2, best.eobs, 0);
 }
 
 /** Copies the n×n block at (x, y) of a plane into `out[outOff..]` (row stride n). */
@@ -328,16 +369,6 @@ function copyToBlock(p: Plane, x: number, y: number, n: number, out: Int16Array,
     const row = p.offset + (y + r) * p.stride + x;
     const o = outOff + r * n;
     for (let c = 0; c < n; c++) out[o + c] = data[row + c];
-  }
-}
-
-/** Copies the n×n block of a plane at (x, y) into a scratch block (stride n). */
-export function readBlock(from: Plane, x: number, y: number, n: number, to: Plane): void {
-  const src = from.data;
-  const dst = to.data;
-  for (let r = 0; r < n; r++) {
-    const o = from.offset + (y + r) * from.stride + x;
-    for (let c = 0; c < n; c++) dst[r * n + c] = src[o + c];
   }
 }
 

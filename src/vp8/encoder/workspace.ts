@@ -13,7 +13,7 @@ import { InterScratch } from '../inter.js';
 import { MacroblockEdges } from '../intra.js';
 import { NearMvs } from '../modes.js';
 import type { DequantFactors } from '../quant.js';
-import { DC_PRED, INTRA_FRAME } from '../tables.js';
+import { COEFF_PROBS_SIZE, DC_PRED, INTRA_FRAME } from '../tables.js';
 import { BLOCKS_PER_MB, TokenContexts, U_BLOCK, U_COEFFS, Y2_BLOCK, Y2_COEFFS } from '../tokens.js';
 import { TokenCosts, tokenCostsFor } from './costs.js';
 import { scratchPlane, type SearchResult, type SearchTarget } from './motion.js';
@@ -227,6 +227,12 @@ export class EncoderWorkspace {
   levels = new Int16Array(0);
   eobs = new Uint8Array(0);
   tokens = new TokenContexts(0);
+  /**
+   * How often each branch of every coefficient probability is taken by the
+   * tokens committed so far, as counts[2 · probability index + bit]: the
+   * probability updates are decided from them at the end of the frame.
+   */
+  readonly coeffCounts = new Uint32Array(2 * COEFF_PROBS_SIZE);
   /** The macroblock being decided. */
   readonly mb = new MacroblockScratch();
 
@@ -240,6 +246,7 @@ export class EncoderWorkspace {
     }
     if (this.tokens.above.length !== 9 * mbCols) this.tokens = new TokenContexts(mbCols);
     this.tokens.above.fill(0);
+    this.coeffCounts.fill(0);
     this.mb.useCoeffProbs(coeffProbs);
   }
 }
