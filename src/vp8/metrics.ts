@@ -68,18 +68,9 @@ function planeQuality(a: Uint8Array, ao: number, b: Uint8Array, bo: number, w: n
   }
   // Planes smaller than a window count as one window of their whole area.
   if (windows === 0) {
-    const n = w * h;
-    let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    for (let i = 0; i < n; i++) {
-      const va = a[ao + i];
-      const vb = b[bo + i];
-      sa += va;
-      sb += vb;
-      saa += va * va;
-      sbb += vb * vb;
-      sab += va * vb;
-    }
-    ssimSum = windowSsim(sa, sb, saa, sbb, sab, n);
+    const s5 = blockSums(1, 0);
+    regionSums(a, ao, b, bo, w, w, h, s5, 0);
+    ssimSum = windowSsim(s5[0], s5[1], s5[2], s5[3], s5[4], w * h);
     windows = 1;
   }
   return { sse, samples: w * h, ssimSum, ssimWindows: windows };
@@ -96,41 +87,39 @@ function windowSsim(sa: number, sb: number, saa: number, sbb: number, sab: numbe
 }
 
 /** Two rows of block sums for planeQuality, grown as needed and reused. */
-const blockSumRows: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)];
+const blockSumRows: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
 
-function blockSums(bw: number, k: 0 | 1): Int32Array {
-  if (blockSumRows[k].length < 5 * bw) blockSumRows[k] = new Int32Array(5 * bw);
+function blockSums(bw: number, k: 0 | 1): Float64Array {
+  if (blockSumRows[k].length < 5 * bw) blockSumRows[k] = new Float64Array(5 * bw);
   return blockSumRows[k];
 }
 
-/**
- * The sums of a, b, a², b² and ab over each 4x4 block of the 4 rows at
- * `ao`/`bo` (row stride w), block bx at out[5·bx .. 5·bx + 4]. A block's
- * sums stay below 2^31 (16 · 255² for the squares).
- */
-function sumBlockRow(a: Uint8Array, ao: number, b: Uint8Array, bo: number, w: number, bw: number, out: Int32Array): void {
-  for (let bx = 0; bx < bw; bx++) {
-    let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    for (let r = 0; r < 4; r++) {
-      const pa = ao + r * w + 4 * bx;
-      const pb = bo + r * w + 4 * bx;
-      for (let c = 0; c < 4; c++) {
-        const va = a[pa + c];
-        const vb = b[pb + c];
-        sa += va;
-        sb += vb;
-        saa += va * va;
-        sbb += vb * vb;
-        sab += va * vb;
-      }
+/** The sums of a, b, a², b² and ab over each 4x4 block of the 4 rows at `ao`/`bo` (row stride w), block bx at out[5·bx ..]. */
+function sumBlockRow(a: Uint8Array, ao: number, b: Uint8Array, bo: number, w: number, bw: number, out: Float64Array): void {
+  for (let bx = 0; bx < bw; bx++) regionSums(a, ao + 4 * bx, b, bo + 4 * bx, w, 4, 4, out, 5 * bx);
+}
+
+/** The sums of a, b, a², b² and ab over a w×h region (row stride `stride`), into out[o .. o + 4]. */
+function regionSums(a: Uint8Array, ao: number, b: Uint8Array, bo: number, stride: number, w: number, h: number, out: Float64Array, o: number): void {
+  let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  for (let r = 0; r < h; r++) {
+    const pa = ao + r * stride;
+    const pb = bo + r * stride;
+    for (let c = 0; c < w; c++) {
+      const va = a[pa + c];
+      const vb = b[pb + c];
+      sa += va;
+      sb += vb;
+      saa += va * va;
+      sbb += vb * vb;
+      sab += va * vb;
     }
-    const i = 5 * bx;
-    out[i] = sa;
-    out[i + 1] = sb;
-    out[i + 2] = saa;
-    out[i + 3] = sbb;
-    out[i + 4] = sab;
   }
+  out[o] = sa;
+  out[o + 1] = sb;
+  out[o + 2] = saa;
+  out[o + 3] = sbb;
+  out[o + 4] = sab;
 }
 
 /** Quality of packed I420 frame `b` against `a`, both `width`×`height`. */
