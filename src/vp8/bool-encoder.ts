@@ -7,6 +7,11 @@
 // probability 1/2 with value 0, as libvpx does, so that a decoder can always
 // look ahead without running out of data and so that partitions produced here
 // are byte-identical to libvpx's for the same sequence of bools.
+//
+// `bottom` is kept as a signed 32-bit integer (the same bits as libvpx's
+// unsigned one; every use shifts or masks it): stored unsigned, a value past
+// 2^31 would turn the field into a heap number, and the compiled code of
+// everything that writes bools would be thrown away and compiled again.
 
 import { Vp8Error } from './errors.js';
 import { NORM_SHIFT } from './tables.js';
@@ -38,7 +43,7 @@ export class BoolEncoder {
     let range: number;
     let bottom = this.bottom;
     if (bit) {
-      bottom += split;
+      bottom = (bottom + split) | 0;
       range = this.range - split;
     } else {
       range = split;
@@ -62,7 +67,7 @@ export class BoolEncoder {
       shift = count;
       count -= 8;
     }
-    this.bottom = (bottom << shift) >>> 0;
+    this.bottom = bottom << shift;
     this.count = count;
     this.range = range;
   }
