@@ -214,20 +214,28 @@ export function createFrameContext(
   const q = setup.segmentQuant[0].y1Ac;
   return new CodingFrame(
     state, header, setup, effort, raw, allocateImage(raw.width, raw.height), ws.decoder.modes, referenceList(state),
-    rdMultiplier * RD_MULTIPLIER * q * q / 256,
+    rdMultiplier * RD_MULTIPLIER * q * q / 256, NO_COSTS, NO_COSTS, NO_COSTS, NO_COSTS, 0, NO_PRICING,
   );
 }
 
+/** The rates of a frame context that is not a search context (never read: the FrameContext type hides them). */
+const NO_COSTS = new Int32Array(0);
+const NO_PRICING: MvPricing = { rowCost: NO_COSTS, colCost: NO_COSTS };
+
 /**
- * The FrameContext createFrameContext makes. A class rather than an object
- * literal: with a literal, the code optimised while the first frame was
- * coded (quantization, commit) was thrown away when the second frame's
- * context was made, and compiled again, which a short rebase cannot afford.
+ * The FrameContext createFrameContext makes, and the SearchContext
+ * searchContext makes from it: one class for both, whose instances all share
+ * one hidden class. With object literals, or with two classes, the code
+ * optimised while the first frame was coded (quantization, commit) was thrown
+ * away when the second frame's context, or the other kind of context, first
+ * reached it, and compiled again, which a short encode or rebase cannot afford.
+ * A frame context's rates are empty placeholders of the same types.
  */
-class CodingFrame implements FrameContext {
+class CodingFrame implements SearchContext {
   readonly keyFrame: boolean;
   readonly mbCols: number;
   readonly mbRows: number;
+  readonly lambdaSad: number;
   constructor(
     readonly state: DecoderState,
     readonly header: Mutable<FrameHeader>,
@@ -238,10 +246,17 @@ class CodingFrame implements FrameContext {
     readonly modes: FrameModes,
     readonly refs: readonly (Image | null)[],
     readonly lambda: number,
+    readonly yModeCost: Int32Array,
+    readonly uvModeCost: Int32Array,
+    readonly bModeCost: Int32Array,
+    readonly interBaseCost: Int32Array,
+    readonly bPredMinRate: number,
+    readonly pricing: MvPricing,
   ) {
     this.keyFrame = header.keyFrame;
     this.mbCols = setup.mbCols;
     this.mbRows = setup.mbRows;
+    this.lambdaSad = Math.sqrt(lambda * 256) / 256;
   }
 }
 
@@ -295,13 +310,7 @@ export function freshHeader(state: DecoderState, raw: Image, options: EncodeOpti
   return h;
 }
 
-/**
- * `fc` with the rates of modes and vectors under the frame's probabilities
- * (sections 11, 16, 17). Its fields are listed one by one rather than spread
- * from `fc`: a spread copy takes its hidden class from `fc`'s, which V8
- * revises over the first frames, and each revision throws away the
- * optimized code of the whole search.
- */
+/** `fc` with the rates of modes and vectors under the frame's probabilities (sections 11, 16, 17). */
 export function searchContext(fc: FrameContext): SearchContext {
   const h = fc.header;
   const yModeCost = new Int32Array(5);
@@ -325,27 +334,10 @@ export function searchContext(fc: FrameContext): SearchContext {
     interBaseCost[GOLDEN_FRAME] = inter + boolCost(h.probLast, 1) + boolCost(h.probGf, 0);
     interBaseCost[ALTREF_FRAME] = inter + boolCost(h.probLast, 1) + boolCost(h.probGf, 1);
   }
-  return {
-    state: fc.state,
-    header: fc.header,
-    setup: fc.setup,
-    keyFrame: fc.keyFrame,
-    effort: fc.effort,
-    raw: fc.raw,
-    img: fc.img,
-    modes: fc.modes,
-    refs: fc.refs,
-    mbCols: fc.mbCols,
-    mbRows: fc.mbRows,
-    lambda: fc.lambda,
-    lambdaSad: Math.sqrt(fc.lambda * 256) / 256,
-    yModeCost,
-    uvModeCost,
-    bModeCost,
-    interBaseCost,
-    bPredMinRate: yModeCost[B_PRED] + 16 * Math.min(...bModeCost),
-    pricing: mvPricing(fc.setup.frameProbs.mv),
-  };
+  return new CodingFrame(
+    fc.state, fc.header, fc.setup, fc.effort, fc.raw, fc.img, fc.modes, fc.refs, fc.lambda,
+    yModeCost, uvModeCost, bModeCost, interBaseCost, yModeCost[B_PRED] + 16 * Math.min(...bModeCost), mvPricing(fc.setup.frameProbs.mv),
+  );
 }
 
 /**
