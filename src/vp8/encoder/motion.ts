@@ -132,13 +132,16 @@ export function fullPelSearch(
   out.cost = Infinity;
   // Positions already evaluated, in a 64x64 window around the first start
   // (the diamond walk comes back to them often).
-  const originR = Math.round(starts[0] / 4) - 32;
-  const originC = Math.round(starts[1] / 4) - 32;
+  // Quarter samples to the nearest whole sample, halves up: (v + 2) >> 2 is
+  // Math.round(v / 4) without its -0, which would turn the result's integer
+  // fields (and the candidates' vectors) into doubles.
+  const originR = ((starts[0] + 2) >> 2) - 32;
+  const originC = ((starts[1] + 2) >> 2) - 32;
   visited.fill(0);
   let spread = 0;
   for (let i = 0; i < startCount; i++) {
-    const r = Math.round(starts[2 * i] / 4);
-    const c = Math.round(starts[2 * i + 1] / 4);
+    const r = (starts[2 * i] + 2) >> 2;
+    const c = (starts[2 * i + 1] + 2) >> 2;
     // (The zero vector, always a start, is left out: it is no prediction.)
     if (r !== 0 || c !== 0) spread = Math.max(spread, Math.abs(r - originR - 32), Math.abs(c - originC - 32));
     evaluateWhole(t, r, c, originR, originC, out);
