@@ -247,7 +247,7 @@ export function finishFrame(state: DecoderState, header: FrameHeader, setup: Fra
  */
 function loopFilterInput(ws: DecoderWorkspace, header: FrameHeader, setup: FrameSetup): LoopFilterInput | null {
   if (header.loopFilterLevel === 0) return null;
-  filterLevels(ws, header, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
+  filterLevels(ws, header, header.loopFilterLevel, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
   return {
     simple: header.filterType === 1,
     sharpness: header.sharpnessLevel,
@@ -267,16 +267,19 @@ function completeFrame(state: DecoderState, header: FrameHeader, setup: FrameSet
 
 /**
  * Section 9.3, 9.4 and 15.1 (libvpx vp8_loop_filter_frame_init): the filter
- * level of every macroblock, from the frame level, the segment's value, and
- * the deltas for its reference frame and mode class.
+ * level of every macroblock, from the frame level `frameLevel` (the header's,
+ * or a level an encoder tries), the segment's value, and the deltas for its
+ * reference frame and mode class.
  */
-export function filterLevels(ws: DecoderWorkspace, h: FrameHeader, f: SegmentFeatures, refDeltas: Int8Array, modeDeltas: Int8Array): void {
+export function filterLevels(
+  ws: DecoderWorkspace, h: FrameHeader, frameLevel: number, f: SegmentFeatures, refDeltas: Int8Array, modeDeltas: Int8Array,
+): void {
   const clamp = (v: number): number => (v < 0 ? 0 : v > MAX_LOOP_FILTER ? MAX_LOOP_FILTER : v);
   // table[seg * 16 + ref * 4 + modeClass]; mode classes: 0 B_PRED, 1 other
   // intra modes and ZEROMV, 2 NEAREST/NEAR/NEWMV, 3 SPLITMV.
   const table = new Uint8Array(64);
   for (let seg = 0; seg < 4; seg++) {
-    let segLevel = h.loopFilterLevel;
+    let segLevel = frameLevel;
     if (h.segmentationEnabled) segLevel = clamp(f.absolute ? f.loopFilter[seg] : segLevel + f.loopFilter[seg]);
     for (let ref = 0; ref < 4; ref++) {
       for (let cls = 0; cls < 4; cls++) {

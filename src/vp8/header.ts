@@ -267,6 +267,17 @@ export function blankHeader(tag: FrameTag, dims?: { width: number; horizontalSca
   };
 }
 
+/**
+ * A shallow copy of `h` to modify. It is built on blankHeader, as every
+ * parsed or encoded header is, so that all headers share one hidden class:
+ * a spread copy would have another, and code compiled for one (the syntax,
+ * the probability and loop-filter decisions) would be thrown away and
+ * compiled again when the other first reached it.
+ */
+export function copyHeader(h: FrameHeader): Mutable<FrameHeader> {
+  return Object.assign(blankHeader(h, h), h);
+}
+
 /** Size of the uncompressed data chunk: 3 bytes, plus 7 on key frames (section 9.1). */
 export function uncompressedChunkSize(keyFrame: boolean): number {
   return keyFrame ? 10 : 3;
@@ -329,13 +340,11 @@ export function readFrameHeader(frame: Uint8Array): { header: FrameHeader; decod
 export function writeFrameHeader(header: FrameHeader, e: BoolEncoder): void {
   // The syntax function assigns every field it codes; give it a copy so the
   // caller's value is untouched even in principle.
-  const copy: Mutable<FrameHeader> = {
-    ...header,
-    coeffProbUpdates: header.coeffProbUpdates.slice(),
-    mvProbUpdates: header.mvProbUpdates.slice(),
-    intra16x16Prob: header.intra16x16Prob ? header.intra16x16Prob.slice() : null,
-    intraChromaProb: header.intraChromaProb ? header.intraChromaProb.slice() : null,
-  };
+  const copy = copyHeader(header);
+  copy.coeffProbUpdates = header.coeffProbUpdates.slice();
+  copy.mvProbUpdates = header.mvProbUpdates.slice();
+  copy.intra16x16Prob = header.intra16x16Prob ? header.intra16x16Prob.slice() : null;
+  copy.intraChromaProb = header.intraChromaProb ? header.intraChromaProb.slice() : null;
   frameHeaderSyntax(new SyntaxWriter(e), copy);
 }
 

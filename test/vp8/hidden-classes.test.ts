@@ -8,7 +8,8 @@
 // A fresh process, as every ExCamera worker is, pays for that while it
 // encodes its few frames. This test runs the main job in process and a fast
 // encode with --trace-deopt and fails on any such deoptimization in the
-// modules that run per macroblock or per bool. (The syntax functions,
+// modules that run per macroblock or per bool, or decide a frame's settings
+// from its header. (The syntax functions,
 // written once for readers, writers and cost counters, are polymorphic by
 // design and are left out.)
 
@@ -21,8 +22,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
 
-/** Modules whose functions run per macroblock, per block or per bool. */
-const HOT = /\/dist\/src\/vp8\/(encoder\/(residual|intra-search|inter-search|motion|fast-decision|shortlist|trellis|satd|fdct|quantize|rebase)|bool-encoder|intra|token-bools)\.js:/;
+/**
+ * Modules whose functions run per macroblock, per block or per bool, and the
+ * per-frame decisions that take a frame header (matched on the innermost
+ * location of a deoptimization, where its check failed).
+ */
+const HOT = /^\S+ at <file:\/\/\S*\/dist\/src\/vp8\/(encoder\/(residual|intra-search|inter-search|motion|fast-decision|shortlist|trellis|satd|fdct|quantize|rebase|frame-decisions)|bool-encoder|intra|token-bools|frame-setup|decoder)\.js:/;
 
 /** "function at location" for each wrong-map deoptimization in a --trace-deopt-verbose log. */
 function wrongMapDeopts(log: string): string[] {

@@ -142,11 +142,10 @@ export function searchLoopFilter(fc: FrameContext, ws: EncoderWorkspace): { leve
 
 /** The luma loop filter at a trial level (the chroma planes do not change the choice much). */
 function filterLuma(fc: FrameContext, ws: EncoderWorkspace, target: Image, level: number, sharpness: number): void {
-  const h = { ...fc.header, loopFilterLevel: level, sharpnessLevel: sharpness };
   const setup = fc.setup;
   // Levels per macroblock with the deltas, as the decoder computes them.
   const lf = ws.decoder;
-  filterLevels(lf, h, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
+  filterLevels(lf, fc.header, level, setup.features, setup.refLfDeltas, setup.modeLfDeltas);
   loopFilterFrame(target, {
     simple: fc.header.filterType === 1,
     sharpness,

@@ -14,7 +14,7 @@ import { predictInterMacroblock } from '../decoder.js';
 import { type FrameSetup, frameSetup } from '../frame-setup.js';
 import { Vp8Error } from '../errors.js';
 import type { FrameDecisions } from '../frame.js';
-import type { FrameHeader, Mutable } from '../header.js';
+import { copyHeader, type FrameHeader, type Mutable } from '../header.js';
 import type { Image } from '../image.js';
 import { predictBlock } from '../intra.js';
 import type { FrameModes } from '../modes.js';
@@ -70,17 +70,15 @@ function keptHeader(state: DecoderState, kept: KeptFrame, refreshAll: boolean): 
   if (!k.keyFrame && state.last === null) {
     throw new Vp8Error('no-keyframe', 'an inter frame cannot be rebased onto a state that has seen no key frame');
   }
-  const h: Mutable<FrameHeader> = {
-    ...k,
-    firstPartSize: 0,
-    // Probabilities are decided again from what is coded.
-    coeffProbUpdates: new Int16Array(k.coeffProbUpdates.length).fill(-1),
-    mvProbUpdates: new Int16Array(k.mvProbUpdates.length).fill(-1),
-    intra16x16Prob: null,
-    intraChromaProb: null,
-    mbNoSkipCoeff: true,
-    probSkipFalse: 128,
-  };
+  const h = copyHeader(k);
+  h.firstPartSize = 0;
+  // Probabilities are decided again from what is coded.
+  h.coeffProbUpdates = new Int16Array(k.coeffProbUpdates.length).fill(-1);
+  h.mvProbUpdates = new Int16Array(k.mvProbUpdates.length).fill(-1);
+  h.intra16x16Prob = null;
+  h.intraChromaProb = null;
+  h.mbNoSkipCoeff = true;
+  h.probSkipFalse = 128;
   if (k.keyFrame) return h;
   if (refreshAll) {
     h.refreshGoldenFrame = true;
