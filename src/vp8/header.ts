@@ -268,14 +268,24 @@ export function blankHeader(tag: FrameTag, dims?: { width: number; horizontalSca
 }
 
 /**
- * A shallow copy of `h` to modify. It is built on blankHeader, as every
- * parsed or encoded header is, so that all headers share one hidden class:
- * a spread copy would have another, and code compiled for one (the syntax,
- * the probability and loop-filter decisions) would be thrown away and
- * compiled again when the other first reached it.
+ * A copy of `h` to modify, with its own probability-update arrays (other
+ * fields are shared). It is built on blankHeader, as every parsed or encoded
+ * header is, so that all headers share one hidden class: a spread copy would
+ * have another, and code compiled for one (the syntax, the probability and
+ * loop-filter decisions) would be thrown away and compiled again when the
+ * other first reached it.
  */
 export function copyHeader(h: FrameHeader): Mutable<FrameHeader> {
-  return Object.assign(blankHeader(h, h), h);
+  const copy = blankHeader(h, h);
+  const { coeffProbUpdates, mvProbUpdates } = copy;
+  Object.assign(copy, h);
+  coeffProbUpdates.set(h.coeffProbUpdates);
+  mvProbUpdates.set(h.mvProbUpdates);
+  copy.coeffProbUpdates = coeffProbUpdates;
+  copy.mvProbUpdates = mvProbUpdates;
+  copy.intra16x16Prob = h.intra16x16Prob ? h.intra16x16Prob.slice() : null;
+  copy.intraChromaProb = h.intraChromaProb ? h.intraChromaProb.slice() : null;
+  return copy;
 }
 
 /** Size of the uncompressed data chunk: 3 bytes, plus 7 on key frames (section 9.1). */
@@ -340,12 +350,7 @@ export function readFrameHeader(frame: Uint8Array): { header: FrameHeader; decod
 export function writeFrameHeader(header: FrameHeader, e: BoolEncoder): void {
   // The syntax function assigns every field it codes; give it a copy so the
   // caller's value is untouched even in principle.
-  const copy = copyHeader(header);
-  copy.coeffProbUpdates = header.coeffProbUpdates.slice();
-  copy.mvProbUpdates = header.mvProbUpdates.slice();
-  copy.intra16x16Prob = header.intra16x16Prob ? header.intra16x16Prob.slice() : null;
-  copy.intraChromaProb = header.intraChromaProb ? header.intraChromaProb.slice() : null;
-  frameHeaderSyntax(new SyntaxWriter(e), copy);
+  frameHeaderSyntax(new SyntaxWriter(e), copyHeader(header));
 }
 
 /** Byte ranges of the token partitions (section 9.5). */

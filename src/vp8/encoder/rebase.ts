@@ -73,8 +73,8 @@ function keptHeader(state: DecoderState, kept: KeptFrame, refreshAll: boolean): 
   const h = copyHeader(k);
   h.firstPartSize = 0;
   // Probabilities are decided again from what is coded.
-  h.coeffProbUpdates = new Int16Array(k.coeffProbUpdates.length).fill(-1);
-  h.mvProbUpdates = new Int16Array(k.mvProbUpdates.length).fill(-1);
+  h.coeffProbUpdates.fill(-1);
+  h.mvProbUpdates.fill(-1);
   h.intra16x16Prob = null;
   h.intraChromaProb = null;
   h.mbNoSkipCoeff = true;
