@@ -154,7 +154,8 @@ export const simulateSweepCommand = defineCommand<SweepArgs>({
     bar.stop();
     const svgPath = args.svg ?? svgPathOf(args.output);
     await writeFileAtomic(args.output, new TextEncoder().encode(sweepCsv(rows)));
-    await writeFileAtomic(svgPath, new TextEncoder().encode(sweepSvg(rows)));
+    const subtitle = `${profile.name}, ${frames} frames${args.cqLevel !== undefined ? ` at cq-level ${args.cqLevel}` : ''}; the median of ${args.seeds} run${args.seeds === 1 ? '' : 's'} per point`;
+    await writeFileAtomic(svgPath, new TextEncoder().encode(sweepSvg(rows, { subtitle })));
     if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
     else process.stdout.write(`${rows.length} points (${points.length * args.seeds} simulations) on ${profile.name}: ${args.output}, ${svgPath}\n`);
   },
@@ -220,9 +221,10 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       const html = renderTimeline({
         title,
         summary: `${latency === null ? `failed: ${result.failure}` : `latency ${latency.toFixed(1)} s`}; ${result.workers} workers, ${result.workerSeconds.toFixed(0)} worker-seconds, $${result.costUSD.toFixed(2)}`,
-        latencySeconds: latency ?? 0,
+        latencySeconds: latency,
         workers: result.workers,
         transitions: result.transitions,
+        chunksPerBatch: args.chunksPerBatch,
       });
       await writeFileAtomic(args.timeline, new TextEncoder().encode(html));
     }

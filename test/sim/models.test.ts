@@ -1,13 +1,12 @@
 // The simulator's building blocks: the seeded generator, the event queue,
-// distributions, profiles (and the paper profile's derivation), and the
-// timeline and sweep outputs.
+// distributions, and profiles (and the paper profile's derivation). The
+// timeline and sweep outputs are in plots.test.ts.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Transition } from '../../src/excamera/coordinator/types.js';
 import { fitHeavyTail, normalQuantile, quantile, sample, validateDistribution } from '../../src/sim/distribution.js';
 import { encodeAtCqLevel } from '../../src/sim/engine.js';
 import { SimError } from '../../src/sim/errors.js';
@@ -16,8 +15,6 @@ import { BUILTIN_PROFILES, loadProfile, parseProfile, serializeProfile } from '.
 import type { Distribution } from '../../src/sim/profile-types.js';
 import { EventQueue, FifoLane, Sequence } from '../../src/sim/queue.js';
 import { Random } from '../../src/sim/random.js';
-import { sweepCsv, sweepSvg } from '../../src/sim/sweep-output.js';
-import { renderTimeline } from '../../src/sim/timeline.js';
 
 describe('Random', () => {
   it('gives the same pinned sequence for a seed on any machine', () => {
@@ -317,58 +314,5 @@ describe('profiles', () => {
     expect(() => loadProfile(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read it/);
     expect(() => loadProfile(join(dir, 'broken.json'))).toThrow(/broken\.json: not JSON/);
     expect(() => loadProfile(join(dir, 'huge.json'))).toThrow(/huge\.json: 2097152 bytes is too large for a profile/);
-  });
-});
-
-describe('timeline and sweep output', () => {
-  const log: Transition[] = [
-    { at: 0, worker: 0, status: { kind: 'invoking', attempt: 0 } },
-    { at: 0, worker: 1, status: { kind: 'invoking', attempt: 0 } },
-    { at: 1, worker: 0, status: { kind: 'working', chunk: 0, phase: 'fetch' } },
-    { at: 2, worker: 0, status: { kind: 'working', chunk: 0, phase: 'encode' } },
-    { at: 2.5, worker: 1, status: { kind: 'working', chunk: 1, phase: 'fetch' } },
-    { at: 3, worker: 1, status: { kind: 'failed', reason: 'crashed' } },
-    { at: 5, worker: 0, status: { kind: 'working', chunk: 0, phase: 'upload' } },
-    { at: 6, worker: 0, status: { kind: 'released' } },
-  ];
-
-  it('draws a row per worker with its phases, marks failures and escapes text', () => {
-    const html = renderTimeline({ title: 'job <script>alert(1)</script>', summary: 'a & b', latencySeconds: 6, workers: 2, transitions: log });
-    expect(html).toMatch(/^<!DOCTYPE html>/);
-    expect(html).not.toContain('<script>');
-    expect(html).toContain('job &lt;script&gt;');
-    expect(html).toContain('a &amp; b');
-    expect(html).toContain('<title>worker 0: encode of chunk 0, 2.00-5.00 s</title>');
-    expect(html).toContain('worker 1 failed at 3.00 s');
-    for (const phase of ['start', 'fetch', 'encode', 'rebase', 'upload', 'waiting']) expect(html).toContain(`</i>${phase}</span>`);
-  });
-
-  it('stays small for the paper\'s ~5,300 workers', () => {
-    const big: Transition[] = [];
-    const phases = ['fetch', 'encode', 'send-state', 'given-state', 'rebase', 'send-final', 'upload'] as const;
-    for (let w = 0; w < 5328; w++) {
-      big.push({ at: 0, worker: w, status: { kind: 'invoking', attempt: 0 } });
-      phases.forEach((phase, i) => big.push({ at: 2 + i * 10 + (w % 50), worker: w, status: { kind: 'working', chunk: w, phase } }));
-      big.push({ at: 100 + (w % 50), worker: w, status: { kind: 'waiting', chunk: w, phase: 'rebase', waitFor: 'final' } });
-      big.push({ at: 150, worker: w, status: { kind: 'released' } });
-    }
-    const html = renderTimeline({ title: 'big', summary: '', latencySeconds: 150, workers: 5328, transitions: big });
-    expect(html.length).toBeLessThan(15e6);
-    expect(html.match(/<rect /g)!.length).toBe(5328 * 9);
-  });
-
-  it('writes the sweep as CSV that parses back, and an SVG with a line per n', () => {
-    const rows = [6, 12].flatMap((n) => [1, 4, 16].map((x) => ({ framesPerChunk: n, chunksPerBatch: x, workers: 100, runs: 3, failedRuns: x === 16 && n === 12 ? 2 : 0, latencySeconds: x === 16 && n === 12 ? NaN : 10 * x + n, workerSeconds: 1000.25, costUSD: 0.12345 })));
-    const csv = sweepCsv(rows);
-    const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('framesPerChunk,chunksPerBatch,workers,runs,failedRuns,latencySeconds,workerSeconds,costUSD');
-    expect(lines).toHaveLength(7);
-    const parsed = lines.slice(1).map((l) => l.split(',').map(Number));
-    expect(parsed[2]).toEqual([6, 16, 100, 3, 0, 166, 1000.3, 0.1235]);
-    expect(lines[6]).toBe('12,16,100,3,2,,1000.3,0.1235');
-    const svg = sweepSvg(rows);
-    expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('n=6');
-    expect(svg).toContain('n=12');
   });
 });
