@@ -30,6 +30,7 @@ interface SimulateArgs {
   width?: number;
   height?: number;
   'cq-level'?: number;
+  'first-frame': number;
   'failure-probability'?: number;
   'phase-timeout': number;
   'max-attempts': number;
@@ -112,7 +113,7 @@ export const simulateSweepCommand = defineCommand<SweepArgs>({
       .option('x', { type: 'string', default: '1,2,4,8,16,32', describe: 'Chunks per batch, comma-separated' })
       .option('workers', { alias: 'w', type: 'string', describe: 'Worker counts, comma-separated (default: one per chunk)' })
       .option('seeds', integerOption('seeds', { default: 3, min: 1, max: 1000, describe: 'Runs per point (seeds 1..K); the median latency is reported' }))
-      .option('cq-level', { ...integerOption('cq-level', { min: 0, max: 63, describe: '' }), describe: 'Chunk encoder quality level: encode times come from the profile\'s measurement nearest this level, scaled by its CQ factors' })
+      .option('cq-level', { ...integerOption('cq-level', { min: 0, max: 63, describe: '' }), describe: 'Chunk encoder quality level: between two levels the profile measured, each phase is interpolated; beyond them, scaled by its CQ factors' })
       .option('output', { alias: 'o', type: 'string', default: 'sweep.csv', describe: 'CSV output' })
       .option('svg', { type: 'string', describe: 'SVG plot (default: the CSV name with .svg)' })
       .option('json', { type: 'boolean', default: false, describe: 'Also print the rows as JSON' })
@@ -183,7 +184,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('seed', { global: false, ...integerOption('seed', { alias: 'k', default: 1, min: -(2 ** 31), max: 2 ** 31 - 1, describe: 'Seed of every random draw: the same seed, the same result' }) })
       .option('width', { global: false, ...integerOption('width', { min: 1, max: 65536, describe: 'Picture width (default: the profile clip\'s)' }) })
       .option('height', { global: false, ...integerOption('height', { min: 1, max: 65536, describe: 'Picture height (default: the profile clip\'s)' }) })
-      .option('cq-level', { global: false, ...integerOption('cq-level', { min: 0, max: 63, describe: '' }), describe: 'Chunk encoder quality level: encode times come from the profile\'s measurement nearest this level, scaled by its CQ factors' })
+      .option('cq-level', { global: false, ...integerOption('cq-level', { min: 0, max: 63, describe: '' }), describe: 'Chunk encoder quality level: between two levels the profile measured, each phase is interpolated; beyond them, scaled by its CQ factors' })
+      .option('first-frame', { global: false, ...integerOption('first-frame', { default: 0, min: 0, max: MAX_FRAMES, describe: 'Where in the profile\'s clip the job starts, in frames: its chunks cost what that part of the clip costs (a profile with a content profile, as the paper profiles have)' }) })
       .option('failure-probability', { global: false, ...realOption('failure-probability', { min: 0, max: 1, describe: 'Probability that a worker fails in any one phase, 0..1 (default: the profile\'s)' }) })
       .option('phase-timeout', { global: false, ...realOption('phase-timeout', { default: DEFAULT_PHASE_TIMEOUT_SECONDS, min: 0, exclusiveMin: true, describe: 'Seconds a worker may spend in one phase before it is replaced' }) })
       .option('max-attempts', { global: false, ...integerOption('max-attempts', { default: DEFAULT_MAX_ATTEMPTS, min: 1, max: 1000, describe: 'Runs of one chunk before the job fails' }) })
@@ -208,7 +210,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     if (job.workers + job.spares > 10_000_000) throw new CliError(`${job.workers + job.spares} workers is beyond what a simulation handles (10,000,000)`);
     let result: SimulationResult;
     try {
-      result = simulate({ profile, job, seed: args.seed, width: args.width, height: args.height, cqLevel: args.cqLevel, failureProbability: args.failureProbability, keepTransitions: args.timeline !== undefined });
+      result = simulate({ profile, job, seed: args.seed, width: args.width, height: args.height, cqLevel: args.cqLevel, firstFrame: args.firstFrame, failureProbability: args.failureProbability, keepTransitions: args.timeline !== undefined });
     } catch (e) {
       if (e instanceof SimError) throw new CliError(e.message);
       throw e;

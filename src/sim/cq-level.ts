@@ -1,12 +1,15 @@
-// The chunk encoder's speed at a quality level: a profile measures encode
-// times at one or more CQ levels (profile-types.ts, ComputeModel), and a job
-// at another level draws from the nearest measurement, scaled.
+// The chunk encoder's quality level in the compute models (profile-types.ts,
+// ComputeModel): a phase measured at two levels is interpolated between them,
+// quantile by quantile, so a prediction moves smoothly from one measurement
+// to the next instead of jumping at the midpoint; beyond the measured levels
+// the nearest measurement is scaled by the model's CQ factors.
 
-import type { ComputeModel, Distribution } from './profile-types.js';
+import { quantile, sample } from './distribution.js';
+import type { ComputeModel, ContentProfile, Distribution } from './profile-types.js';
+import type { Random } from './random.js';
 
-/** The encode-time factor for a CQ level: piecewise linear between the model's points. */
-export function cqLevelFactor(model: ComputeModel, cqLevel: number | undefined): number {
-  const points = model.cqLevelFactor;
+/** A factor at a quality level: piecewise linear between [cqLevel, factor] points, constant beyond the ends; 1 without points or level. */
+export function levelFactor(points: readonly (readonly [number, number])[] | undefined, cqLevel: number | undefined): number {
   if (points === undefined || points.length === 0 || cqLevel === undefined) return 1;
   const sorted = [...points].sort((a, b) => a[0] - b[0]);
   if (cqLevel <= sorted[0]![0]) return sorted[0]![1];
@@ -18,23 +21,95 @@ export function cqLevelFactor(model: ComputeModel, cqLevel: number | undefined):
   return sorted[sorted.length - 1]![1];
 }
 
+/** The encode-time factor of a model at a quality level (its cqLevelFactor). */
+export function cqLevelFactor(model: ComputeModel, cqLevel: number | undefined): number {
+  return levelFactor(model.cqLevelFactor, cqLevel);
+}
+
 /**
- * The encode model a job at `cqLevel` draws from: the measurement nearest to
- * that level (the base distribution counts as measured at `profileCqLevel`),
- * and the cqLevelFactor ratio that carries it from there to `cqLevel` (1 at
- * a measured level).
+ * Where a level falls among measurements: the two around it and how far it
+ * is from the lower one (t in [0, 1]), or the nearest one alone (t = 0,
+ * `upper` null) at or beyond the ends.
  */
-export function encodeAtCqLevel(model: ComputeModel, cqLevel: number | undefined, profileCqLevel: number | undefined): { model: ComputeModel; factor: number } {
-  if (cqLevel === undefined || model.measuredAt === undefined || model.measuredAt.length === 0) return { model, factor: cqLevelFactor(model, cqLevel) };
-  let best: { cqLevel: number | undefined; perFrameMegapixel: Distribution } = { cqLevel: profileCqLevel, perFrameMegapixel: model.perFrameMegapixel };
-  let distance = profileCqLevel === undefined ? Infinity : Math.abs(profileCqLevel - cqLevel);
-  for (const m of model.measuredAt) {
-    const d = Math.abs(m.cqLevel - cqLevel);
-    if (d < distance) {
-      best = m;
-      distance = d;
+interface Bracket<T> {
+  readonly lower: { readonly cqLevel: number | undefined; readonly value: T };
+  readonly upper: { readonly cqLevel: number; readonly value: T } | null;
+  readonly t: number;
+}
+
+function bracket<T>(measured: readonly { cqLevel: number | undefined; value: T }[], cqLevel: number | undefined): Bracket<T> {
+  const known = measured.filter((m): m is { cqLevel: number; value: T } => m.cqLevel !== undefined).sort((a, b) => a.cqLevel - b.cqLevel);
+  if (cqLevel === undefined || known.length === 0) return { lower: measured[0]!, upper: null, t: 0 };
+  if (cqLevel <= known[0]!.cqLevel) return { lower: known[0]!, upper: null, t: 0 };
+  for (let i = 1; i < known.length; i++) {
+    const hi = known[i]!;
+    if (cqLevel <= hi.cqLevel) {
+      const lo = known[i - 1]!;
+      return cqLevel === hi.cqLevel ? { lower: hi, upper: null, t: 0 } : { lower: lo, upper: hi, t: (cqLevel - lo.cqLevel) / (hi.cqLevel - lo.cqLevel) };
     }
   }
-  const factor = cqLevelFactor(model, cqLevel) / cqLevelFactor(model, best.cqLevel);
-  return { model: { ...model, perFrameMegapixel: best.perFrameMegapixel }, factor };
+  return { lower: known[known.length - 1]!, upper: null, t: 0 };
+}
+
+/** Geometric interpolation: a at t = 0, b at t = 1. */
+function between(a: number, b: number, t: number): number {
+  return t === 0 ? a : a * Math.exp(Math.log(b / a) * t);
+}
+
+/** A compute model resolved at one quality level: what the engine draws from. */
+export interface ModelAtLevel {
+  /** Seconds per frame and million pixels: one draw, quality factors included. */
+  perFrameMegapixel(r: Random): number;
+  /** The first frame's weight, in frames, at this level. */
+  readonly firstFrameWeight: number;
+}
+
+/**
+ * `model` at quality level `cqLevel` (undefined: the profile's own level,
+ * `profileCqLevel`, at which `perFrameMegapixel` counts as measured).
+ */
+export function modelAtCqLevel(model: ComputeModel, cqLevel: number | undefined, profileCqLevel: number | undefined): ModelAtLevel {
+  const level = cqLevel ?? profileCqLevel;
+  const firstFrameWeight = (model.firstFrameWeight ?? 1) * (levelFactor(model.firstFrameCqLevelFactor, level) / levelFactor(model.firstFrameCqLevelFactor, profileCqLevel));
+  const measured: { cqLevel: number | undefined; value: Distribution }[] = [
+    { cqLevel: profileCqLevel, value: model.perFrameMegapixel },
+    ...(model.measuredAt ?? []).map((m) => ({ cqLevel: m.cqLevel, value: m.perFrameMegapixel })),
+  ];
+  if (model.measuredAt === undefined || model.measuredAt.length === 0 || level === undefined) {
+    const factor = levelFactor(model.cqLevelFactor, level) / levelFactor(model.cqLevelFactor, profileCqLevel);
+    return { perFrameMegapixel: (r) => sample(model.perFrameMegapixel, r) * factor, firstFrameWeight };
+  }
+  const b = bracket(measured, level);
+  if (b.upper === null) {
+    // At a measured level, or beyond the ends: the nearest, carried by the factors.
+    const factor = levelFactor(model.cqLevelFactor, level) / levelFactor(model.cqLevelFactor, b.lower.cqLevel);
+    const d = b.lower.value;
+    return { perFrameMegapixel: (r) => sample(d, r) * factor, firstFrameWeight };
+  }
+  const lower = b.lower.value;
+  const upper = b.upper.value;
+  const t = b.t;
+  return {
+    perFrameMegapixel: (r) => {
+      // The same quantile of both measurements, so that a slow draw at one
+      // level is a slow draw at the other.
+      const u = Math.min(1 - 1e-12, Math.max(1e-12, r.uniform()));
+      return between(quantile(lower, u), quantile(upper, u), t);
+    },
+    firstFrameWeight,
+  };
+}
+
+/**
+ * The clip's content factors at a quality level for one phase, per
+ * `framesPerValue` frames (ContentProfile), or null when the phase follows
+ * none.
+ */
+export function contentAtCqLevel(content: ContentProfile | undefined, phase: 'encode' | 'rebase' | undefined, cqLevel: number | undefined): Float64Array | null {
+  if (content === undefined || phase === undefined) return null;
+  if (phase === 'rebase') return Float64Array.from(content.rebase);
+  const b = bracket(content.encode.map((m) => ({ cqLevel: m.cqLevel, value: m.values })), cqLevel);
+  const lo = b.lower.value;
+  const hi = b.upper?.value ?? lo;
+  return Float64Array.from(lo, (v, i) => between(v, hi[i]!, b.t));
 }

@@ -30,6 +30,9 @@ export function sample(d: Distribution, rng: Random): number {
     case 'empirical':
       v = d.values[rng.int(d.values.length)]!;
       break;
+    case 'quantiles':
+      v = quantilePoints(d.points, rng.uniform());
+      break;
     case 'mixture': {
       let total = 0;
       for (const c of d.components) total += c.weight;
@@ -66,7 +69,75 @@ export function normalQuantile(p: number): number {
   return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
-/** The q-quantile of `d`, where it has a closed form (not for mixtures). */
+/**
+ * The value at probability `u` of [probability, value] points (a `quantiles`
+ * distribution): log-linear between the two points around `u`.
+ */
+function quantilePoints(points: readonly (readonly [number, number])[], u: number): number {
+  for (let i = 1; i < points.length; i++) {
+    const [p1, v1] = points[i]!;
+    if (u <= p1) {
+      const [p0, v0] = points[i - 1]!;
+      const t = p1 > p0 ? (u - p0) / (p1 - p0) : 1;
+      return v0 * Math.exp(Math.log(v1 / v0) * t);
+    }
+  }
+  return points[points.length - 1]![1];
+}
+
+/** The probability that a draw from `d` is at most `x` (its bounds ignored). */
+export function cdf(d: Distribution, x: number): number {
+  switch (d.kind) {
+    case 'constant':
+      return x >= d.value ? 1 : 0;
+    case 'lognormal': {
+      if (x <= 0) return 0;
+      const sigma = lognormalSigma(d.median, d.p90);
+      if (sigma === 0) return x >= d.median ? 1 : 0;
+      return normalCdf(Math.log(x / d.median) / sigma);
+    }
+    case 'loguniform':
+      return x <= d.min ? 0 : x >= d.max ? 1 : Math.log(x / d.min) / Math.log(d.max / d.min);
+    case 'uniform':
+      return x < d.min ? 0 : x >= d.max ? 1 : (x - d.min) / (d.max - d.min);
+    case 'empirical':
+      return d.values.filter((v) => v <= x).length / d.values.length;
+    case 'quantiles': {
+      const pts = d.points;
+      if (x < pts[0]![1]) return 0;
+      for (let i = 1; i < pts.length; i++) {
+        const [p1, v1] = pts[i]!;
+        if (x < v1) {
+          const [p0, v0] = pts[i - 1]!;
+          return p0 + ((p1 - p0) * Math.log(x / v0)) / Math.log(v1 / v0);
+        }
+      }
+      return 1;
+    }
+    case 'mixture': {
+      let total = 0;
+      let sum = 0;
+      for (const c of d.components) {
+        total += c.weight;
+        sum += c.weight * cdf(c.distribution, x);
+      }
+      return sum / total;
+    }
+  }
+}
+
+/** The standard normal distribution function (Abramowitz and Stegun 7.1.26 through erf; |error| < 1.5e-7). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/**
+ * The q-quantile of `d`, within its bounds: in closed form, and for a
+ * mixture by bisection on its distribution function.
+ */
 export function quantile(d: Distribution, q: number): number {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`a quantile needs q in [0, 1], got ${q}`);
   let v: number;
@@ -85,8 +156,29 @@ export function quantile(d: Distribution, q: number): number {
       v = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
       break;
     }
-    case 'mixture':
-      throw new RangeError('a mixture has no closed-form quantile');
+    case 'quantiles':
+      v = quantilePoints(d.points, q);
+      break;
+    case 'mixture': {
+      // The mixture's q-quantile lies between its components' smallest and
+      // largest q-quantiles (there every component's F is below / above q);
+      // bisection on the mixture's F finds it.
+      const p = Math.min(q, 1 - 1e-9);
+      let lo = Infinity;
+      let hi = 0;
+      for (const c of d.components) {
+        const x = quantile(c.distribution, p);
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
+      for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+        const mid = (lo + hi) / 2;
+        if (cdf(d, mid) < p) lo = mid;
+        else hi = mid;
+      }
+      v = hi;
+      break;
+    }
   }
   if (d.min !== undefined) v = Math.max(d.min, v);
   if (d.max !== undefined) v = Math.min(d.max, v);
@@ -171,6 +263,22 @@ export function validateDistribution(d: unknown, path: string, depth = 0): asser
       bounds();
       return;
     }
+    case 'quantiles': {
+      allow(['kind', 'points', 'min', 'max']);
+      const points = o.points;
+      if (!Array.isArray(points) || points.length < 2 || points.length > 10_000) bad('points', 'must be a list of 2 to 10,000 [probability, value] points');
+      let last: [number, number] = [-1, 0];
+      for (const [i, pt] of (points as unknown[]).entries()) {
+        if (!Array.isArray(pt) || pt.length !== 2 || pt.some((x) => typeof x !== 'number' || !Number.isFinite(x))) bad(`points[${i}]`, `must be [probability, value], got ${JSON.stringify(pt)}`);
+        const [p, v] = pt as [number, number];
+        if (!(p > last[0] && p <= 1)) bad(`points[${i}]`, `probabilities must rise strictly within [0, 1], got ${p} after ${last[0]}`);
+        if (!(v > 0 && v >= last[1])) bad(`points[${i}]`, `values must be positive and never fall, got ${v} after ${last[1]}`);
+        last = [p, v];
+      }
+      if ((points as [number, number][])[0]![0] !== 0 || last[0] !== 1) bad('points', 'must run from probability 0 (the minimum) to 1 (the maximum)');
+      bounds();
+      return;
+    }
     case 'mixture': {
       allow(['kind', 'components', 'min', 'max']);
       if (depth > 4) bad('', 'mixtures nest too deep (at most 4 levels)');
@@ -188,6 +296,6 @@ export function validateDistribution(d: unknown, path: string, depth = 0): asser
       return;
     }
     default:
-      bad('kind', `unknown distribution kind ${JSON.stringify(o.kind)} (constant, lognormal, loguniform, uniform, empirical, mixture)`);
+      bad('kind', `unknown distribution kind ${JSON.stringify(o.kind)} (constant, lognormal, loguniform, uniform, empirical, quantiles, mixture)`);
   }
 }

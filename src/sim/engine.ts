@@ -10,7 +10,8 @@
 //
 // What a virtual worker does with each command:
 //   fetch        storage.get latency + raw bytes / bandwidth
-//   encode       compute.encode (frames x megapixels x a draw x worker speed)
+//   encode       compute.encode (a draw x megapixels x the chunk's frames, its
+//                first one weighted, x the clip's content over them x worker speed)
 //   send-state   compute.decode, then one state through the rendezvous
 //   given-state  compute.givenState
 //   rebase       compute.rebase
@@ -25,8 +26,8 @@ import type { Command, Effect, Event, Transition } from '../excamera/coordinator
 import { NO_PHASE, PhaseSpans, type PhaseStats } from '../excamera/phases.js';
 import { CHUNK_PHASE_INDEX, CHUNK_PHASES, type JobConfig, type Schedule, type StateKind, STATE_KINDS } from '../excamera/schedule.js';
 import { i420Size } from '../vp8/i420.js';
-import { encodeAtCqLevel } from './cq-level.js';
-import { sample } from './distribution.js';
+import { contentAtCqLevel, type ModelAtLevel, modelAtCqLevel } from './cq-level.js';
+import { quantile, sample } from './distribution.js';
 import { SimError } from './errors.js';
 import type { ComputeModel, Profile, TransferModel } from './profile-types.js';
 import { EventPool, EventQueue, FifoLane, grown, Sequence } from './queue.js';
@@ -39,6 +40,19 @@ export interface SimulationOptions {
   readonly width?: number;
   readonly height?: number;
   readonly cqLevel?: number;
+  /**
+   * Where in the profile's clip the job starts, in frames (default 0): the
+   * content profile (Profile.video.content) is read from there, so that a job
+   * covering one part of a film costs what that part costs.
+   */
+  readonly firstFrame?: number;
+  /**
+   * Seeds the whole-run events (a burst of late connections, the rate of
+   * slow workers) apart from the rest (default: `seed`): runs given the same
+   * one meet the same conditions, as the runs of one part of the paper's
+   * jobs did.
+   */
+  readonly conditionsSeed?: number;
   /** Seeds every random draw of the world (the coordinator has the job's own seed). */
   readonly seed: number;
   /** Overrides the profile's failure probability per phase. */
@@ -54,7 +68,7 @@ export interface SimulationOptions {
 }
 
 export { PHASE_ORDER, type PhaseStats } from '../excamera/phases.js';
-export { cqLevelFactor, encodeAtCqLevel } from './cq-level.js';
+export { cqLevelFactor, contentAtCqLevel, modelAtCqLevel } from './cq-level.js';
 
 export interface SimulationResult {
   readonly outcome: 'finished' | 'failed';
@@ -80,6 +94,13 @@ export interface SimulationResult {
 /** Runs one job to its end and reports it. */
 export function simulate(options: SimulationOptions): SimulationResult {
   return new World(options).run();
+}
+
+/** A compute model resolved at the job's quality level, with the content factors it follows (or null). */
+interface ResolvedModel {
+  readonly model: ModelAtLevel;
+  readonly fixed: ComputeModel['fixed'];
+  readonly content: Float64Array | null;
 }
 
 /**
@@ -148,9 +169,13 @@ class World {
   private readonly rawFrameBytes: number;
   private readonly stateBytes: number;
   private readonly outputFrameBytes: number;
-  /** The encode model at the job's quality level, and the factor its draws are scaled by. */
-  private readonly encodeModel: ComputeModel;
-  private readonly cqFactor: number;
+  /** The compute models at the job's quality level, and the content factors each follows (per ContentProfile.framesPerValue frames). */
+  private readonly models: Readonly<Record<'encode' | 'decode' | 'givenState' | 'rebase', ResolvedModel>>;
+  private readonly framesPerContentValue: number;
+  private readonly firstFrame: number;
+  /** This run's whole-run events: a burst of late connections (or null), and the probability that a worker is slow. */
+  private readonly lateStart: { readonly fraction: number; readonly from: number; readonly to: number } | null;
+  private readonly slowRate: number;
   private readonly failureProbability: number;
   private readonly maxEvents: number;
 
@@ -161,6 +186,8 @@ class World {
   private i = new Int32Array(this.buffer);
   private u = new Uint32Array(this.buffer);
   private startedAt = new Float64Array(0);
+  /** For a slow worker that connects early (Profile.workers.slow.startQuantiles), the quantile of the start latency it connects at; NaN for others. */
+  private startQuantile = new Float64Array(0);
   private endedAt = new Float64Array(0);
   private running = 0;
   private requests = 0;
@@ -191,9 +218,21 @@ class World {
     this.rawFrameBytes = i420Size(width, height);
     this.stateBytes = this.profile.sizes.stateBytesPerPixel * width * height;
     this.outputFrameBytes = (this.profile.sizes.outputBitsPerPixel * width * height) / 8;
-    const encode = encodeAtCqLevel(this.profile.compute.encode, options.cqLevel ?? this.profile.video.cqLevel, this.profile.video.cqLevel);
-    this.encodeModel = encode.model;
-    this.cqFactor = encode.factor;
+    const level = options.cqLevel ?? this.profile.video.cqLevel;
+    const content = this.profile.video.content;
+    const resolve = (m: ComputeModel): ResolvedModel => ({ model: modelAtCqLevel(m, level, this.profile.video.cqLevel), fixed: m.fixed, content: contentAtCqLevel(content, m.content, level) });
+    const c = this.profile.compute;
+    this.models = { encode: resolve(c.encode), decode: resolve(c.decode), givenState: resolve(c.givenState), rebase: resolve(c.rebase) };
+    this.framesPerContentValue = content?.framesPerValue ?? 1;
+    this.firstFrame = options.firstFrame ?? 0;
+    if (!(Number.isInteger(this.firstFrame) && this.firstFrame >= 0)) throw new SimError('invalid-argument', `the first frame must be a whole number >= 0, got ${this.firstFrame}`);
+    // Whole-run events come from a stream of their own, so that they do not
+    // shift any worker's draws.
+    const run = new Random(options.conditionsSeed ?? options.seed).fork('run');
+    const late = this.profile.platform.lateStarts;
+    this.lateStart = late !== undefined && run.uniform() < late.probabilityPerRun ? late.bursts[run.int(late.bursts.length)]! : null;
+    const slow = this.profile.workers.slow;
+    this.slowRate = slow === undefined ? 0 : slow.runRates[run.int(slow.runRates.length)]!;
     this.failureProbability = options.failureProbability ?? this.profile.failures.probabilityPerPhase;
     if (!(this.failureProbability >= 0 && this.failureProbability <= 1)) throw new SimError('invalid-argument', `failure probability must be in [0, 1], got ${this.failureProbability}`);
     this.maxEvents = options.maxEvents ?? 50_000_000;
@@ -357,6 +396,7 @@ class World {
     this.u = new Uint32Array(buffer);
     this.startedAt = grown(this.startedAt, bytes / STRIDE_BYTES);
     this.endedAt = grown(this.endedAt, bytes / STRIDE_BYTES);
+    this.startQuantile = grown(this.startQuantile, bytes / STRIDE_BYTES);
   }
 
   /** A worker's first invocation: its random stream (forked by number) and speed. */
@@ -364,7 +404,11 @@ class World {
     const w = this.workerCount;
     if ((w + 1) * STRIDE_BYTES > this.buffer.byteLength) this.reserve(2 * (w + 1));
     const r = this.rng.fork(w);
-    this.f[w * F_STRIDE + F_SPEED] = sample(this.profile.workers.speed, r);
+    const slow = this.profile.workers.slow;
+    const isSlow = slow !== undefined && r.uniform() < this.slowRate;
+    this.f[w * F_STRIDE + F_SPEED] = isSlow ? sample(slow.speeds, r) : sample(this.profile.workers.speed, r);
+    const early = slow?.startQuantiles;
+    this.startQuantile[w] = isSlow && early !== undefined ? early[r.int(early.length)]! : NaN;
     this.f[w * F_STRIDE + F_OPEN_SINCE] = 0;
     const b = w * I_STRIDE;
     this.i[b + I_LIFE] = 0;
@@ -407,7 +451,13 @@ class World {
     this.startedAt[w] = this.now;
     this.endedAt[w] = NaN;
     const life = ++this.i[b + I_LIFE]!;
-    const start = sample(platform.startLatency, r);
+    // A burst of late connections delays part of the job's first invocations.
+    const late = this.lateStart;
+    const first = this.now === 0;
+    const early = this.startQuantile[w]!;
+    const start = first && !Number.isNaN(early)
+      ? quantile(platform.startLatency, early)
+      : late !== null && first && r.uniform() < late.fraction ? r.between(late.from, late.to) : sample(platform.startLatency, r);
     this.queue.push(this.now + start, this.pool.add(Ev.Connected, 0, w, life, -1));
     // The platform stops a worker at its time limit.
     this.pushDelayed(platform.timeLimitSeconds, this.pool.add(Ev.TimeLimit, 0, w, life, -1));
@@ -459,17 +509,17 @@ class World {
         break;
       }
       case 'encode':
-        seconds = this.compute(this.encodeModel, frames, r) * this.cqFactor * speed;
+        seconds = this.compute(this.models.encode, chunk, frames, r) * speed;
         break;
       case 'send-state':
-        seconds = this.compute(this.profile.compute.decode, frames, r) * speed + this.transfer(this.profile.rendezvous, this.stateBytes, r);
+        seconds = this.compute(this.models.decode, chunk, frames, r) * speed + this.transfer(this.profile.rendezvous, this.stateBytes, r);
         this.queue.push(this.now + seconds, this.pool.add(Ev.Deliver, stateCode('independent'), w, life, command.to));
         break;
       case 'given-state':
-        seconds = this.compute(this.profile.compute.givenState, frames, r) * speed;
+        seconds = this.compute(this.models.givenState, chunk, frames, r) * speed;
         break;
       case 'rebase':
-        seconds = this.compute(this.profile.compute.rebase, frames, r) * speed;
+        seconds = this.compute(this.models.rebase, chunk, frames, r) * speed;
         break;
       case 'send-final':
         seconds = this.transfer(this.profile.rendezvous, this.stateBytes, r);
@@ -504,9 +554,19 @@ class World {
     if ((held & 3) !== code && held >> 2 !== code) this.held[chunk] = held === 0 ? code : held | (code << 2);
   }
 
-  private compute(model: ComputeModel, frames: number, r: Random): number {
-    const base = sample(model.perFrameMegapixel, r) * frames * this.megapixels;
-    return base + (model.fixed !== undefined ? sample(model.fixed, r) : 0);
+  /** A compute phase of `chunk` (see ComputeModel for the formula). */
+  private compute(m: ResolvedModel, chunk: number, frames: number, r: Random): number {
+    const weighted = m.model.firstFrameWeight + frames - 1;
+    const base = m.model.perFrameMegapixel(r) * weighted * this.megapixels * (m.content === null ? 1 : this.contentOf(m.content, chunk, frames));
+    return base + (m.fixed !== undefined ? sample(m.fixed, r) : 0);
+  }
+
+  /** The mean content factor over a chunk's frames (the profile wraps around past its end). */
+  private contentOf(values: Float64Array, chunk: number, frames: number): number {
+    const start = this.firstFrame + this.schedule.firstFrame(chunk);
+    let sum = 0;
+    for (let f = start; f < start + frames; f++) sum += values[Math.floor(f / this.framesPerContentValue) % values.length]!;
+    return sum / frames;
   }
 
   private transfer(model: TransferModel, bytes: number, r: Random): number {

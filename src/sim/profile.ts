@@ -94,18 +94,21 @@ export function parseProfile(json: unknown, source: string): Profile {
     number(o, 'bytesPerSecond', path, 1);
   };
   const compute = (v: unknown, path: string): void => {
-    const o = object(v, path, ['perFrameMegapixel'], ['fixed', 'cqLevelFactor', 'measuredAt']);
+    const o = object(v, path, ['perFrameMegapixel'], ['fixed', 'cqLevelFactor', 'measuredAt', 'firstFrameWeight', 'firstFrameCqLevelFactor', 'content']);
     dist(o, 'perFrameMegapixel', path);
     if (o.fixed !== undefined) dist(o, 'fixed', path);
-    if (o.cqLevelFactor !== undefined) {
-      const f = o.cqLevelFactor;
-      if (!Array.isArray(f) || f.length === 0 || f.length > 64) fail(`${path}.cqLevelFactor`, 'must be a list of 1 to 64 [cqLevel, factor] pairs');
+    for (const field of ['cqLevelFactor', 'firstFrameCqLevelFactor']) {
+      const f = o[field];
+      if (f === undefined) continue;
+      if (!Array.isArray(f) || f.length === 0 || f.length > 64) fail(`${path}.${field}`, 'must be a list of 1 to 64 [cqLevel, factor] pairs');
       for (const [i, pair] of (f as unknown[]).entries()) {
         if (!Array.isArray(pair) || pair.length !== 2 || pair.some((x) => typeof x !== 'number' || !Number.isFinite(x)) || pair[0] < 0 || pair[0] > 63 || !(pair[1] > 0)) {
-          fail(`${path}.cqLevelFactor[${i}]`, `must be [cqLevel 0..63, factor > 0], got ${JSON.stringify(pair)}`);
+          fail(`${path}.${field}[${i}]`, `must be [cqLevel 0..63, factor > 0], got ${JSON.stringify(pair)}`);
         }
       }
     }
+    if (o.firstFrameWeight !== undefined) number(o, 'firstFrameWeight', path, 0, 1000);
+    if (o.content !== undefined && o.content !== 'encode' && o.content !== 'rebase') fail(`${path}.content`, `must be "encode" or "rebase", got ${JSON.stringify(o.content)}`);
     if (o.measuredAt !== undefined) {
       const m = o.measuredAt;
       if (!Array.isArray(m) || m.length === 0 || m.length > 64) fail(`${path}.measuredAt`, 'must be a list of 1 to 64 {cqLevel, perFrameMegapixel} measurements');
@@ -128,13 +131,33 @@ export function parseProfile(json: unknown, source: string): Profile {
     if (typeof p.notes !== 'object' || p.notes === null || Array.isArray(p.notes)) fail('notes', 'must be an object');
     for (const [k, v] of Object.entries(p.notes as Obj)) if (typeof v !== 'string') fail(`notes.${k}`, 'must be a string');
   }
-  const video = object(p.video, 'video', ['width', 'height', 'frameRate'], ['frames', 'cqLevel']);
+  const video = object(p.video, 'video', ['width', 'height', 'frameRate'], ['frames', 'cqLevel', 'content']);
   number(video, 'width', 'video', 1, 65536, true);
   number(video, 'height', 'video', 1, 65536, true);
   number(video, 'frameRate', 'video', 0.001, 1000);
   if (video.frames !== undefined) number(video, 'frames', 'video', 1, 100_000_000, true);
   if (video.cqLevel !== undefined) number(video, 'cqLevel', 'video', 0, 63, true);
-  const platform = object(p.platform, 'platform', ['startLatency', 'throttleLatency', 'concurrencyLimit', 'memoryGB', 'pricePerGBSecond', 'pricePerRequest', 'timeLimitSeconds']);
+  if (video.content !== undefined) {
+    const content = object(video.content, 'video.content', ['framesPerValue', 'encode', 'rebase']);
+    number(content, 'framesPerValue', 'video.content', 1, 1e6, true);
+    const values = (v: unknown, path: string): void => {
+      if (!Array.isArray(v) || v.length === 0 || v.length > 1_000_000) fail(path, 'must be a list of 1 to 1,000,000 numbers');
+      for (const [i, x] of (v as unknown[]).entries()) if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) fail(`${path}[${i}]`, `must be a positive number, got ${JSON.stringify(x)}`);
+    };
+    const encode = content.encode;
+    if (!Array.isArray(encode) || encode.length === 0 || encode.length > 64) fail('video.content.encode', 'must be a list of 1 to 64 {cqLevel, values} measurements');
+    const levels = new Set<number>();
+    for (const [i, m] of (encode as unknown[]).entries()) {
+      const e = object(m, `video.content.encode[${i}]`, ['cqLevel', 'values']);
+      number(e, 'cqLevel', `video.content.encode[${i}]`, 0, 63, true);
+      if (levels.has(e.cqLevel as number)) fail(`video.content.encode[${i}].cqLevel`, `level ${String(e.cqLevel)} is measured twice`);
+      levels.add(e.cqLevel as number);
+      values(e.values, `video.content.encode[${i}].values`);
+      if ((e.values as unknown[]).length !== ((encode as { values: unknown[] }[])[0]!.values).length) fail(`video.content.encode[${i}].values`, 'must have as many values as the first measurement');
+    }
+    values(content.rebase, 'video.content.rebase');
+  }
+  const platform = object(p.platform, 'platform', ['startLatency', 'throttleLatency', 'concurrencyLimit', 'memoryGB', 'pricePerGBSecond', 'pricePerRequest', 'timeLimitSeconds'], ['lateStarts']);
   dist(platform, 'startLatency', 'platform');
   dist(platform, 'throttleLatency', 'platform');
   number(platform, 'concurrencyLimit', 'platform', 1, 1e9, true);
@@ -142,6 +165,19 @@ export function parseProfile(json: unknown, source: string): Profile {
   number(platform, 'pricePerGBSecond', 'platform', 0, 1);
   number(platform, 'pricePerRequest', 'platform', 0, 1);
   number(platform, 'timeLimitSeconds', 'platform', 1, 1e9);
+  if (platform.lateStarts !== undefined) {
+    const late = object(platform.lateStarts, 'platform.lateStarts', ['probabilityPerRun', 'bursts']);
+    number(late, 'probabilityPerRun', 'platform.lateStarts', 0, 1);
+    const bursts = late.bursts;
+    if (!Array.isArray(bursts) || bursts.length === 0 || bursts.length > 10_000) fail('platform.lateStarts.bursts', 'must be a list of 1 to 10,000 {fraction, from, to} bursts');
+    for (const [i, b] of (bursts as unknown[]).entries()) {
+      const where = `platform.lateStarts.bursts[${i}]`;
+      const o = object(b, where, ['fraction', 'from', 'to']);
+      number(o, 'fraction', where, 0, 1);
+      number(o, 'from', where, 0, 1e6);
+      number(o, 'to', where, o.from as number, 1e6);
+    }
+  }
   const storage = object(p.storage, 'storage', ['get', 'put']);
   transfer(storage.get, 'storage.get');
   transfer(storage.put, 'storage.put');
@@ -150,9 +186,24 @@ export function parseProfile(json: unknown, source: string): Profile {
   number(sizes, 'stateBytesPerPixel', 'sizes', 0, 64);
   number(sizes, 'outputBitsPerPixel', 'sizes', 0, 64);
   const c = object(p.compute, 'compute', ['encode', 'decode', 'givenState', 'rebase']);
-  for (const phase of ['encode', 'decode', 'givenState', 'rebase']) compute(c[phase], `compute.${phase}`);
-  const workers = object(p.workers, 'workers', ['speed']);
+  for (const phase of ['encode', 'decode', 'givenState', 'rebase']) {
+    compute(c[phase], `compute.${phase}`);
+    if ((c[phase] as Obj).content !== undefined && video.content === undefined) fail(`compute.${phase}.content`, 'names a content profile, but video.content is missing');
+  }
+  const workers = object(p.workers, 'workers', ['speed'], ['slow']);
   dist(workers, 'speed', 'workers');
+  if (workers.slow !== undefined) {
+    const slow = object(workers.slow, 'workers.slow', ['runRates', 'speeds'], ['startQuantiles']);
+    const rates = slow.runRates;
+    if (!Array.isArray(rates) || rates.length === 0 || rates.length > 100_000) fail('workers.slow.runRates', 'must be a list of 1 to 100,000 probabilities');
+    for (const [i, r] of (rates as unknown[]).entries()) if (typeof r !== 'number' || !(r >= 0 && r <= 1)) fail(`workers.slow.runRates[${i}]`, `must be a probability in [0, 1], got ${JSON.stringify(r)}`);
+    dist(slow, 'speeds', 'workers.slow');
+    const early = slow.startQuantiles;
+    if (early !== undefined) {
+      if (!Array.isArray(early) || early.length === 0 || early.length > 100_000) fail('workers.slow.startQuantiles', 'must be a list of 1 to 100,000 probabilities');
+      for (const [i, q] of (early as unknown[]).entries()) if (typeof q !== 'number' || !(q > 0 && q < 1)) fail(`workers.slow.startQuantiles[${i}]`, `must be a probability strictly between 0 and 1, got ${JSON.stringify(q)}`);
+    }
+  }
   const failures = object(p.failures, 'failures', ['probabilityPerPhase', 'hangFraction']);
   number(failures, 'probabilityPerPhase', 'failures', 0, 1);
   number(failures, 'hangFraction', 'failures', 0, 1);

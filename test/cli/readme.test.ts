@@ -21,7 +21,8 @@ const NOT_RUN: Readonly<Record<string, string>> = {
   'npx excamera xc in.y4m -o out.ivf --storage s3://bucket/jobs/1': 'needs an AWS bucket (S3 storage is run against s3rver in test/excamera/s3-storage.test.ts)',
   'npx excamera xc in.y4m -o out.ivf --backend lambda --function-name excamera-worker --storage s3://bucket/jobs/1 --public-host 203.0.113.7':
     'needs an AWS account (the Lambda backend is run against serverless-offline and a throttling stand-in in test/excamera/lambda.test.ts)',
-  'npm run paper-logs -- excamera-results/runs/xc-enc_14e88/sintel-s06_k01-logs --match _y30_': 'needs a checkout of the authors\' published logs (test/sim/paper-logs.test.ts runs the parser on excerpts)',
+  'npm run paper-logs -- excamera-results/runs/xc-enc_14e88 --film sintel --out profiles/data/paper-sintel-logs.json': 'needs a checkout of the authors\' published logs (test/sim/paper-logs-script.test.ts runs it on logs written in their format)',
+  'npm run paper-grid -- --film tears': 'takes half a minute; test/sim/paper-grid.test.ts computes and pins the same predictions',
 };
 
 /** The command lines of the README's sh blocks, continuations joined, comments dropped. */

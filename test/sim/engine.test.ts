@@ -1,5 +1,6 @@
-// The simulator: determinism, the paper's Sintel latencies from per-phase
-// models, and the coordinator's guarantees under random faults and delays.
+// The simulator: determinism, the compute model (content, first-frame
+// weight), whole-run conditions, and the coordinator's guarantees under
+// random faults and delays. The paper's grid is in paper-grid.test.ts.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -114,28 +115,77 @@ describe('simulator', () => {
     expect(lean.phases).toEqual(kept.phases);
   });
 
-  it('reproduces the paper\'s Sintel 4K latencies for ExCamera[6,16] and [6,1] within 15% from per-phase models', () => {
-    // The paper reports the slowest of its 4 parts (880, 880, 896 and 896
-    // chunks, 50% spares), each part's latency the median of 5 runs.
-    const parts = [880, 880, 896, 896];
-    const latency = (x: number, cqLevel: number): number => {
-      const medians = parts.map((chunks, part) => {
-        const runs: number[] = [];
-        for (let rep = 0; rep < 5; rep++) {
-          const seed = 1000 * part + rep + 1;
-          const r = simulate({ profile: paper, job: jobConfig({ frames: chunks * 6, framesPerChunk: 6, chunksPerBatch: x, seed }), seed, cqLevel, keepTransitions: false });
-          expect(r.outcome).toBe('finished');
-          runs.push(r.latencySeconds!);
-        }
-        return runs.sort((a, b) => a - b)[2]!;
-      });
-      return Math.max(...medians);
+  it('prices a chunk by the content of its own frames, its first frame by its weight', () => {
+    // Constant phases, so every difference is the model's: the clip's first
+    // 12 frames cost 3x, the rest 1x; the encode's first frame counts 4.
+    const flat = (v: number): Profile['platform']['startLatency'] => ({ kind: 'constant', value: v });
+    const profile: Profile = {
+      ...noisy(0, 0),
+      platform: { ...paper.platform, startLatency: flat(1), concurrencyLimit: 1_000_000 },
+      video: { width: 1000, height: 1000, frameRate: 24, content: { framesPerValue: 6, encode: [{ cqLevel: 10, values: [3, 3, 1, 1, 1, 1] }], rebase: [1] } },
+      compute: {
+        encode: { perFrameMegapixel: flat(1), firstFrameWeight: 4, content: 'encode' },
+        decode: { perFrameMegapixel: flat(0.1) },
+        givenState: { perFrameMegapixel: flat(1) },
+        rebase: { perFrameMegapixel: flat(0.3) },
+      },
+      workers: { speed: flat(1) },
     };
-    expect(Math.abs(latency(16, 11) / 156.6 - 1)).toBeLessThanOrEqual(0.15);
-    // [6,1] is the slowest of ~888 independent encodes at cq-level 30, so it
-    // rests on that encode's own spread (measuredAt), not [6,16]'s.
-    expect(Math.abs(latency(1, 30) / 28.8 - 1)).toBeLessThanOrEqual(0.15);
-  }, 120_000);
+    const encodes = (firstFrame: number): number[] => {
+      const r = simulate({ profile, job: jobConfig({ frames: 24, framesPerChunk: 6, chunksPerBatch: 1, seed: 1 }), seed: 1, firstFrame, keepTransitions: true });
+      const byChunk: number[] = [];
+      const open = new Map<number, Transition>();
+      for (const t of r.transitions) {
+        const o = open.get(t.worker);
+        if (o?.status.kind === 'working' && o.status.phase === 'encode') byChunk[o.status.chunk] = t.at - o.at;
+        open.set(t.worker, t);
+      }
+      return byChunk;
+    };
+    // 1 s per frame-megapixel, 6 frames with the first counting 4: 9 s, times the content.
+    expect(encodes(0).map((v) => Number(v.toFixed(9)))).toEqual([27, 27, 9, 9]);
+    // The same job 6 frames on: its first chunk is the clip's second.
+    expect(encodes(6).map((v) => Number(v.toFixed(9)))).toEqual([27, 9, 9, 9]);
+    // A chunk across the boundary takes the mean over its frames.
+    expect(encodes(9).map((v) => Number(v.toFixed(9)))).toEqual([18, 9, 9, 9]);
+    // Past the clip's 36 frames the profile wraps around.
+    expect(encodes(30).map((v) => Number(v.toFixed(9)))).toEqual([9, 27, 27, 9]);
+  });
+
+  it('draws whole-run conditions once per run: a burst of late connections, slow workers connecting early', () => {
+    const flat = (v: number): Profile['platform']['startLatency'] => ({ kind: 'constant', value: v });
+    const base = noisy(0, 0);
+    const profile: Profile = {
+      ...base,
+      platform: { ...base.platform, startLatency: { kind: 'uniform', min: 1, max: 3 }, lateStarts: { probabilityPerRun: 1, bursts: [{ fraction: 0.25, from: 10, to: 12 }] } },
+      workers: { speed: flat(1), slow: { runRates: [0.1], speeds: flat(2.5), startQuantiles: [0.01] } },
+    };
+    const job = jobConfig({ frames: 6 * 400, framesPerChunk: 6, chunksPerBatch: 1, spares: 0, seed: 2 });
+    const r = simulate({ profile, job, seed: 2, keepTransitions: true });
+    const connected = new Map<number, number>();
+    for (const t of r.transitions) if (t.status.kind !== 'invoking' && !connected.has(t.worker)) connected.set(t.worker, t.at);
+    const times = [...connected.values()];
+    const late = times.filter((t) => t >= 10);
+    expect(late.every((t) => t <= 12)).toBe(true);
+    // About a quarter of the 400 invocations (slow ones aside), and none between the start latency and the burst.
+    expect(late.length).toBeGreaterThan(70);
+    expect(late.length).toBeLessThan(110);
+    expect(times.filter((t) => t > 3 && t < 10)).toEqual([]);
+    // Slow workers (10%) all connect at the start latency's 1% quantile, 1.02 s.
+    const early = times.filter((t) => Math.abs(t - 1.02) < 1e-9);
+    expect(early.length).toBeGreaterThan(25);
+    expect(early.length).toBeLessThan(60);
+    // The same conditions seed, the same conditions; a run without a burst has no late connection.
+    const calm: Profile = { ...profile, platform: { ...profile.platform, lateStarts: { probabilityPerRun: 0, bursts: [{ fraction: 0.25, from: 10, to: 12 }] } } };
+    const c = simulate({ profile: calm, job, seed: 2, keepTransitions: true });
+    expect(c.transitions.some((t) => t.status.kind !== 'invoking' && t.at >= 10 && t.at <= 12 && t.status.kind === 'working' && t.status.phase === 'fetch')).toBe(false);
+    const rates = new Set<number>();
+    for (const seed of [1, 2, 3, 4]) {
+      const one = simulate({ profile: { ...profile, workers: { ...profile.workers, slow: { runRates: [0, 0.2], speeds: flat(2.5) } } }, job, seed, conditionsSeed: 9, keepTransitions: false });
+      rates.add(one.phases.encode!.maxSeconds > one.phases.encode!.medianSeconds * 2 ? 1 : 0);
+    }
+    expect(rates.size).toBe(1);
+  });
 
   it('connects the workers given a chunk as the paper\'s logs show: median 2.3 s, p90 3.2 s, the last by ~3.5 s', () => {
     // With 50% spares the chunks go to the earliest 2/3 of the invocations to

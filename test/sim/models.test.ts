@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitHeavyTail, normalQuantile, quantile, sample, validateDistribution } from '../../src/sim/distribution.js';
-import { encodeAtCqLevel } from '../../src/sim/engine.js';
+import { cdf, fitHeavyTail, normalQuantile, quantile, sample, validateDistribution } from '../../src/sim/distribution.js';
+import { contentAtCqLevel, modelAtCqLevel } from '../../src/sim/engine.js';
 import { SimError } from '../../src/sim/errors.js';
-import { paperSintelProfile } from '../../src/sim/paper-profile.js';
+import { paperProfile, paperSintelProfile, SINTEL, TEARS } from '../../src/sim/paper-profile.js';
 import { BUILTIN_PROFILES, loadProfile, parseProfile, serializeProfile } from '../../src/sim/profile.js';
 import type { Distribution } from '../../src/sim/profile-types.js';
 import { EventQueue, FifoLane, Sequence } from '../../src/sim/queue.js';
@@ -227,52 +227,89 @@ describe('distributions', () => {
 });
 
 describe('profiles', () => {
-  it('every built-in profile reads back, and paper-sintel-4k is exactly its derivation from the paper', () => {
-    expect(BUILTIN_PROFILES).toContain('paper-sintel-4k');
+  it('every built-in profile reads back, and the paper profiles are exactly their derivations from the logs', () => {
+    expect(BUILTIN_PROFILES).toEqual(expect.arrayContaining(['paper-sintel-4k', 'paper-tears-4k']));
     for (const name of BUILTIN_PROFILES) expect(loadProfile(name).name).toBe(name);
-    expect(loadProfile('paper-sintel-4k')).toEqual(JSON.parse(JSON.stringify(paperSintelProfile())));
-    expect(serializeProfile(loadProfile('paper-sintel-4k'))).toBe(serializeProfile(paperSintelProfile()));
+    for (const film of [SINTEL, TEARS]) {
+      expect(serializeProfile(loadProfile(film.name))).toBe(serializeProfile(paperProfile(film)));
+    }
+    expect(paperSintelProfile()).toEqual(paperProfile(SINTEL));
   });
 
-  it('draws encode times from the measurement nearest the quality level, scaled by the CQ factors between', () => {
+  it('interpolates a phase between the levels it was measured at, the same quantile of both, and scales it beyond them', () => {
     const base: Distribution = { kind: 'constant', value: 10 };
     const at30: Distribution = { kind: 'constant', value: 7 };
-    const model = { perFrameMegapixel: base, cqLevelFactor: [[10, 1], [30, 0.8]] as [number, number][], measuredAt: [{ cqLevel: 30, perFrameMegapixel: at30 }] };
-    const at = (cq: number | undefined, profileCq: number | null = 10): [number, number] => {
-      const r = encodeAtCqLevel(model, cq, profileCq ?? undefined);
-      return [sample(r.model.perFrameMegapixel, new Random(1)), r.factor];
-    };
-    expect(at(10)).toEqual([10, 1]);
-    expect(at(undefined)).toEqual([10, 1]);
-    expect(at(30)).toEqual([7, 1]);
-    // Level 25 is nearer 30: the level-30 measurement, carried back by 0.85 / 0.8.
-    const [v25, f25] = at(25);
-    expect(v25).toBe(7);
-    expect(f25).toBeCloseTo(0.85 / 0.8, 12);
-    // Level 15 is nearer the base (level 10): the base scaled to 0.95.
-    const [v15, f15] = at(15);
-    expect(v15).toBe(10);
-    expect(f15).toBeCloseTo(0.95, 12);
-    // A profile without a level of its own: the measurement is all there is.
-    expect(at(12, null)[0]).toBe(7);
-    // Without measurements, the factor alone (as before).
-    expect(encodeAtCqLevel({ perFrameMegapixel: base, cqLevelFactor: model.cqLevelFactor }, 30, 10).factor).toBeCloseTo(0.8, 12);
+    const model = { perFrameMegapixel: base, cqLevelFactor: [[10, 1], [30, 0.8], [40, 0.6]] as [number, number][], measuredAt: [{ cqLevel: 30, perFrameMegapixel: at30 }] };
+    const at = (cq: number | undefined, profileCq: number | undefined = 10): number => modelAtCqLevel(model, cq, profileCq).perFrameMegapixel(new Random(1));
+    expect(at(10)).toBe(10);
+    expect(at(undefined)).toBe(10);
+    expect(at(30)).toBe(7);
+    // Between: geometric, smooth (no jump at the midpoint).
+    expect(at(20)).toBeCloseTo(Math.sqrt(70), 12);
+    const levels = Array.from({ length: 21 }, (_, i) => at(10 + i));
+    for (let i = 1; i < levels.length; i++) {
+      expect(levels[i]!).toBeLessThan(levels[i - 1]!);
+      expect(levels[i - 1]! / levels[i]!).toBeLessThan(1.03);
+    }
+    // Beyond the measurements: the nearest, carried by the CQ factors.
+    expect(at(40)).toBeCloseTo((7 * 0.6) / 0.8, 12);
+    expect(at(5)).toBe(10);
+    // Without measurements, the factor alone.
+    expect(modelAtCqLevel({ perFrameMegapixel: base, cqLevelFactor: model.cqLevelFactor }, 30, 10).perFrameMegapixel(new Random(1))).toBeCloseTo(8, 12);
+    // Quantile by quantile: a draw between two spreads lies between the two
+    // measurements' values at the same probability.
+    const lo: Distribution = { kind: 'quantiles', points: [[0, 1], [0.5, 2], [1, 8]] };
+    const hi: Distribution = { kind: 'quantiles', points: [[0, 1], [0.5, 3], [1, 4]] };
+    const m = modelAtCqLevel({ perFrameMegapixel: lo, measuredAt: [{ cqLevel: 30, perFrameMegapixel: hi }] }, 20, 10);
+    for (let seed = 0; seed < 50; seed++) {
+      const u = new Random(seed).uniform();
+      const v = m.perFrameMegapixel(new Random(seed));
+      expect(v).toBeCloseTo(Math.sqrt(quantile(lo, u) * quantile(hi, u)), 9);
+    }
   });
 
-  it('gives the paper profile [6,1]\'s own encode spread at cq-level 30, narrower than [6,16]\'s', () => {
-    const encode = paperSintelProfile().compute.encode;
-    const fmp = (6 * 4096 * 1744) / 1e6;
-    const at11 = encodeAtCqLevel(encode, 11, 11);
-    const at30 = encodeAtCqLevel(encode, 30, 11);
-    // The lognormal body of each (a straggler component of weight 1/samples aside).
-    const body = (d: Distribution): Distribution => (d.kind === 'mixture' ? d.components[0]!.distribution : d);
-    const q = (m: typeof at11, p: number): number => quantile(body(m.model.perFrameMegapixel), p) * m.factor * fmp;
-    // The figures the profile is derived from (seconds per 6 frames of 4K).
-    expect(q(at11, 0.5)).toBeCloseTo(10.3, 1);
-    expect(q(at11, 0.9)).toBeCloseTo(17.3, 1);
-    expect(q(at30, 0.5)).toBeCloseTo(8.4, 1);
-    expect(q(at30, 0.9)).toBeCloseTo(11.9, 1);
-    expect(q(at30, 0.9) / q(at30, 0.5)).toBeLessThan(q(at11, 0.9) / q(at11, 0.5) - 0.2);
+  it('weights the first frame, by quality level too, and reads a clip\'s content at a level', () => {
+    const one: Distribution = { kind: 'constant', value: 1 };
+    const m = modelAtCqLevel({ perFrameMegapixel: one, firstFrameWeight: 20, firstFrameCqLevelFactor: [[10, 1], [30, 0.5]] }, 20, 10);
+    expect(m.firstFrameWeight).toBeCloseTo(15, 12);
+    expect(modelAtCqLevel({ perFrameMegapixel: one }, 20, 10).firstFrameWeight).toBe(1);
+    const content = { framesPerValue: 6, encode: [{ cqLevel: 10, values: [1, 4] }, { cqLevel: 30, values: [1, 1] }], rebase: [2, 3] };
+    expect(Array.from(contentAtCqLevel(content, 'encode', 20)!)).toEqual([1, 2]);
+    expect(Array.from(contentAtCqLevel(content, 'encode', 40)!)).toEqual([1, 1]);
+    expect(Array.from(contentAtCqLevel(content, 'rebase', 20)!)).toEqual([2, 3]);
+    expect(contentAtCqLevel(content, undefined, 20)).toBeNull();
+    expect(contentAtCqLevel(undefined, 'encode', 20)).toBeNull();
+  });
+
+  it('draws a quantiles distribution log-linearly between its points, and inverts mixtures numerically', () => {
+    const d: Distribution = { kind: 'quantiles', points: [[0, 1], [0.5, 4], [0.9, 9], [1, 100]] };
+    expect(quantile(d, 0)).toBe(1);
+    expect(quantile(d, 0.25)).toBeCloseTo(2, 12);
+    expect(quantile(d, 0.5)).toBeCloseTo(4, 12);
+    expect(quantile(d, 0.95)).toBeCloseTo(30, 9);
+    expect(cdf(d, 2)).toBeCloseTo(0.25, 12);
+    const r = new Random(3);
+    const draws = Array.from({ length: 20_000 }, () => sample(d, r)).sort((a, b) => a - b);
+    expect(draws[10_000]!).toBeCloseTo(4, 0);
+    expect(draws[18_000]!).toBeCloseTo(9, 0);
+    const mix: Distribution = { kind: 'mixture', components: [{ weight: 3, distribution: { kind: 'uniform', min: 0, max: 1 } }, { weight: 1, distribution: { kind: 'uniform', min: 10, max: 11 } }] };
+    expect(quantile(mix, 0.5)).toBeCloseTo(2 / 3, 9);
+    expect(quantile(mix, 0.875)).toBeCloseTo(10.5, 9);
+    expect(cdf(mix, 5)).toBeCloseTo(0.75, 12);
+    const bad = (points: unknown): string => {
+      try {
+        validateDistribution({ kind: 'quantiles', points }, 'd');
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(bad([[0, 1], [1, 2]])).toBe('');
+    expect(bad([[0, 1]])).toMatch(/d\.points: must be a list of 2 to 10,000/);
+    expect(bad([[0.1, 1], [1, 2]])).toMatch(/must run from probability 0/);
+    expect(bad([[0, 2], [1, 1]])).toMatch(/values must be positive and never fall/);
+    expect(bad([[0, 1], [0, 2]])).toMatch(/probabilities must rise strictly/);
+    expect(bad([[0, 0], [1, 2]])).toMatch(/values must be positive/);
   });
 
   it('refuses malformed profiles, naming the file and the field', () => {
@@ -296,9 +333,18 @@ describe('profiles', () => {
       [variant((p) => (p.compute.encode.cqLevelFactor = [[99, 1]])), /compute\.encode\.cqLevelFactor\[0\]: must be \[cqLevel 0\.\.63/],
       [variant((p) => (p.compute.encode.measuredAt = [])), /compute\.encode\.measuredAt: must be a list of 1 to 64/],
       [variant((p) => (p.compute.encode.measuredAt[0].cqLevel = 64)), /compute\.encode\.measuredAt\[0\]\.cqLevel: must be an integer in \[0, 63\]/],
-      [variant((p) => p.compute.encode.measuredAt.push(p.compute.encode.measuredAt[0])), /compute\.encode\.measuredAt\[1\]\.cqLevel: level 30 is measured twice/],
+      [variant((p) => p.compute.encode.measuredAt.push(p.compute.encode.measuredAt[0])), /compute\.encode\.measuredAt\[1\]\.cqLevel: level 31 is measured twice/],
       [variant((p) => (p.compute.encode.measuredAt[0].perFrameMegapixel = { kind: 'lognormal', median: 1 })), /compute\.encode\.measuredAt\[0\]\.perFrameMegapixel\.p90/],
       [variant((p) => (p.surprise = 1)), /^f\.json: surprise: is not a profile field/],
+      [variant((p) => (p.compute.givenState.firstFrameWeight = -1)), /compute\.givenState\.firstFrameWeight: must be a number in \[0, 1000\]/],
+      [variant((p) => (p.compute.rebase.content = 'decode')), /compute\.rebase\.content: must be "encode" or "rebase"/],
+      [variant((p) => delete p.video.content), /compute\.encode\.content: names a content profile, but video\.content is missing/],
+      [variant((p) => (p.video.content.rebase[3] = 0)), /video\.content\.rebase\[3\]: must be a positive number/],
+      [variant((p) => p.video.content.encode[1].values.pop()), /video\.content\.encode\[1\]\.values: must have as many values as the first/],
+      [variant((p) => (p.platform.lateStarts.bursts[0].to = -1)), /platform\.lateStarts\.bursts\[0\]\.to: must be a number in/],
+      [variant((p) => (p.platform.lateStarts.probabilityPerRun = 1.5)), /platform\.lateStarts\.probabilityPerRun: must be a number in \[0, 1\]/],
+      [variant((p) => (p.workers.slow.runRates = [2])), /workers\.slow\.runRates\[0\]: must be a probability/],
+      [variant((p) => (p.workers.slow.startQuantiles = [1])), /workers\.slow\.startQuantiles\[0\]: must be a probability strictly between 0 and 1/],
     ];
     for (const [json, message] of cases) {
       expect(() => parseProfile(json, 'f.json')).toThrow(SimError);

@@ -62,8 +62,9 @@ describe('npm run paper-logs', () => {
   it('prints its usage for --help, and exits with 2 on bad arguments', () => {
     const help = paperLogs('--help');
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/^usage: npm run paper-logs -- DIR \[--match TEXT\]/);
-    for (const args of [[], [logs, logs], [logs, '--match']]) {
+    expect(help.stdout).toMatch(/^usage: npm run paper-logs -- RUNS --film NAME/);
+    expect(help.stdout).toMatch(/npm run paper-logs -- DIR \[--match TEXT\]/);
+    for (const args of [[], [logs, logs], [logs, '--match'], [logs, '--film'], [logs, '--out', 'x.json'], [logs, '--film', 'demo', '--match', 'y']]) {
       const r = paperLogs(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^usage: /);
@@ -84,5 +85,59 @@ describe('npm run paper-logs', () => {
     const r = paperLogs(bad);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^paper-logs: .*xcenc_transitions_x\.log:1: time 1 comes before/);
+  });
+
+  it('with --film, writes a film\'s model inputs from its [6,16] and [6,1] runs, and the logged latencies apart', () => {
+    // A tiny film "demo" of 4 chunks: four runs of ExCamera[6,16] (batches
+    // of 4 here) at cq-level 10, one of [6,1] at 30. In one run, chunk 2 is a
+    // slow worker (encode 3x); in the [6,1] run, one worker connects late.
+    const runs = join(dir, 'runs');
+    const x16 = join(runs, 'demo-s06_k16-logs');
+    const x1 = join(runs, 'demo-s06_k01-logs');
+    const final = join(runs, 'results_timing', 'final');
+    for (const d of [x16, x1, final]) mkdirSync(d, { recursive: true });
+    const worker = (c: number, at: number, encode: number, more: [number, string][] = []): string =>
+      line(c, [at, S('Settings')], [at + 1, S('Loop')], [at + 1, S('PreRun')], [at + 1, S('Run')], [at + 1 + encode, S('Dump')], [at + 4 + encode, S('Loop')], ...more);
+    const x16Run = (slow: boolean): string => [
+      worker(0, 1, 10, [[15, S('Finish')], [15.2, S('Quit')], [15.2, 'FinalState']]),
+      worker(1, 1.1, 10, [[15.1, S('PreRun')], [15.2, S('Run')], [32.2, S('Loop')], [32.3, S('Finish')], [32.5, 'FinalState']]),
+      slow
+        ? worker(2, 1.2, 30, [[35.2, S('PreRun')], [35.3, S('Run')], [52, S('Run')], [56, S('Loop')], [56.2, S('Finish')], [56.4, 'FinalState']])
+        : worker(2, 1.2, 10, [[15.2, S('PreRun')], [15.3, S('Run')], [32.5, S('Run')], [36.5, S('Loop')], [36.7, S('Finish')], [36.9, 'FinalState']]),
+      slow
+        ? worker(3, 1.3, 10, [[15.3, S('PreRun')], [15.4, S('Run')], [33, S('Run')], [60, S('Loop')], [60.2, S('Finish')], [60.4, 'FinalState']])
+        : worker(3, 1.3, 10, [[15.3, S('PreRun')], [15.4, S('Run')], [33, S('Run')], [40.5, S('Loop')], [40.7, S('Finish')], [40.9, 'FinalState']]),
+    ].join('\n');
+    for (const [i, slow] of [true, false, false, false].entries()) writeFileSync(join(x16, `xcenc_transitions_k4_n4_o0_y10_2017-0${i}.log`), x16Run(slow));
+    writeFileSync(join(x1, 'xcenc_transitions_k1_n4_o0_y30_2017.log'), [
+      worker(0, 1, 8, [[13.1, S('Finish')], [13.3, 'FinalState']]),
+      worker(1, 1.5, 8, [[13.6, S('Finish')], [13.8, 'FinalState']]),
+      worker(2, 2, 8, [[14.1, S('Finish')], [14.3, 'FinalState']]),
+      worker(3, 9, 8, [[21.1, S('Finish')], [21.3, 'FinalState']]),
+    ].join('\n'));
+    writeFileSync(join(final, 'demo-s06_k16-y10-total.stats'), '# max\n61.5\n');
+    writeFileSync(join(final, 'demo-s06_k01-y30-total.stats'), '# max\n20.2\n');
+    const out = join(dir, 'demo-logs.json');
+    const latencies = join(dir, 'demo-latencies.json');
+    const r = paperLogs(runs, '--film', 'demo', '--out', out, '--latencies', latencies);
+    expect(r.status, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(out, 'utf8')) as Record<string, any>;
+    expect(m).toMatchObject({ film: 'demo', from: { x16: 'demo-s06_k16-logs', x1: 'demo-s06_k01-logs' }, levels: { x16: 10, x1: 30 }, runs: { x16: 4, x1: 1 }, chunks: 4 });
+    // Encode medians and each chunk's content (the geometric mean over runs: 3^(1/4) for chunk 2).
+    expect(m.encode.x16.medianSeconds).toBe(10);
+    expect(m.encode.x1.medianSeconds).toBe(8);
+    expect(m.encode.x16.content).toEqual([1, 1, 1.32, 1]);
+    expect(m.encode.x1.content).toEqual([1, 1, 1, 1]);
+    // Its slow run is 30 / (10 x 1.32) = 2.27x its prediction: a slow worker, one of 4 in that run, the 3rd to connect.
+    expect(m.slowWorkers).toEqual({ threshold: 2.2, speeds: [2.27], runRates: [0.25, 0, 0, 0, 0], connectRanks: [0.625] });
+    // Chunk 3's rebase step: from chunk 2's rebase ending to its own, 4 s in every run.
+    expect(m.rebaseStep.medianSeconds).toBe(4);
+    // Given-state with the state there: 17, 17.2 and 17.6 s; the slow worker's is left out, and chunk 3 waited for it.
+    expect(m.givenState.at(-1)).toEqual([1, 17.6]);
+    expect(m.lateStarts.bursts).toEqual([{ late: 1, chunks: 4, from: 9, to: 9 }]);
+    expect(JSON.parse(readFileSync(latencies, 'utf8'))).toEqual({ film: 'demo', source: 'results_timing/final', latencies: [{ n: 6, x: 1, cqLevel: 30, latency: 20.2 }, { n: 6, x: 16, cqLevel: 10, latency: 61.5 }] });
+    const noFilm = paperLogs(runs, '--film', 'nope');
+    expect(noFilm.status).toBe(1);
+    expect(noFilm.stderr).toMatch(/^paper-logs: .*nope-s06_k16-logs/);
   });
 });
