@@ -9,7 +9,7 @@ import { PHASE_ORDER } from '../excamera/phases.js';
 import { chunkCount, DEFAULT_MAX_ATTEMPTS, DEFAULT_PHASE_TIMEOUT_SECONDS, jobConfig } from '../excamera/schedule.js';
 import { simulate, type SimulationResult } from '../sim/engine.js';
 import { SimError } from '../sim/errors.js';
-import { BUILTIN_PROFILES, loadProfile } from '../sim/profile.js';
+import { BUILTIN_PROFILES, composeProfiles, loadProfile } from '../sim/profile.js';
 import type { Profile } from '../sim/profile-types.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../sim/sweep-output.js';
 import { renderTimeline } from '../sim/timeline.js';
@@ -20,6 +20,7 @@ import { progressBar } from './progress.js';
 
 interface SimulateArgs {
   profile: string;
+  'compute-profile'?: string;
   frames?: number;
   'frames-per-chunk': number;
   'chunks-per-batch': number;
@@ -40,6 +41,7 @@ interface SimulateArgs {
 
 interface SweepArgs {
   profile: string;
+  'compute-profile'?: string;
   frames?: number;
   n: string;
   x: string;
@@ -65,6 +67,18 @@ function load(name: string): Profile {
     throw e;
   }
 }
+
+/** The job's profile: `--profile`, with its compute from `--compute-profile` when given (composeProfiles). */
+function profileOf(args: { profile: string; computeProfile?: string | undefined }): Profile {
+  const base = load(args.profile);
+  return args.computeProfile === undefined ? base : composeProfiles(base, load(args.computeProfile));
+}
+
+/** The --compute-profile option, the same for both commands. */
+const COMPUTE_PROFILE = {
+  type: 'string',
+  describe: 'Take the compute models (and state and output sizes) from this profile instead, e.g. one excamera calibrate wrote: measured per pixel, they are scaled to --profile\'s picture, whose clip, content and platform stay',
+} as const;
 
 /** The frame count of the profile's own job when none is given. */
 function framesFor(profile: Profile, frames: number | undefined): number {
@@ -102,12 +116,13 @@ export function summaryOf(r: SimulationResult, profile: Profile): Record<string,
 
 export const simulateSweepCommand = defineCommand<SweepArgs>({
   command: 'sweep',
-  files: { profile: 'input-if-file', output: 'output', svg: 'output', n: 'not-a-path', x: 'not-a-path', workers: 'not-a-path' },
+  files: { profile: 'input-if-file', 'compute-profile': 'input-if-file', output: 'output', svg: 'output', n: 'not-a-path', x: 'not-a-path', workers: 'not-a-path' },
   derivedOutputs: (args) => (args.svg === undefined ? [{ flag: '--svg (from -o)', path: svgPathOf(args.output) }] : []),
   describe: 'Simulate a grid of n (frames per chunk), x (chunks per batch) and worker counts; write CSV and SVG',
   builder: (y: Argv<object>) =>
     y
       .option('profile', { alias: 'p', type: 'string', default: DEFAULT_PROFILE, describe: `Model profile: ${BUILTIN_PROFILES.join(', ')}, or a .json file` })
+      .option('compute-profile', COMPUTE_PROFILE)
       .option('frames', integerOption('frames', { alias: 'f', min: 1, max: MAX_FRAMES, describe: 'Frames in the job (default: the profile clip\'s)' }))
       .option('n', { type: 'string', default: '6,12,24', describe: 'Frames per chunk, comma-separated' })
       .option('x', { type: 'string', default: '1,2,4,8,16,32', describe: 'Chunks per batch, comma-separated' })
@@ -123,7 +138,7 @@ export const simulateSweepCommand = defineCommand<SweepArgs>({
     const ns = parseIntegerList('n', args.n, 1, 100_000);
     const xs = parseIntegerList('x', args.x, 1, 100_000);
     const workerCounts = args.workers !== undefined ? parseIntegerList('workers', args.workers, 1, 10_000_000) : [undefined];
-    const profile = load(args.profile);
+    const profile = profileOf(args);
     const frames = framesFor(profile, args.frames);
     const points = ns.flatMap((n) => xs.flatMap((x) => workerCounts.map((w) => ({ n, x, w }))));
     const bar = progressBar('sweep', points.length * args.seeds, args.quiet);
@@ -169,12 +184,13 @@ function svgPathOf(csv: string): string {
 
 export const simulateCommand = defineCommand<SimulateArgs>({
   command: 'simulate',
-  files: { profile: 'input-if-file', timeline: 'output' },
+  files: { profile: 'input-if-file', 'compute-profile': 'input-if-file', timeline: 'output' },
   describe: 'Simulate an ExCamera job with thousands of virtual workers (the real coordinator, modelled durations)',
   builder: (y: Argv<object>) =>
     y
       .command(simulateSweepCommand)
       .option('profile', { global: false, alias: 'p', type: 'string', default: DEFAULT_PROFILE, describe: `Model profile: ${BUILTIN_PROFILES.join(', ')}, or a .json file (see excamera calibrate)` })
+      .option('compute-profile', { global: false, ...COMPUTE_PROFILE })
       .option('frames', { global: false, ...integerOption('frames', { alias: 'f', min: 1, max: MAX_FRAMES, describe: 'Frames in the job (default: the profile clip\'s)' }) })
       .option('frames-per-chunk', { global: false, ...integerOption('frames-per-chunk', { alias: 'n', default: 6, min: 1, max: 100_000, describe: 'n: frames per chunk' }) })
       .option('chunks-per-batch', { global: false, ...integerOption('chunks-per-batch', { alias: 'x', default: 16, min: 1, max: 100_000, describe: 'x: chunks per batch; a key frame every n·x frames' }) })
@@ -192,9 +208,10 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('json', { global: false, type: 'boolean', default: false, describe: 'Print one JSON object (latencySeconds, workers, workerSeconds, costUSD, phases, ...)' })
       .option('timeline', { global: false, type: 'string', describe: 'Write a per-worker Gantt chart of the phases (HTML)' })
       .example('$0 simulate --frames 21312 -n 6 -x 16', 'the paper\'s Sintel job, ExCamera[6,16]')
-      .example('$0 simulate -f 21312 -n 6 -x 1 --cq-level 30 --timeline t.html', 'ExCamera[6,1], with a timeline') as Argv<SimulateArgs>,
+      .example('$0 simulate -f 21312 -n 6 -x 1 --cq-level 30 --timeline t.html', 'ExCamera[6,1], with a timeline')
+      .example('$0 simulate -n 6 -x 16 --compute-profile mine.json', 'the paper\'s Sintel job on Lambda, with the compute excamera calibrate measured here') as Argv<SimulateArgs>,
   handler: async (args) => {
-    const profile = load(args.profile);
+    const profile = profileOf(args);
     const frames = framesFor(profile, args.frames);
     const job = jobConfig({
       frames,
@@ -235,6 +252,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     } else {
       const lines = [
         title,
+        ...(args.computeProfile !== undefined ? [`compute         ${profile.notes?.composition ?? ''}`] : []),
         result.latencySeconds === null ? `FAILED: ${result.failure}` : `latency         ${result.latencySeconds.toFixed(1)} s`,
         `workers         ${result.workers} (${job.workers} + ${job.spares} spares${result.workers > job.workers + job.spares ? ` + ${result.workers - job.workers - job.spares} replacements` : ''})`,
         ...(() => {

@@ -217,3 +217,45 @@ export function serializeProfile(p: Profile): string {
   for (const k of order) if (p[k] !== undefined) out[k] = p[k];
   return `${JSON.stringify(out, null, 2)}\n`;
 }
+
+/**
+ * A profile whose compute comes from `compute` and everything else from
+ * `base`: a machine's measurements (excamera calibrate) run on another
+ * platform (the paper's Lambda) over another clip.
+ *
+ * From `compute`: the compute models, the sizes of states and outputs per
+ * pixel, and the quality level those were measured at. Compute models are
+ * per frame and million pixels, so they scale per pixel to `base`'s picture
+ * (a stated assumption: coding time proportional to pixels). From `base`:
+ * the clip (size, length, frame rate, and its content profile, which the
+ * encode and rebase then follow: a scene slow to code is slow for any
+ * encoder), the platform (start latency, concurrency, prices, late starts),
+ * storage, the rendezvous, the workers' variation (slow hosts are the
+ * platform's) and failures.
+ */
+export function composeProfiles(base: Profile, compute: Profile): Profile {
+  const content = base.video.content;
+  const follow = (m: Profile['compute']['encode'], phase: 'encode' | 'rebase'): Profile['compute']['encode'] =>
+    content !== undefined && m.content === undefined ? { ...m, content: phase } : m;
+  const { cqLevel: _baseLevel, ...video } = base.video;
+  const measured = `${compute.video.width}x${compute.video.height}`;
+  const scaled = `${base.video.width}x${base.video.height}`;
+  return {
+    ...base,
+    name: `${compute.name} on ${base.name}`,
+    source: `Compute from ${compute.name} (${compute.source}), per pixel from ${measured} to ${scaled}; clip and platform from ${base.name} (${base.source})`,
+    notes: {
+      ...Object.fromEntries(Object.entries(base.notes ?? {}).filter(([k]) => !k.startsWith('compute') && !k.startsWith('sizes'))),
+      ...Object.fromEntries(Object.entries(compute.notes ?? {}).filter(([k]) => k.startsWith('compute') || k.startsWith('sizes'))),
+      composition: `Compute models and sizes from ${compute.name}, measured at ${measured} and scaled per pixel to ${scaled} (coding time taken as proportional to pixels); everything else from ${base.name}.${content !== undefined ? ` The encode and rebase follow ${base.name}'s content profile.` : ''}`,
+    },
+    video: { ...video, ...(compute.video.cqLevel !== undefined ? { cqLevel: compute.video.cqLevel } : {}) },
+    sizes: compute.sizes,
+    compute: {
+      encode: follow(compute.compute.encode, 'encode'),
+      decode: compute.compute.decode,
+      givenState: compute.compute.givenState,
+      rebase: follow(compute.compute.rebase, 'rebase'),
+    },
+  };
+}

@@ -139,6 +139,19 @@ describe('excamera calibrate', () => {
     const sim = excamera('simulate', '--profile', out, '-n', '6', '-x', '16', '--json');
     expect(sim.status, sim.stderr).toBe(0);
     expect(JSON.parse(sim.stdout).latencySeconds).toBeGreaterThan(0);
+    // This machine's compute on the paper's platform and film.
+    const onLambda = excamera('simulate', '--compute-profile', out, '-n', '6', '-x', '1', '--json');
+    expect(onLambda.status, onLambda.stderr).toBe(0);
+    const result = JSON.parse(onLambda.stdout) as { profile: string; latencySeconds: number; workers: number; phases: Record<string, { medianSeconds: number }> };
+    expect(result.profile).toBe(`${profile.name as string} on paper-sintel-4k`);
+    expect(result.workers).toBe(5328);
+    // Per pixel: 6 frames of 4096x1744 at this machine's measured encode cost, times the film's content (median ~1).
+    const perFrameMegapixel = med(profile.compute.encode.perFrameMegapixel);
+    const expected = perFrameMegapixel * 6 * ((4096 * 1744) / 1e6);
+    expect(result.phases.encode!.medianSeconds / expected).toBeGreaterThan(0.8);
+    expect(result.phases.encode!.medianSeconds / expected).toBeLessThan(1.25);
+    const report = excamera('simulate', '--compute-profile', out, '-f', '600', '-n', '6', '-x', '4');
+    expect(report.stdout).toMatch(/\ncompute +Compute models and sizes from calibrated-carphone\S* measured at 176x144 and scaled per pixel to 4096x1744/);
   });
 
   it('refuses a clip too short for the chunks asked for', () => {

@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { cdf, fitHeavyTail, normalQuantile, quantile, sample, validateDistribution } from '../../src/sim/distribution.js';
 import { contentAtCqLevel, modelAtCqLevel } from '../../src/sim/engine.js';
 import { SimError } from '../../src/sim/errors.js';
-import { paperProfile, paperSintelProfile, SINTEL, TEARS } from '../../src/sim/paper-profile.js';
-import { BUILTIN_PROFILES, loadProfile, parseProfile, serializeProfile } from '../../src/sim/profile.js';
-import type { Distribution } from '../../src/sim/profile-types.js';
+import { paperProfile, paperSintelProfile, paperTearsProfile, SINTEL, TEARS } from '../../src/sim/paper-profile.js';
+import { BUILTIN_PROFILES, composeProfiles, loadProfile, parseProfile, serializeProfile } from '../../src/sim/profile.js';
+import type { Distribution, Profile } from '../../src/sim/profile-types.js';
 import { EventQueue, FifoLane, Sequence } from '../../src/sim/queue.js';
 import { Random } from '../../src/sim/random.js';
 
@@ -350,6 +350,37 @@ describe('profiles', () => {
       expect(() => parseProfile(json, 'f.json')).toThrow(SimError);
       expect(() => parseProfile(json, 'f.json')).toThrow(message);
     }
+  });
+
+  it('composes a profile: compute and sizes from one, clip, content, platform and workers from the other', () => {
+    const base = paperSintelProfile();
+    const mine: Profile = {
+      ...paperTearsProfile(),
+      name: 'mine',
+      video: { width: 176, height: 144, frameRate: 30, frames: 120, cqLevel: 24 },
+      platform: { ...base.platform, concurrencyLimit: 2 },
+      sizes: { stateBytesPerPixel: 0.2, outputBitsPerPixel: 0.5 },
+      compute: {
+        encode: { perFrameMegapixel: { kind: 'constant', value: 3 } },
+        decode: { perFrameMegapixel: { kind: 'constant', value: 0.1 } },
+        givenState: { perFrameMegapixel: { kind: 'constant', value: 1 } },
+        rebase: { perFrameMegapixel: { kind: 'constant', value: 0.5 } },
+      },
+      workers: { speed: { kind: 'constant', value: 1 } },
+    };
+    const c = composeProfiles(base, mine);
+    expect(parseProfile(JSON.parse(JSON.stringify(c)), 'c')).toEqual(c);
+    expect(c.name).toBe('mine on paper-sintel-4k');
+    expect(c.video).toEqual({ ...base.video, cqLevel: 24 });
+    expect(c.platform).toEqual(base.platform);
+    expect(c.workers).toEqual(base.workers);
+    expect(c.sizes).toEqual(mine.sizes);
+    // The film's content applies to the encode and the rebase measured elsewhere.
+    expect(c.compute.encode).toEqual({ ...mine.compute.encode, content: 'encode' });
+    expect(c.compute.rebase).toEqual({ ...mine.compute.rebase, content: 'rebase' });
+    expect(c.compute.decode).toEqual(mine.compute.decode);
+    expect(c.notes?.composition).toMatch(/measured at 176x144 and scaled per pixel to 4096x1744/);
+    expect(c.source).toMatch(/^Compute from mine/);
   });
 
   it('refuses unknown names, unreadable, non-JSON and oversized files', () => {
