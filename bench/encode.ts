@@ -35,7 +35,7 @@ import { createDecoderState, decodeFrame, imageToI420 } from '../src/vp8/index.j
 import { DEFAULT_SPEED, MAX_SPEED } from '../src/vp8/encoder/encoder.js';
 import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
-import { bdRate } from './bd-rate.js';
+import { bdRate } from '../src/excamera/bd-rate.js';
 import { clipPath } from './clips.js';
 import { alternating, canMeasureResources, cliOf, have, inParallel, ok, type ProcessRun, runMeasured, type Sample, vpxencLoopSeconds } from './process.js';
 import { fixed, integerList, median, percent, positiveInteger, ratio, round, table, times } from './stats.js';

@@ -35,7 +35,7 @@ import { createDecoderState, decodeFrame, type Image, imageFromI420, imageToI420
 import { DEFAULT_SPEED, MAX_SPEED } from '../src/vp8/encoder/encoder.js';
 import { Vp8Encoder } from '../src/vp8/encoder/sequence.js';
 import { frameQuality, QualityTotals } from '../src/vp8/metrics.js';
-import { bdRate, type RdPoint } from './bd-rate.js';
+import { bdRate, type RdPoint } from '../src/excamera/bd-rate.js';
 import { exitOnHelp, flag, option, ROOT } from './args.js';
 import { lineChart } from './svg.js';
 

@@ -112,6 +112,13 @@ export interface RunOptions {
   readonly progress?: ProgressCallback;
   /** Return every chunk's intermediate results (ExcameraResult.stages). */
   readonly keepStages?: boolean;
+  /**
+   * Independent chunks (phase 1) already encoded, by chunk index, and where
+   * new ones are kept: they depend only on the chunk's pictures, the chunk
+   * encoder, its quality and speed, so runs that share those and n but not x
+   * may share this map (a study of batch lengths encodes each chunk once).
+   */
+  readonly independentChunks?: Map<number, { readonly chunk: Chunk; readonly end: DecoderState }>;
 }
 
 /**
@@ -120,7 +127,7 @@ export interface RunOptions {
  * held, so memory does not grow with the clip or the batch.
  */
 export async function runInProcess(input: readonly Image[] | PictureSource, config: ExcameraConfig, options: RunOptions = {}): Promise<ExcameraResult> {
-  const { progress, keepStages = false } = options;
+  const { progress, keepStages = false, independentChunks } = options;
   checkConfig(config);
   const source = isPictureSource(input) ? input : arraySource(input);
   if (source.frames === 0) throw new ExcameraError('invalid-argument', 'no input frames');
@@ -155,9 +162,12 @@ export async function runInProcess(input: readonly Image[] | PictureSource, conf
     const origin = schedule.origin(i);
     const raws = await pictures(i);
     // Phase 1: the independent chunk and the state it ends in.
-    const independent = await timed(i, 'encode', () =>
+    const known = independentChunks?.get(i);
+    const independent = known?.chunk ?? await timed(i, 'encode', () =>
       encodeChunk(raws, { encoder: config.chunkEncoder, quality: config.quality, frameRate: config.frameRate, speed, chunkIndex: i }));
-    const independentEnd = await timed(i, 'decode', () => decodeChunk(independent, undefined, i).state);
+    const independentEnd = known?.end ?? await timed(i, 'decode', () => decodeChunk(independent, undefined, i).state);
+    if (known === undefined) independentChunks?.set(i, { chunk: independent, end: independentEnd });
+    else done += 2;
     let given: Chunk | null = null;
     if (origin === 'independent') {
       output.push(independent);
