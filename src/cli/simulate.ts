@@ -9,7 +9,8 @@ import { PHASE_ORDER } from '../excamera/phases.js';
 import { chunkCount, DEFAULT_MAX_ATTEMPTS, DEFAULT_PHASE_TIMEOUT_SECONDS, jobConfig } from '../excamera/schedule.js';
 import { simulate, type SimulationResult } from '../sim/engine.js';
 import { SimError } from '../sim/errors.js';
-import { BUILTIN_PROFILES, composeProfiles, loadProfile } from '../sim/profile.js';
+import { BUILTIN_PROFILES } from '../sim/profile.js';
+import { profileOf } from './profiles.js';
 import type { Profile } from '../sim/profile-types.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../sim/sweep-output.js';
 import { renderTimeline } from '../sim/timeline.js';
@@ -58,21 +59,6 @@ const DEFAULT_PROFILE = 'paper-sintel-4k';
 
 /** Frames a simulation handles at most. */
 const MAX_FRAMES = 100_000_000;
-
-function load(name: string): Profile {
-  try {
-    return loadProfile(name);
-  } catch (e) {
-    if (e instanceof SimError) throw new CliError(e.message);
-    throw e;
-  }
-}
-
-/** The job's profile: `--profile`, with its compute from `--compute-profile` when given (composeProfiles). */
-function profileOf(args: { profile: string; computeProfile?: string | undefined }): Profile {
-  const base = load(args.profile);
-  return args.computeProfile === undefined ? base : composeProfiles(base, load(args.computeProfile));
-}
 
 /** The --compute-profile option, the same for both commands. */
 const COMPUTE_PROFILE = {

@@ -15,9 +15,8 @@ import { progressBar } from './progress.js';
 import { readRawVideo } from './raw.js';
 import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
 import { bestWithin, runStudy, type StudyConfig, type StudyResult, studySteps } from '../excamera/study.js';
-import { SimError } from '../sim/errors.js';
-import { BUILTIN_PROFILES, composeProfiles, loadProfile } from '../sim/profile.js';
-import type { Profile } from '../sim/profile-types.js';
+import { BUILTIN_PROFILES } from '../sim/profile.js';
+import { profileOf } from './profiles.js';
 
 interface StudyArgs {
   input: string;
@@ -34,15 +33,6 @@ interface StudyArgs {
   'cost-budget'?: number;
   output: string;
   quiet: boolean;
-}
-
-function load(name: string): Profile {
-  try {
-    return loadProfile(name);
-  } catch (e) {
-    if (e instanceof SimError) throw new CliError(e.message);
-    throw e;
-  }
 }
 
 const fmt = (v: number | null, digits = 1): string => (v === null ? '' : v.toFixed(digits));
@@ -188,8 +178,7 @@ export const studyCommand = defineCommand<StudyArgs>({
     const ns = parseIntegerList('n', args.n, 1, 10_000);
     const xs = parseIntegerList('x', args.x, 1, 10_000);
     const quantizers = parseIntegerList('quantizers', args.quantizers, 0, 63);
-    const base = load(args.profile);
-    const profile = args.computeProfile === undefined ? base : composeProfiles(base, load(args.computeProfile));
+    const profile = profileOf(args);
     const frames = args.frames ?? profile.video.frames;
     if (frames === undefined) throw new CliError(`--frames is required: profile ${profile.name} names no clip length`);
     const clip = await readRawVideo(args.input, 0, args.limit);
