@@ -1,5 +1,5 @@
 // `excamera study IN.y4m`: which chunk size and batch length to use, for this
-// video, at a stated scale (src/excamera/study.ts). Compression comes from
+// video, at a stated scale (src/sim/study.ts). Compression comes from
 // the real pipeline on the clip, latency and cost from the simulator; the
 // answer is a CSV of every point, an SVG of latency against bitrate at equal
 // quality (the paper's trade-off figure) and a self-contained HTML report
@@ -14,7 +14,7 @@ import { integerOption, parseIntegerList, realOption } from './options.js';
 import { progressBar } from './progress.js';
 import { readRawVideo } from './raw.js';
 import { DEFAULT_SPEED, MAX_SPEED } from '../vp8/encoder/encoder.js';
-import { bestWithin, runStudy, type StudyConfig, type StudyResult, studySteps } from '../excamera/study.js';
+import { bestWithin, runStudy, type StudyConfig, type StudyResult, studySteps } from '../sim/study.js';
 import { BUILTIN_PROFILES } from '../sim/profile.js';
 import { profileOf } from './profiles.js';
 

@@ -9,12 +9,12 @@
 // one n and quality are encoded once for every x (pipeline.ts,
 // independentChunks), and the serial encode once per quality.
 
-import { jobConfig } from './schedule.js';
-import { runInProcess } from './pipeline.js';
-import { bdRate, type RdPoint } from './bd-rate.js';
+import { jobConfig } from '../excamera/schedule.js';
+import { runInProcess } from '../excamera/pipeline.js';
+import { bdRate, type RdPoint } from '../excamera/bd-rate.js';
 import type { Rational } from '../container/index.js';
-import { simulate } from '../sim/engine.js';
-import type { Profile } from '../sim/profile-types.js';
+import { simulate } from './engine.js';
+import type { Profile } from './profile-types.js';
 import { createDecoderState, decodeFrame, type Image, imageToI420 } from '../vp8/index.js';
 import { Vp8Encoder } from '../vp8/encoder/sequence.js';
 import { frameQuality, QualityTotals } from '../vp8/metrics.js';
