@@ -71,14 +71,14 @@ export interface ModelAtLevel {
 export function modelAtCqLevel(model: ComputeModel, cqLevel: number | undefined, profileCqLevel: number | undefined): ModelAtLevel {
   const level = cqLevel ?? profileCqLevel;
   const firstFrameWeight = (model.firstFrameWeight ?? 1) * (levelFactor(model.firstFrameCqLevelFactor, level) / levelFactor(model.firstFrameCqLevelFactor, profileCqLevel));
-  const measured: { cqLevel: number | undefined; value: Distribution }[] = [
-    { cqLevel: profileCqLevel, value: model.perFrameMegapixel },
-    ...(model.measuredAt ?? []).map((m) => ({ cqLevel: m.cqLevel, value: m.perFrameMegapixel })),
-  ];
   if (model.measuredAt === undefined || model.measuredAt.length === 0 || level === undefined) {
     const factor = levelFactor(model.cqLevelFactor, level) / levelFactor(model.cqLevelFactor, profileCqLevel);
     return { perFrameMegapixel: (r) => sample(model.perFrameMegapixel, r) * factor, firstFrameWeight };
   }
+  const measured: { cqLevel: number | undefined; value: Distribution }[] = [
+    { cqLevel: profileCqLevel, value: model.perFrameMegapixel },
+    ...model.measuredAt.map((m) => ({ cqLevel: m.cqLevel, value: m.perFrameMegapixel })),
+  ];
   const b = bracket(measured, level);
   if (b.upper === null) {
     // At a measured level, or beyond the ends: the nearest, carried by the factors.

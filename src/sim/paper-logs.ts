@@ -215,7 +215,14 @@ function spanOf(w: WorkerLog, state: string): { start: number; end: number } | n
 }
 
 /** Per-chunk content of a phase: the geometric mean over runs of seconds / median, normalised to median 1. */
-function contentFit(samples: readonly { chunk: number; seconds: number }[], chunks: number): ContentFit & { ratio(s: { chunk: number; seconds: number }): number } {
+/** A phase's content per chunk, its median, and each sample's ratio to what those predict. */
+interface ContentEstimate {
+  readonly medianSeconds: number;
+  readonly content: number[];
+  ratio(s: { chunk: number; seconds: number }): number;
+}
+
+function contentFit(samples: readonly { chunk: number; seconds: number }[], chunks: number): ContentEstimate {
   const median = medianOf(samples.map((s) => s.seconds));
   const logSum = new Float64Array(chunks);
   const count = new Float64Array(chunks);
@@ -237,7 +244,7 @@ function contentFit(samples: readonly { chunk: number; seconds: number }[], chun
   const norm = medianOf(filled);
   const content = filled.map((v) => Number((v / norm).toPrecision(3)));
   const ratio = (s: { chunk: number; seconds: number }): number => s.seconds / (median * content[s.chunk]!);
-  return { medianSeconds: Number(median.toPrecision(4)), residual: [], content, ratio };
+  return { medianSeconds: Number(median.toPrecision(4)), content, ratio };
 }
 
 /**
@@ -332,14 +339,14 @@ export function modelInputs(x16: readonly PartRun[], x1: readonly PartRun[]): Mo
     if (late.length > 0) bursts.push({ late: late.length, chunks: r.workers.length, from: Math.min(...late), to: Math.max(...late) });
   }
   const level = (runs: readonly PartRun[]): number => Math.round(runs.reduce((s, r) => s + r.cqLevel, 0) / runs.length);
-  const strip = ({ medianSeconds, residual: res, content }: ContentFit): ContentFit => ({ medianSeconds, residual: res, content });
+  const fitOf = (e: ContentEstimate, residual: [number, number][]): ContentFit => ({ medianSeconds: e.medianSeconds, residual, content: e.content });
   return {
     levels: { x16: level(x16), x1: level(x1) },
     runs: { x16: x16.length, x1: x1.length },
     chunks,
-    encode: { x16: strip({ ...fit16, residual: residual(e16, fit16) }), x1: strip({ ...fit1, residual: residual(e1, fit1) }) },
+    encode: { x16: fitOf(fit16, residual(e16, fit16)), x1: fitOf(fit1, residual(e1, fit1)) },
     slowWorkers: { threshold: SLOW_WORKER_RATIO, runRates, speeds: speeds.sort((a, b) => a - b), connectRanks: connectRanks.sort((a, b) => a - b) },
-    rebaseStep: strip({ ...stepFit, residual: quantilePoints(steps.map((s) => stepFit.ratio(s))) }),
+    rebaseStep: fitOf(stepFit, quantilePoints(steps.map((s) => stepFit.ratio(s)))),
     givenState: quantilePoints(given),
     decode: quantilePoints(decode),
     connect: quantilePoints(connect),

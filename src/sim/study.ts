@@ -79,9 +79,20 @@ export interface StudyResult {
 /** Told of each step: what, and how many of all. */
 export type StudyProgress = (what: string, done: number, total: number) => void;
 
+/** The clip's pictures as packed I420 (what frameQuality compares), converted once for every measurement. */
+interface Source {
+  readonly width: number;
+  readonly height: number;
+  readonly i420: readonly Uint8Array[];
+  readonly seconds: number;
+}
+
+function compression(bytes: number, totals: QualityTotals, source: Source): Compression {
+  return { bytes, kbitPerSecond: (bytes * 8) / source.seconds / 1000, psnr: totals.psnr().all, ssimDb: totals.ssim().allDb };
+}
+
 /** Decodes a stream's frames and measures its shown pictures against the source. */
-function measure(frames: readonly Uint8Array[], pictures: readonly Image[], frameRate: Rational): Compression {
-  const { width, height } = pictures[0]!;
+function measure(frames: readonly Uint8Array[], source: Source): Compression {
   const totals = new QualityTotals();
   let state = createDecoderState();
   let shown = 0;
@@ -90,24 +101,29 @@ function measure(frames: readonly Uint8Array[], pictures: readonly Image[], fram
     bytes += f.length;
     const r = decodeFrame(state, f, { frameIndex: i });
     state = r.state;
-    if (r.image) totals.add(frameQuality(imageToI420(pictures[shown++]!), imageToI420(r.image), width, height));
+    if (r.image) totals.add(frameQuality(source.i420[shown++]!, imageToI420(r.image), source.width, source.height));
   }
-  const seconds = (pictures.length * frameRate.denominator) / frameRate.numerator;
-  return { bytes, kbitPerSecond: (bytes * 8) / seconds / 1000, psnr: totals.psnr().all, ssimDb: totals.ssim().allDb };
+  return compression(bytes, totals, source);
 }
 
-/** The serial encode of the whole clip with the built-in encoder. */
-function serialEncode(pictures: readonly Image[], frameRate: Rational, quantizer: number, speed: number): Compression {
-  const { width, height } = pictures[0]!;
+/** The serial encode of the whole clip with the built-in encoder, measured on its reconstruction (what a decoder shows). */
+function serialEncode(pictures: readonly Image[], source: Source, frameRate: Rational, quantizer: number, speed: number): Compression {
+  const { width, height } = source;
   const encoder = new Vp8Encoder({ width, height, rateControl: { mode: 'quantizer', quantizer }, speed, frameRate: frameRate.numerator / frameRate.denominator });
-  const frames = pictures.map((p) => encoder.encode(p).frame);
-  return measure(frames, pictures, frameRate);
+  const totals = new QualityTotals();
+  let bytes = 0;
+  pictures.forEach((p, i) => {
+    const out = encoder.encode(p);
+    bytes += out.frame.length;
+    totals.add(frameQuality(source.i420[i]!, imageToI420(out.reconstruction), width, height));
+  });
+  return compression(bytes, totals, source);
 }
 
 /** A BD-rate in percent as a fraction. */
 const fraction = (percent: number | null): number | null => (percent === null ? null : percent / 100);
 
-/** Geometric interpolation of y at x over points sorted by x (null outside their range). */
+/** y at x between the two points around it, geometrically or linearly (null outside their range, or where a y is null). */
 function interpolate(points: readonly { x: number; y: number | null }[], x: number, geometric: boolean): number | null {
   const sorted = [...points].sort((a, b) => a.x - b.x);
   for (let i = 1; i < sorted.length; i++) {
@@ -130,8 +146,10 @@ export async function runStudy(pictures: readonly Image[], frameRate: Rational, 
   const total = studySteps(o);
   let done = 0;
   const step = (what: string): void => progress?.(what, ++done, total);
+  const { width, height } = pictures[0]!;
+  const source: Source = { width, height, i420: pictures.map((p) => imageToI420(p)), seconds: (pictures.length * frameRate.denominator) / frameRate.numerator };
   const serial = o.quantizers.map((q) => {
-    const s = { quantizer: q, ...serialEncode(pictures, frameRate, q, o.speed) };
+    const s = { quantizer: q, ...serialEncode(pictures, source, frameRate, q, o.speed) };
     step(`serial encode, quantizer ${q}`);
     return s;
   });
@@ -141,7 +159,7 @@ export async function runStudy(pictures: readonly Image[], frameRate: Rational, 
       const independentChunks = new Map();
       for (const x of o.xs) {
         const r = await runInProcess(pictures, { framesPerChunk: n, chunksPerBatch: x, chunkEncoder: 'builtin', quality: { mode: 'quantizer', quantizer: q }, frameRate, speed: o.speed }, { independentChunks });
-        const compression = measure(r.frames, pictures, frameRate);
+        const measured = measure(r.frames, source);
         step(`ExCamera[${n},${x}] at quantizer ${q}`);
         const runs: { latency: number | null; workerSeconds: number; costUSD: number }[] = [];
         for (let seed = 1; seed <= o.seeds; seed++) {
@@ -154,7 +172,7 @@ export async function runStudy(pictures: readonly Image[], frameRate: Rational, 
         runs.sort((a, b) => (a.latency ?? Infinity) - (b.latency ?? Infinity));
         const mid = runs[(runs.length - 1) >> 1]!;
         points.push({
-          n, x, quantizer: q, ...compression,
+          n, x, quantizer: q, ...measured,
           latencySeconds: mid.latency, workerSeconds: mid.latency === null ? null : mid.workerSeconds, costUSD: mid.latency === null ? null : mid.costUSD,
           failedRuns: runs.filter((r) => r.latency === null).length,
         });
