@@ -105,9 +105,10 @@ export function modelAtCqLevel(model: ComputeModel, cqLevel: number | undefined,
  * `framesPerValue` frames (ContentProfile), or null when the phase follows
  * none.
  */
-export function contentAtCqLevel(content: ContentProfile | undefined, phase: 'encode' | 'rebase' | undefined, cqLevel: number | undefined): Float64Array | null {
+export function contentAtCqLevel(content: ContentProfile | undefined, phase: 'encode' | 'rebase' | 'givenState' | undefined, cqLevel: number | undefined): Float64Array | null {
   if (content === undefined || phase === undefined) return null;
   if (phase === 'rebase') return Float64Array.from(content.rebase);
+  if (phase === 'givenState') return content.givenState === undefined ? null : Float64Array.from(content.givenState);
   const b = bracket(content.encode.map((m) => ({ cqLevel: m.cqLevel, value: m.values })), cqLevel);
   const lo = b.lower.value;
   const hi = b.upper?.value ?? lo;

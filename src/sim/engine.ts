@@ -13,7 +13,9 @@
 //   encode       compute.encode (a draw x megapixels x the chunk's frames, its
 //                first one weighted, x the clip's content over them x worker speed)
 //   send-state   compute.decode, then one state through the rendezvous
-//   given-state  compute.givenState
+//   given-state  compute.givenState, after the part of it that needs no state
+//                (compute.givenState.prepare), which the worker began as soon
+//                as its send-state ended, while it waited for the state
 //   rebase       compute.rebase
 //   send-final   one state through the rendezvous
 //   upload       storage.put latency + output bytes / bandwidth
@@ -100,6 +102,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
 interface ResolvedModel {
   readonly model: ModelAtLevel;
   readonly fixed: ComputeModel['fixed'];
+  readonly prepare: ComputeModel['prepare'];
   readonly content: Float64Array | null;
 }
 
@@ -130,8 +133,9 @@ const stateCode = (s: StateKind): number => STATE_KINDS.indexOf(s);
 /**
  * What the engine keeps per worker, packed 64 bytes to a worker so that an
  * event touches one cache line of it: three doubles (speed factor, start of
- * its open phase, its random stream's kept normal) and eight 32-bit words
- * (life, alive, live timer, open phase, the stream's four state words).
+ * its open phase, its random stream's kept normal), eight 32-bit words
+ * (life, alive, live timer, open phase, the stream's four state words) and
+ * one more double (when its last command ends: it is free from then on).
  */
 const STRIDE_BYTES = 64;
 const F_SPEED = 0;
@@ -145,6 +149,7 @@ const I_TIMER = 8;
 const I_OPEN = 9;
 const I_RNG = 10;
 const I_STRIDE = STRIDE_BYTES / 4;
+const F_FREE_AT = 7;
 
 class World {
   private readonly queue: EventQueue;
@@ -220,7 +225,7 @@ class World {
     this.outputFrameBytes = (this.profile.sizes.outputBitsPerPixel * width * height) / 8;
     const level = options.cqLevel ?? this.profile.video.cqLevel;
     const content = this.profile.video.content;
-    const resolve = (m: ComputeModel): ResolvedModel => ({ model: modelAtCqLevel(m, level, this.profile.video.cqLevel), fixed: m.fixed, content: contentAtCqLevel(content, m.content, level) });
+    const resolve = (m: ComputeModel): ResolvedModel => ({ model: modelAtCqLevel(m, level, this.profile.video.cqLevel), fixed: m.fixed, prepare: m.prepare, content: contentAtCqLevel(content, m.content, level) });
     const c = this.profile.compute;
     this.models = { encode: resolve(c.encode), decode: resolve(c.decode), givenState: resolve(c.givenState), rebase: resolve(c.rebase) };
     this.framesPerContentValue = content?.framesPerValue ?? 1;
@@ -410,6 +415,7 @@ class World {
     const early = slow?.startQuantiles;
     this.startQuantile[w] = isSlow && early !== undefined ? early[r.int(early.length)]! : NaN;
     this.f[w * F_STRIDE + F_OPEN_SINCE] = 0;
+    this.f[w * F_STRIDE + F_FREE_AT] = 0;
     const b = w * I_STRIDE;
     this.i[b + I_LIFE] = 0;
     this.i[b + I_ALIVE] = 0;
@@ -515,9 +521,17 @@ class World {
         seconds = this.compute(this.models.decode, chunk, frames, r) * speed + this.transfer(this.profile.rendezvous, this.stateBytes, r);
         this.queue.push(this.now + seconds, this.pool.add(Ev.Deliver, stateCode('independent'), w, life, command.to));
         break;
-      case 'given-state':
-        seconds = this.compute(this.models.givenState, chunk, frames, r) * speed;
+      case 'given-state': {
+        const m = this.models.givenState;
+        seconds = this.compute(m, chunk, frames, r) * speed;
+        // The part that needs no state began when the worker's last command
+        // ended; what of it the wait for the state did not cover comes first.
+        if (m.prepare !== undefined) {
+          const content = m.content === null ? 1 : this.contentOf(m.content, chunk, frames);
+          seconds += Math.max(0, sample(m.prepare, r) * this.megapixels * content * speed - (this.now - this.f[w * F_STRIDE + F_FREE_AT]!));
+        }
         break;
+      }
       case 'rebase':
         seconds = this.compute(this.models.rebase, chunk, frames, r) * speed;
         break;
@@ -529,6 +543,7 @@ class World {
         seconds = this.transfer(this.profile.storage.put, frames * this.outputFrameBytes, r);
         break;
     }
+    this.f[w * F_STRIDE + F_FREE_AT] = this.now + seconds;
     const phase = CHUNK_PHASE_INDEX[command.kind];
     // A fault: the worker crashes part-way through (its connection closes),
     // or hangs and goes quiet (the coordinator's time limit catches it).

@@ -188,8 +188,11 @@ export interface ModelInputs {
   readonly slowWorkers: { readonly threshold: number; readonly runRates: number[]; readonly speeds: number[]; readonly connectRanks: number[] };
   /** One serial rebase step, finish to finish (the predecessor's final state sent, then this chunk's rebase). */
   readonly rebaseStep: ContentFit;
-  /** Encode-given-state with the predecessor's state already there (seconds). */
-  readonly givenState: [number, number][];
+  /** Encode-given-state with the predecessor's state already there. */
+  readonly givenState: ContentFit;
+  /** Encode-given-state whose state came `stateLateAfter` seconds or more after it began: the seconds from the state's arrival to its end. */
+  readonly givenStateAfterLateState: [number, number][];
+  readonly stateLateAfter: number;
   /** Decoding the chunk and sending its state (the Dump state, seconds). */
   readonly decode: [number, number][];
   /** Connection (invocation to the first state), fetch and upload of the workers given a chunk (seconds). */
@@ -202,6 +205,12 @@ export interface ModelInputs {
 
 /** Encode ratios above this (about twice the body's 99th percentile) are workers slow in every phase. */
 export const SLOW_WORKER_RATIO = 2.2;
+/**
+ * A state this late to an encode-given-state that began without it comes
+ * after the part that needs none (the command's first ~7 s for Sintel: what
+ * remains once it comes is then the same, ~10.4 s, however late it was).
+ */
+const STATE_LATE_AFTER = 6;
 /** Connections this late are a burst, not the start latency (the latest of a run without one comes at ~3.5 s). */
 const LATE_AFTER = 5;
 const LOOP = 'XCEncLoopState';
@@ -297,7 +306,8 @@ export function modelInputs(x16: readonly PartRun[], x1: readonly PartRun[]): Mo
   const residual = (samples: typeof e16, fit: typeof fit16): [number, number][] => quantilePoints(samples.filter((s) => !slow.has(s.worker)).map((s) => fit.ratio(s)));
   // The [6,16] runs: rebase steps, encode-given-state, decode.
   const steps: { chunk: number; seconds: number; worker: WorkerLog }[] = [];
-  const given: number[] = [];
+  const given: { chunk: number; seconds: number }[] = [];
+  const givenAfterLate: number[] = [];
   const decode: number[] = [];
   for (const r of x16) {
     const byChunk = new Map(r.workers.map((w) => [w.chunk, w]));
@@ -310,7 +320,8 @@ export function modelInputs(x16: readonly PartRun[], x1: readonly PartRun[]): Mo
       if (position === 0 || prev === undefined) continue;
       const runs = commandRuns(w.transitions);
       const ready = dumpEnd(prev);
-      if (runs.length > 1 && ready !== undefined && ready <= runs[1]!.start) given.push(runs[1]!.end - runs[1]!.start);
+      if (runs.length > 1 && ready !== undefined && ready <= runs[1]!.start) given.push({ chunk: at(r, w), seconds: runs[1]!.end - runs[1]!.start });
+      if (runs.length > 1 && ready !== undefined && ready - runs[1]!.start >= STATE_LATE_AFTER && runs[1]!.end > ready) givenAfterLate.push(runs[1]!.end - ready);
       const prevRuns = commandRuns(prev.transitions);
       if (position >= 2 && runs.length > 2 && prevRuns.length > 2) {
         // From the predecessor's rebase ending (or this one starting, if later) to this one's end.
@@ -320,6 +331,7 @@ export function modelInputs(x16: readonly PartRun[], x1: readonly PartRun[]): Mo
     }
   }
   const stepFit = contentFit(steps, chunks);
+  const givenFit = contentFit(given, chunks);
   // Connections, fetch, upload and late bursts, over every run.
   const connect: number[] = [];
   const fetch: number[] = [];
@@ -347,7 +359,9 @@ export function modelInputs(x16: readonly PartRun[], x1: readonly PartRun[]): Mo
     encode: { x16: fitOf(fit16, residual(e16, fit16)), x1: fitOf(fit1, residual(e1, fit1)) },
     slowWorkers: { threshold: SLOW_WORKER_RATIO, runRates, speeds: speeds.sort((a, b) => a - b), connectRanks: connectRanks.sort((a, b) => a - b) },
     rebaseStep: fitOf(stepFit, quantilePoints(steps.map((s) => stepFit.ratio(s)))),
-    givenState: quantilePoints(given),
+    givenState: fitOf(givenFit, quantilePoints(given.map((s) => givenFit.ratio(s)))),
+    givenStateAfterLateState: quantilePoints(givenAfterLate),
+    stateLateAfter: STATE_LATE_AFTER,
     decode: quantilePoints(decode),
     connect: quantilePoints(connect),
     fetch: quantilePoints(fetch),

@@ -109,9 +109,14 @@ export function paperProfile(film: Film, m: ModelInputs = readModelInputs(film))
   const encodeAt = (fit: ModelInputs['encode']['x16']): Distribution => mapped(fit.residual, (v) => (v * fit.medianSeconds) / (CHUNK_FRAMES * megapixels));
   // One rebase step holds one state transfer and the rebase of 6 frames.
   const rebasePerFrame = (m.rebaseStep.medianSeconds - stateSeconds) / CHUNK_FRAMES;
-  // Encode-given-state: one frame encoded against the state, five rebased.
-  const givenMedian = at(m.givenState, 0.5);
-  const givenFirstFrame = givenMedian - (CHUNK_FRAMES - 1) * rebasePerFrame;
+  // Encode-given-state: a part that needs no state (the worker starts it
+  // while it waits), then one frame encoded against the state and five
+  // rebased. What remains once the state is there is measured where it came
+  // late, after that first part; the first part is the rest of the command
+  // as measured where the state was there from the start.
+  const givenMedian = m.givenState.medianSeconds;
+  const afterMedian = at(m.givenStateAfterLateState, 0.5);
+  const givenFirstFrame = afterMedian - (CHUNK_FRAMES - 1) * rebasePerFrame;
   const givenWeight = givenFirstFrame / rebasePerFrame;
   const encodeRatio = m.encode.x1.medianSeconds / m.encode.x16.medianSeconds;
   const lateProbability = m.lateStarts.bursts.length / m.lateStarts.runs;
@@ -134,7 +139,7 @@ export function paperProfile(film: Film, m: ModelInputs = readModelInputs(film))
       'sizes.outputBitsPerPixel': `ExCamera[6,16]'s output, ${film.outputMbps} Mbit/s at 24 fps.`,
       'compute.encode': `vpxenc on 6 frames: the median (${m.encode.x16.medianSeconds} s at cq-level ${m.levels.x16}, ${m.encode.x1.medianSeconds} s at ${m.levels.x1}) times the chunk's content, times a draw from what remains (residual quantiles, slow workers left out), per frame and megapixel; between the two levels each quantile is interpolated. A key frame is priced as one inter frame: vpxenc with the paper's settings, timed here on the fixture clips, puts a key frame at 0.4-1.6 inter frames depending on the clip, and the logs of 6-frame chunks cannot tell the two apart.`,
       'compute.decode': `Decode the chunk and send its state (the logs' Dump): median ${at(m.decode, 0.5)} s over 6 frames, per frame.`,
-      'compute.givenState': `Encode-given-state with the state already there: median ${givenMedian} s. One frame is encoded against the state and five are rebased; at the rebase's ${r4(rebasePerFrame)} s a frame, the first frame costs ${r4(givenFirstFrame)} s, ${r4(givenWeight)} frames' worth, and follows the encode's change with the quality level (x ${r4(encodeRatio)} from cq-level ${m.levels.x16} to ${m.levels.x1}). Not in the [6,1] logs: the [6,16] measurement is the only one.`,
+      'compute.givenState': `Encode-given-state with the state already there: median ${givenMedian} s; begun without it and the state ${m.stateLateAfter} s or more late, it ends a median ${afterMedian} s after the state came, however late (80% of the time within ${at(m.givenStateAfterLateState, 0.1)}-${at(m.givenStateAfterLateState, 0.9)} s; the long ones are chunks slow to code, such as the end credits at high quality, which the content carries), so its first ${r4(givenMedian - afterMedian)} s (median) need no state, and a worker does them while it waits (prepare, per chunk: the logs of 12- and 24-frame chunks, not inputs, show this part does not grow with the frames). Both parts scale with the chunk's own content (video.content.givenState: the same chunks are slow in every run, and not the encode's: scrolling credits at cq-level 10 take 1.3-1.5x). Once the state is there, one frame is encoded against it and five are rebased; at the rebase's ${r4(rebasePerFrame)} s a frame, the first frame costs ${r4(givenFirstFrame)} s, ${r4(givenWeight)} frames' worth, and follows the encode's change with the quality level (x ${r4(encodeRatio)} from cq-level ${m.levels.x16} to ${m.levels.x1}). Not in the [6,1] logs: the [6,16] measurement is the only one.`,
       'compute.rebase': `One serial rebase step, finish to finish: median ${m.rebaseStep.medianSeconds} s, less one state transfer (${r4(stateSeconds)} s), for 6 frames, times the chunk's rebase content and a residual draw.`,
       'workers.slow': `Workers slow in every phase: an encode more than ${m.slowWorkers.threshold}x its chunk's prediction, and in the [6,16] logs the same worker's decode and encode-given-state too. ${m.slowWorkers.speeds.length} such workers; a run takes the rate of one logged run (many runs had none) and each worker is slow with it, by one of the logged factors. They were among the first to connect (median rank 0.18 of the workers given a chunk), so they took the first chunks of batches: each connects at the start-latency quantile of one of the logged ranks.`,
       failures: 'The measured runs had no failures; give --failure-probability to study them.',
@@ -152,6 +157,7 @@ export function paperProfile(film: Film, m: ModelInputs = readModelInputs(film))
           { cqLevel: m.levels.x1, values: m.encode.x1.content },
         ],
         rebase: m.rebaseStep.content,
+        givenState: m.givenState.content,
       },
     },
     platform: {
@@ -181,8 +187,13 @@ export function paperProfile(film: Film, m: ModelInputs = readModelInputs(film))
       },
       decode: { perFrameMegapixel: mapped(m.decode, (v) => v / (CHUNK_FRAMES * megapixels)) },
       givenState: {
-        perFrameMegapixel: mapped(m.givenState, (v) => v / ((givenWeight + CHUNK_FRAMES - 1) * megapixels)),
+        // Once the state is there the rest takes about the same time in every
+        // chunk (p10-p90 9.8-11.8 s for Sintel, where the parts' runs ran
+        // normally): the spread is in the part before.
+        perFrameMegapixel: { kind: 'constant', value: r4(afterMedian / ((givenWeight + CHUNK_FRAMES - 1) * megapixels)) },
         firstFrameWeight: r4(givenWeight),
+        prepare: mapped(m.givenState.residual, (v) => Math.max(0, v * givenMedian - afterMedian) / megapixels),
+        content: 'givenState',
         firstFrameCqLevelFactor: [[m.levels.x16, 1], [m.levels.x1, r4(encodeRatio)]],
       },
       rebase: {

@@ -61,7 +61,15 @@ export interface ComputeModel {
   /** Scales the first frame's weight by quality level, as cqLevelFactor does the whole (given-state: its first frame is an encode). */
   readonly firstFrameCqLevelFactor?: readonly (readonly [number, number])[];
   /** Which of the clip's content profiles scales this phase (Profile.video.content). */
-  readonly content?: 'encode' | 'rebase';
+  readonly content?: 'encode' | 'rebase' | 'givenState';
+  /**
+   * Encode-given-state only: the part of it that needs no state, in seconds
+   * per megapixel per chunk (whatever its frames; times the chunk's content
+   * when the model follows one), which a worker begins as soon as its last
+   * command ends, while it waits for the state; the rest of the model is
+   * what remains once the state is there.
+   */
+  readonly prepare?: Distribution;
 }
 
 /**
@@ -76,6 +84,8 @@ export interface ContentProfile {
   readonly framesPerValue: number;
   readonly encode: readonly { readonly cqLevel: number; readonly values: readonly number[] }[];
   readonly rebase: readonly number[];
+  /** Encode-given-state, where measured (its first frame is coded against the state, so it need not follow the encode). */
+  readonly givenState?: readonly number[];
 }
 
 /** A transfer: `latency` seconds plus bytes / `bytesPerSecond`. */

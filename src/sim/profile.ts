@@ -94,9 +94,13 @@ export function parseProfile(json: unknown, source: string): Profile {
     number(o, 'bytesPerSecond', path, 1);
   };
   const compute = (v: unknown, path: string): void => {
-    const o = object(v, path, ['perFrameMegapixel'], ['fixed', 'cqLevelFactor', 'measuredAt', 'firstFrameWeight', 'firstFrameCqLevelFactor', 'content']);
+    const o = object(v, path, ['perFrameMegapixel'], ['fixed', 'cqLevelFactor', 'measuredAt', 'firstFrameWeight', 'firstFrameCqLevelFactor', 'content', 'prepare']);
     dist(o, 'perFrameMegapixel', path);
     if (o.fixed !== undefined) dist(o, 'fixed', path);
+    if (o.prepare !== undefined) {
+      if (path !== 'compute.givenState') fail(`${path}.prepare`, 'only encode-given-state has a part that runs before its state comes (compute.givenState.prepare)');
+      dist(o, 'prepare', path);
+    }
     for (const field of ['cqLevelFactor', 'firstFrameCqLevelFactor']) {
       const f = o[field];
       if (f === undefined) continue;
@@ -108,7 +112,7 @@ export function parseProfile(json: unknown, source: string): Profile {
       }
     }
     if (o.firstFrameWeight !== undefined) number(o, 'firstFrameWeight', path, 0, 1000);
-    if (o.content !== undefined && o.content !== 'encode' && o.content !== 'rebase') fail(`${path}.content`, `must be "encode" or "rebase", got ${JSON.stringify(o.content)}`);
+    if (o.content !== undefined && o.content !== 'encode' && o.content !== 'rebase' && o.content !== 'givenState') fail(`${path}.content`, `must be "encode", "rebase" or "givenState", got ${JSON.stringify(o.content)}`);
     if (o.measuredAt !== undefined) {
       const m = o.measuredAt;
       if (!Array.isArray(m) || m.length === 0 || m.length > 64) fail(`${path}.measuredAt`, 'must be a list of 1 to 64 {cqLevel, perFrameMegapixel} measurements');
@@ -138,7 +142,7 @@ export function parseProfile(json: unknown, source: string): Profile {
   if (video.frames !== undefined) number(video, 'frames', 'video', 1, 100_000_000, true);
   if (video.cqLevel !== undefined) number(video, 'cqLevel', 'video', 0, 63, true);
   if (video.content !== undefined) {
-    const content = object(video.content, 'video.content', ['framesPerValue', 'encode', 'rebase']);
+    const content = object(video.content, 'video.content', ['framesPerValue', 'encode', 'rebase'], ['givenState']);
     number(content, 'framesPerValue', 'video.content', 1, 1e6, true);
     const values = (v: unknown, path: string): void => {
       if (!Array.isArray(v) || v.length === 0 || v.length > 1_000_000) fail(path, 'must be a list of 1 to 1,000,000 numbers');
@@ -156,6 +160,7 @@ export function parseProfile(json: unknown, source: string): Profile {
       if ((e.values as unknown[]).length !== ((encode as { values: unknown[] }[])[0]!.values).length) fail(`video.content.encode[${i}].values`, 'must have as many values as the first measurement');
     }
     values(content.rebase, 'video.content.rebase');
+    if (content.givenState !== undefined) values(content.givenState, 'video.content.givenState');
   }
   const platform = object(p.platform, 'platform', ['startLatency', 'throttleLatency', 'concurrencyLimit', 'memoryGB', 'pricePerGBSecond', 'pricePerRequest', 'timeLimitSeconds'], ['lateStarts']);
   dist(platform, 'startLatency', 'platform');
@@ -188,7 +193,9 @@ export function parseProfile(json: unknown, source: string): Profile {
   const c = object(p.compute, 'compute', ['encode', 'decode', 'givenState', 'rebase']);
   for (const phase of ['encode', 'decode', 'givenState', 'rebase']) {
     compute(c[phase], `compute.${phase}`);
-    if ((c[phase] as Obj).content !== undefined && video.content === undefined) fail(`compute.${phase}.content`, 'names a content profile, but video.content is missing');
+    const named = (c[phase] as Obj).content;
+    if (named !== undefined && video.content === undefined) fail(`compute.${phase}.content`, 'names a content profile, but video.content is missing');
+    if (named === 'givenState' && (video.content as Obj).givenState === undefined) fail(`compute.${phase}.content`, 'names the givenState content profile, but video.content.givenState is missing');
   }
   const workers = object(p.workers, 'workers', ['speed'], ['slow']);
   dist(workers, 'speed', 'workers');
@@ -235,8 +242,8 @@ export function serializeProfile(p: Profile): string {
  */
 export function composeProfiles(base: Profile, compute: Profile): Profile {
   const content = base.video.content;
-  const follow = (m: Profile['compute']['encode'], phase: 'encode' | 'rebase'): Profile['compute']['encode'] =>
-    content !== undefined && m.content === undefined ? { ...m, content: phase } : m;
+  const follow = (m: Profile['compute']['encode'], phase: 'encode' | 'rebase' | 'givenState'): Profile['compute']['encode'] =>
+    content !== undefined && m.content === undefined && (phase !== 'givenState' || content.givenState !== undefined) ? { ...m, content: phase } : m;
   const { cqLevel: _baseLevel, ...video } = base.video;
   const measured = `${compute.video.width}x${compute.video.height}`;
   const scaled = `${base.video.width}x${base.video.height}`;
@@ -247,14 +254,14 @@ export function composeProfiles(base: Profile, compute: Profile): Profile {
     notes: {
       ...Object.fromEntries(Object.entries(base.notes ?? {}).filter(([k]) => !k.startsWith('compute') && !k.startsWith('sizes'))),
       ...Object.fromEntries(Object.entries(compute.notes ?? {}).filter(([k]) => k.startsWith('compute') || k.startsWith('sizes'))),
-      composition: `Compute models and sizes from ${compute.name}, measured at ${measured} and scaled per pixel to ${scaled} (coding time taken as proportional to pixels); everything else from ${base.name}.${content !== undefined ? ` The encode and rebase follow ${base.name}'s content profile.` : ''}`,
+      composition: `Compute models and sizes from ${compute.name}, measured at ${measured} and scaled per pixel to ${scaled} (coding time taken as proportional to pixels); everything else from ${base.name}.${content !== undefined ? ` The encode${content?.givenState !== undefined ? ', encode-given-state' : ''} and rebase follow ${base.name}'s content profile.` : ''}`,
     },
     video: { ...video, ...(compute.video.cqLevel !== undefined ? { cqLevel: compute.video.cqLevel } : {}) },
     sizes: compute.sizes,
     compute: {
       encode: follow(compute.compute.encode, 'encode'),
       decode: compute.compute.decode,
-      givenState: compute.compute.givenState,
+      givenState: follow(compute.compute.givenState, 'givenState'),
       rebase: follow(compute.compute.rebase, 'rebase'),
     },
   };

@@ -152,6 +152,38 @@ describe('simulator', () => {
     expect(encodes(30).map((v) => Number(v.toFixed(9)))).toEqual([9, 27, 27, 9]);
   });
 
+  it('begins the part of encode-given-state that needs no state while the worker waits for it', () => {
+    // Chunk 0 costs 3x to encode, so chunk 1's worker waits ~12.6 s for its
+    // state; encode-given-state is 6 s once the state is there, after a part
+    // of `prepare` seconds that needs none.
+    const flat = (v: number): Profile['platform']['startLatency'] => ({ kind: 'constant', value: v });
+    const given = (prepare: number): { wait: number; seconds: number } => {
+      const profile: Profile = {
+        ...noisy(0, 0),
+        platform: { ...paper.platform, startLatency: flat(1), concurrencyLimit: 1_000_000 },
+        video: { width: 1000, height: 1000, frameRate: 24, content: { framesPerValue: 6, encode: [{ cqLevel: 10, values: [3, 1] }], rebase: [1] } },
+        compute: {
+          encode: { perFrameMegapixel: flat(1), content: 'encode' },
+          decode: { perFrameMegapixel: flat(0.1) },
+          givenState: { perFrameMegapixel: flat(1), ...(prepare > 0 ? { prepare: flat(prepare) } : {}) },
+          rebase: { perFrameMegapixel: flat(0.3) },
+        },
+        workers: { speed: flat(1) },
+      };
+      const r = simulate({ profile, job: jobConfig({ frames: 12, framesPerChunk: 6, chunksPerBatch: 2, seed: 1 }), seed: 1, keepTransitions: true });
+      const phases = spans(r.transitions, r.latencySeconds!).filter((s) => s.t.status.kind === 'working' && (s.t.status as { chunk: number }).chunk === 1);
+      const encode = phases.find((s) => (s.t.status as { phase: string }).phase === 'encode')!;
+      const g = phases.find((s) => (s.t.status as { phase: string }).phase === 'given-state')!;
+      return { wait: g.t.at - encode.until, seconds: g.until - g.t.at };
+    };
+    const none = given(0);
+    expect(none.wait).toBeGreaterThan(12);
+    expect(none.seconds).toBeCloseTo(6, 9);
+    // A part shorter than the wait is hidden by it; a longer one shows what the wait did not cover.
+    expect(given(5).seconds).toBeCloseTo(6, 9);
+    expect(given(20)).toEqual({ wait: none.wait, seconds: expect.closeTo(6 + 20 - none.wait, 9) as number });
+  });
+
   it('draws whole-run conditions once per run: a burst of late connections, slow workers connecting early', () => {
     const flat = (v: number): Profile['platform']['startLatency'] => ({ kind: 'constant', value: v });
     const base = noisy(0, 0);

@@ -11,8 +11,8 @@ import { loadProfile } from '../../src/sim/profile.js';
 
 /** [n, x, cq-level, predicted latency in seconds], as `npm run paper-grid -- --film F` prints them. */
 const PINNED: Record<'sintel' | 'tears', [number, number, number, number][]> = {
-  sintel: [[6, 1, 30, 28.3], [6, 1, 32, 27.9], [6, 2, 20, 63.3], [6, 2, 22, 62.2], [6, 4, 14, 93.8], [6, 4, 16, 92.0], [6, 8, 12, 108.2], [6, 8, 14, 106.8], [6, 16, 10, 133.3], [6, 16, 12, 132.8], [12, 1, 26, 53.0], [12, 2, 14, 95.8], [12, 2, 16, 92.4], [12, 4, 12, 126.4], [12, 4, 14, 123.8], [12, 8, 10, 163.7], [12, 8, 12, 161.8], [12, 16, 10, 225.4], [12, 16, 12, 224.3], [24, 1, 22, 106.4], [24, 1, 24, 101.7], [24, 2, 14, 165.0], [24, 2, 16, 159.5], [24, 4, 12, 211.5], [24, 4, 14, 207.4]],
-  tears: [[6, 1, 30, 28.5], [6, 1, 32, 28.0], [6, 2, 24, 52.6], [6, 2, 26, 51.3], [6, 4, 18, 70.9], [6, 4, 20, 67.7], [6, 8, 16, 88.4], [6, 8, 18, 86.9], [6, 16, 16, 125.2], [6, 16, 18, 124.0], [12, 1, 26, 54.6], [12, 1, 28, 52.4], [12, 2, 20, 92.2], [12, 2, 22, 88.2], [12, 4, 16, 119.1], [12, 4, 18, 116.7], [12, 8, 16, 153.8], [12, 16, 14, 228.5], [12, 16, 16, 228.5], [24, 1, 26, 100.7], [24, 1, 28, 96.6], [24, 2, 20, 161.6], [24, 2, 22, 154.7], [24, 4, 16, 213.0], [24, 4, 18, 208.9]],
+  sintel: [[6, 1, 30, 28.3], [6, 1, 32, 27.9], [6, 2, 20, 62.3], [6, 2, 22, 60.9], [6, 4, 14, 91.0], [6, 4, 16, 89.5], [6, 8, 12, 107.3], [6, 8, 14, 106.1], [6, 16, 10, 132.9], [6, 16, 12, 132.3], [12, 1, 26, 53.0], [12, 2, 14, 91.7], [12, 2, 16, 88.2], [12, 4, 12, 133.0], [12, 4, 14, 130.8], [12, 8, 10, 164.6], [12, 8, 12, 162.6], [12, 16, 10, 222.1], [12, 16, 12, 221.2], [24, 1, 22, 106.4], [24, 1, 24, 101.7], [24, 2, 14, 160.2], [24, 2, 16, 155.7], [24, 4, 12, 207.8], [24, 4, 14, 201.6]],
+  tears: [[6, 1, 30, 28.5], [6, 1, 32, 28.0], [6, 2, 24, 52.0], [6, 2, 26, 50.5], [6, 4, 18, 71.9], [6, 4, 20, 69.7], [6, 8, 16, 89.3], [6, 8, 18, 88.4], [6, 16, 16, 126.3], [6, 16, 18, 125.3], [12, 1, 26, 54.6], [12, 1, 28, 52.4], [12, 2, 20, 88.4], [12, 2, 22, 84.3], [12, 4, 16, 119.6], [12, 4, 18, 117.5], [12, 8, 16, 154.2], [12, 16, 14, 227.3], [12, 16, 16, 227.3], [24, 1, 26, 100.7], [24, 1, 28, 96.6], [24, 2, 20, 158.0], [24, 2, 22, 150.4], [24, 4, 16, 214.5], [24, 4, 18, 210.3]],
 };
 
 /** The issue's 14 Sintel configurations: ExCamera[6,1] and [6,16] (whose per-phase logs the profile comes from) and five others. */
@@ -34,17 +34,17 @@ describe('the paper\'s grid, predicted from per-phase measurements of two config
       const all = [...errors.keys()];
       const sixFrames = all.filter((k) => k.startsWith('6,'));
       if (film === 'sintel') {
-        // The issue's 14: 9 within 10%, 13 within 20%, the last ([24,1] at
-        // cq-level 22, whose logged runs had a burst of very late starts) at -20.3%.
-        expect(within(SINTEL_14, 0.1)).toBe(9);
+        // The issue's 14: 10 within 10%, 13 within 20%, the last ([24,1] at
+        // cq-level 22, whose logged runs had a burst of very late starts) at -20.2%.
+        expect(within(SINTEL_14, 0.1)).toBe(10);
         expect(within(SINTEL_14, 0.2)).toBe(13);
         expect(within(SINTEL_14, 0.21)).toBe(14);
-        expect(within(all, 0.1)).toBe(15);
+        expect(within(all, 0.1)).toBe(14);
         expect(within(all, 0.25)).toBe(all.length);
       } else {
         // 6-frame chunks within 15%; 24-frame chunks come out 15-23% short.
         expect(within(sixFrames, 0.15)).toBe(sixFrames.length);
-        expect(within(all, 0.15)).toBe(18);
+        expect(within(all, 0.15)).toBe(17);
         expect(within(all, 0.25)).toBe(all.length);
       }
     }, 300_000);

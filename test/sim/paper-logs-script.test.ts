@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/fixtures.js';
+import { QUANTILE_POINTS as QUANTILES } from '../../src/sim/paper-logs.js';
 
 /** The script `npm run paper-logs` runs, read from package.json. */
 const SCRIPT = join(ROOT, /node (\S+)/.exec((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['paper-logs']!)![1]!);
@@ -105,7 +106,7 @@ describe('npm run paper-logs', () => {
         ? worker(2, 1.2, 30, [[35.2, S('PreRun')], [35.3, S('Run')], [52, S('Run')], [56, S('Loop')], [56.2, S('Finish')], [56.4, 'FinalState']])
         : worker(2, 1.2, 10, [[15.2, S('PreRun')], [15.3, S('Run')], [32.5, S('Run')], [36.5, S('Loop')], [36.7, S('Finish')], [36.9, 'FinalState']]),
       slow
-        ? worker(3, 1.3, 10, [[15.3, S('PreRun')], [15.4, S('Run')], [33, S('Run')], [60, S('Loop')], [60.2, S('Finish')], [60.4, 'FinalState']])
+        ? worker(3, 1.3, 10, [[15.3, S('PreRun')], [15.4, S('Run')], [46, S('Run')], [60, S('Loop')], [60.2, S('Finish')], [60.4, 'FinalState']])
         : worker(3, 1.3, 10, [[15.3, S('PreRun')], [15.4, S('Run')], [33, S('Run')], [40.5, S('Loop')], [40.7, S('Finish')], [40.9, 'FinalState']]),
     ].join('\n');
     for (const [i, slow] of [true, false, false, false].entries()) writeFileSync(join(x16, `xcenc_transitions_k4_n4_o0_y10_2017-0${i}.log`), x16Run(slow));
@@ -132,8 +133,14 @@ describe('npm run paper-logs', () => {
     expect(m.slowWorkers).toEqual({ threshold: 2.2, speeds: [2.27], runRates: [0.25, 0, 0, 0, 0], connectRanks: [0.625] });
     // Chunk 3's rebase step: from chunk 2's rebase ending to its own, 4 s in every run.
     expect(m.rebaseStep.medianSeconds).toBe(4);
-    // Given-state with the state there: 17, 17.2 and 17.6 s; the slow worker's is left out, and chunk 3 waited for it.
-    expect(m.givenState.at(-1)).toEqual([1, 17.6]);
+    // Given-state with the state there: 17, 17.2 and 17.6 s (chunks 1, 2, 3),
+    // the median and each chunk's content; the slow worker's is left out.
+    expect(m.givenState.medianSeconds).toBe(17.2);
+    expect(m.givenState.content).toEqual([0.988, 0.988, 1, 1.02]);
+    // Chunk 3 began it 19.8 s before the slow worker's state came (>= 6 s
+    // late), and ended 10.8 s after it came.
+    expect(m.stateLateAfter).toBe(6);
+    expect(m.givenStateAfterLateState).toEqual(QUANTILES.map((p) => [p, 10.8]));
     expect(m.lateStarts.bursts).toEqual([{ late: 1, chunks: 4, from: 9, to: 9 }]);
     expect(JSON.parse(readFileSync(latencies, 'utf8'))).toEqual({ film: 'demo', source: 'results_timing/final', latencies: [{ n: 6, x: 1, cqLevel: 30, latency: 20.2 }, { n: 6, x: 16, cqLevel: 10, latency: 61.5 }] });
     const noFilm = paperLogs(runs, '--film', 'nope');
