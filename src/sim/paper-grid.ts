@@ -16,6 +16,7 @@ import { jobConfig } from '../excamera/schedule.js';
 import { simulate } from './engine.js';
 import { SimError } from './errors.js';
 import { PROFILE_DIR } from './profile.js';
+import { Random } from './random.js';
 import type { Profile } from './profile-types.js';
 
 /** A part of a film: its first chunk and how many chunks it has. */
@@ -96,10 +97,53 @@ export interface LoggedLatency {
   readonly x: number;
   readonly cqLevel: number;
   readonly latency: number;
+  /** Each part's run latencies, from the configuration's logs at this level (paper-logs: a run's last transition). */
+  readonly partRuns?: readonly (readonly number[])[];
 }
 
 /** The latencies the authors computed from their logs (written by `npm run paper-logs -- RUNS --film NAME --latencies FILE`). */
 export function loggedLatencies(film: 'sintel' | 'tears'): LoggedLatency[] {
   const path = join(PROFILE_DIR, 'data', `paper-${film}-latencies.json`);
   return (JSON.parse(readFileSync(path, 'utf8')) as { latencies: LoggedLatency[] }).latencies;
+}
+
+/** How the paper's statistic spreads when the logged runs are drawn again. */
+export interface LoggedSpread {
+  readonly p10: number;
+  readonly median: number;
+  readonly p90: number;
+  /** The chance that a fresh draw lands within 10% (15%) of the median: how often a model exact in expectation would be that close to one logged figure. */
+  readonly within10: number;
+  readonly within15: number;
+}
+
+/**
+ * The paper's statistic (the slowest part's median run) is one draw: each
+ * part ran 4-5 times. Drawing each part's runs again, with replacement, from
+ * the runs logged for the same configuration at every level it was logged at
+ * (neighbouring levels, whose compute differs by a few percent, under the
+ * same conditions) shows how far that figure moves by chance. Null when the
+ * logs of the configuration's runs were not read.
+ */
+export function loggedSpread(entry: LoggedLatency, all: readonly LoggedLatency[], draws = 4000, seed = 1): LoggedSpread | null {
+  const own = entry.partRuns;
+  if (own === undefined || own.length === 0) return null;
+  const pools = own.map((_, part) => all.filter((l) => l.n === entry.n && l.x === entry.x).flatMap((l) => l.partRuns?.[part] ?? []));
+  const r = new Random(seed);
+  const stats = new Float64Array(draws);
+  for (let d = 0; d < draws; d++) {
+    let slowest = 0;
+    for (const [part, runs] of own.entries()) {
+      const pool = pools[part]!;
+      const drawn = Float64Array.from(runs, () => pool[r.int(pool.length)]!).sort();
+      const k = drawn.length;
+      slowest = Math.max(slowest, k % 2 === 1 ? drawn[k >> 1]! : (drawn[k / 2 - 1]! + drawn[k / 2]!) / 2);
+    }
+    stats[d] = slowest;
+  }
+  stats.sort();
+  const at = (q: number): number => stats[Math.min(draws - 1, Math.floor(q * draws))]!;
+  const median = at(0.5);
+  const within = (bound: number): number => stats.filter((s) => Math.abs(median / s - 1) <= bound).length / draws;
+  return { p10: at(0.1), median, p90: at(0.9), within10: within(0.1), within15: within(0.15) };
 }

@@ -49,22 +49,41 @@ function filmInputs(runsDir: string, film: string): object {
  * The latencies the authors computed from every configuration's runs
  * (results_timing/final/<film>-sNN_kXX-yYY-total.stats: the slowest part's
  * median over its runs) — what the simulator's predictions are compared
- * with, never an input.
+ * with, never an input — and, where the configuration's logs are there
+ * (<film>-sNN_kXX-logs), each part's runs: a run's latency is its log's
+ * last transition. Those show how much the statistic itself moves from one
+ * draw of runs to another (paper-grid.ts, loggedSpread).
  */
-function filmLatencies(runsDir: string, film: string): { n: number; x: number; cqLevel: number; latency: number }[] {
+function filmLatencies(runsDir: string, film: string): { n: number; x: number; cqLevel: number; latency: number; partRuns?: number[][] }[] {
   const dir = join(runsDir, 'results_timing', 'final');
-  const out: { n: number; x: number; cqLevel: number; latency: number }[] = [];
+  const out: { n: number; x: number; cqLevel: number; latency: number; partRuns?: number[][] }[] = [];
   for (const f of readdirSync(dir).sort()) {
     const m = new RegExp(`^${film}-s(\\d+)_k(\\d+)-y(\\d+)-total\\.stats$`).exec(f);
     if (m === null) continue;
     const value = Number(readFileSync(join(dir, f), 'utf8').split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')));
     if (!Number.isFinite(value)) throw new SimError('invalid-argument', `${join(dir, f)}: no latency in it`);
-    out.push({ n: Number(m[1]), x: Number(m[2]), cqLevel: Number(m[3]), latency: Number(value.toFixed(2)) });
+    const [n, x, cqLevel] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const logs = join(runsDir, `${film}-s${m[1]}_k${m[2]}-logs`);
+    const partRuns = existsSync(logs) ? runLatencies(logs, x, cqLevel) : [];
+    out.push({ n, x, cqLevel, latency: Number(value.toFixed(2)), ...(partRuns.length > 0 ? { partRuns } : {}) });
   }
   if (out.length === 0) throw new SimError('invalid-argument', `${dir}: no ${film}-*-total.stats file`);
   return out.sort((a, b) => a.n - b.n || a.x - b.x || a.cqLevel - b.cqLevel);
 }
 const MAX_LOG_BYTES = 64 << 20;
+
+/** Each part's run latencies (parts in the order of their first chunk), from the logs of one configuration at one level. */
+function runLatencies(dir: string, x: number, cqLevel: number): number[][] {
+  const byPart = new Map<number, number[]>();
+  if (!readdirSync(dir).some((f) => f.includes(`_y${cqLevel}_`))) return [];
+  for (const { file, workers } of readLogs(dir, `_y${cqLevel}_`)) {
+    const run = partRunOf(file, workers);
+    if (run.chunksPerBatch !== x) continue;
+    const end = Math.max(...workers.map((w) => w.transitions[w.transitions.length - 1]!.at));
+    byPart.set(run.offset, [...(byPart.get(run.offset) ?? []), Number(end.toFixed(2))]);
+  }
+  return [...byPart.entries()].sort((a, b) => a[0] - b[0]).map(([, runs]) => runs);
+}
 
 function main(argv: readonly string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) {

@@ -142,7 +142,9 @@ describe('npm run paper-logs', () => {
     expect(m.stateLateAfter).toBe(6);
     expect(m.givenStateAfterLateState).toEqual(QUANTILES.map((p) => [p, 10.8]));
     expect(m.lateStarts.bursts).toEqual([{ late: 1, chunks: 4, from: 9, to: 9 }]);
-    expect(JSON.parse(readFileSync(latencies, 'utf8'))).toEqual({ film: 'demo', source: 'results_timing/final', latencies: [{ n: 6, x: 1, cqLevel: 30, latency: 20.2 }, { n: 6, x: 16, cqLevel: 10, latency: 61.5 }] });
+    expect(JSON.parse(readFileSync(latencies, 'utf8'))).toEqual({ film: 'demo', source: 'results_timing/final', latencies: [{ n: 6, x: 1, cqLevel: 30, latency: 20.2, partRuns: [[21.3]] }, { n: 6, x: 16, cqLevel: 10, latency: 61.5 }] });
+    // Each part's runs come from the configuration's logs (a run's last transition); the [6,16] logs here are of
+    // batches of 4, not 16, so that configuration has none.
     const noFilm = paperLogs(runs, '--film', 'nope');
     expect(noFilm.status).toBe(1);
     expect(noFilm.stderr).toMatch(/^paper-logs: .*nope-s06_k16-logs/);
