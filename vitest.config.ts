@@ -12,6 +12,8 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
+      // The inspector's page and worker run in a browser (test/inspect drives them in Chromium), not in Node.
+      exclude: ['src/inspect/page/**'],
       reporter: ['json'],
       reportsDirectory: 'coverage/in-process',
       // A failing test does not make the coverage of the others unknown.

@@ -43,6 +43,7 @@ const LAYERS = [
   ['src/excamera/runtime', 'src/excamera/runtime/'],
   ['src/excamera (the rest)', 'src/excamera/'],
   ['src/sim', 'src/sim/'],
+  ['src/inspect', 'src/inspect/'],
   ['src/cli', 'src/cli/'],
   ['src/report', 'src/report/'],
 ];

@@ -5,6 +5,7 @@
 //   container  file formats (IVF, WebM, Y4M): vp8
 //   excamera   chunks, the pipeline, the coordinator and its runtime: vp8, container
 //   sim        the simulator and its profiles: vp8, container, excamera, report
+//   inspect    the VP8 inspector (a web page): vp8, container
 //   cli        the command line: any layer
 //   report     SVG charts, a leaf: imports no other layer
 //   errors.ts  the one error family (src/errors.ts), under every layer: imports nothing
@@ -30,7 +31,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   container: ['vp8', ERRORS],
   excamera: ['vp8', 'container', ERRORS],
   sim: ['vp8', 'container', 'excamera', 'report', ERRORS],
-  cli: ['vp8', 'container', 'excamera', 'sim', 'report', ERRORS],
+  inspect: ['vp8', 'container', ERRORS],
+  cli: ['vp8', 'container', 'excamera', 'sim', 'inspect', 'report', ERRORS],
   report: [ERRORS],
   [ERRORS]: [],
 };

@@ -25,6 +25,7 @@ export const TOP_COMMANDS: readonly { readonly name: string; readonly load: Load
   { name: 'decode', load: async () => known((await import('./decode.js')).decodeCommand) },
   { name: 'compare', load: async () => known((await import('./compare.js')).compareCommand) },
   { name: 'info', load: async () => known((await import('./info.js')).infoCommand) },
+  { name: 'inspect', load: async () => known((await import('./inspect.js')).inspectCommand) },
 ];
 
 /** A subcommand of a group (`state dump`). */
@@ -51,6 +52,7 @@ export const LEAF_ENTRIES: readonly { readonly path: readonly string[]; readonly
   { path: ['decode'], load: () => top('decode') },
   { path: ['compare'], load: () => top('compare') },
   { path: ['info'], load: () => top('info') },
+  { path: ['inspect'], load: () => top('inspect') },
   { path: ['lambda', 'package'], load: () => sub(top('lambda'), 'package') },
 ];
 

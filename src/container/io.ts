@@ -46,7 +46,10 @@ export async function readHead(path: string, length: number): Promise<Uint8Array
 
 /** Bytes as a string of the same length, one character per byte (headers are ASCII). */
 export function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  // A loop rather than Buffer: the inspector runs this in a browser.
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
 }
 
 /** True when `bytes` holds `magic` at `offset` (compared as far as `bytes` reaches when `prefixOnly`). */

@@ -57,7 +57,7 @@ beforeAll(() => {
     // encode-given-state and rebase on chunk 3 of `xc --keep work/` (frames 18..23).
     'CHUNK.ivf': t('work/0003.independent.ivf'), 'PREV.state': t('work/0002.output.state'), 'F': '18',
     'OLD.state': t('work/0002.independent.state'), 'NEW.state': t('work/0002.output.state'),
-    'mine.json': t('mine.json'), 'PROFILE.json': t('mine.json'), 'sweep.csv': t('sweep.csv'), 'study/': t('study/'),
+    'mine.json': t('mine.json'), 'PROFILE.json': t('mine.json'), 'sweep.csv': t('sweep.csv'), 'study/': t('study/'), 'flower.html': t('flower.html'),
   };
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -31,9 +31,12 @@ function sources(dir: string): string[] {
   });
 }
 
+/** The inspector page's sources: bundled by esbuild (scripts/bundle-inspector.mjs), not compiled by tsc. */
+const PAGE_SOURCES = join(ROOT, 'src', 'inspect', 'page');
+
 /** Sources whose compiled file is missing or older than the source. */
 export function staleOutputs(): string[] {
-  return SOURCES.flatMap((d) => sources(join(ROOT, d))).filter((src) => {
+  return SOURCES.flatMap((d) => sources(join(ROOT, d))).filter((src) => !src.startsWith(PAGE_SOURCES)).filter((src) => {
     const out = join(ROOT, 'dist', relative(ROOT, src)).replace(/\.ts$/, '.js');
     return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
   });
@@ -62,6 +65,12 @@ function withLock(fn: () => void): void {
   }
 }
 
+/** The inspector's page and worker bundles (esbuild takes a fraction of a second, so they are always made afresh). */
+function bundleInspector(): void {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle-inspector.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the inspector's page did not bundle (node scripts/bundle-inspector.mjs):\n${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
+}
+
 function tsc(): void {
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', BUILD_INFO], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) {
@@ -79,6 +88,7 @@ export default function setup(): void {
       if (stale.length === 0) break;
       if (attempt === 2) throw new Error(`dist/ is older than these sources after building: ${stale.map((s) => relative(ROOT, s)).join(', ')}`);
     }
+    bundleInspector();
     chmodSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'), 0o755); // as npm run build does
   });
 }

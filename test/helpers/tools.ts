@@ -52,3 +52,17 @@ export function requireTools(...names: string[]): void {
     throw new Error(`${missing.join(', ')} not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y vpx-tools ffmpeg`);
   }
 }
+
+/**
+ * The system's Chromium (or Chrome), if any: browser tests drive it with
+ * playwright-core, which downloads no browser. Null when none is installed
+ * (its tests are then skipped, except under EXCAMERA_REQUIRE_TOOLS=1).
+ */
+export function findChromium(what: string): string | null {
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    if (r.status === 0 && r.stdout.trim() !== '') return r.stdout.trim();
+  }
+  if (!TOOLS_REQUIRED) process.stderr.write(`note: chromium is not installed; ${what} is skipped (apt-get install -y chromium)\n`);
+  return null;
+}

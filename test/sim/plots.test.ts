@@ -8,7 +8,6 @@
 // worker's phases and the page logs no error. The sweep's x ticks sit at the
 // values swept, and a point whose job failed is marked, not dropped.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import { loadProfile, serializeProfile } from '../../src/sim/profile.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../../src/sim/sweep-output.js';
 import { renderTimeline, type TimelineData, type TimelineInput, timelineData } from '../../src/sim/timeline.js';
 import { excamera } from '../helpers/cli.js';
-import { TOOLS_REQUIRED } from '../helpers/tools.js';
+import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 /** The data a timeline page embeds (and draws from). */
 function embedded(html: string): TimelineData {
@@ -224,17 +223,7 @@ describe('the sweep', () => {
   });
 });
 
-/** The system's chromium, if any (playwright-core drives it; it downloads no browser). */
-function findChromium(): string | null {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim() !== '') return r.stdout.trim();
-  }
-  return null;
-}
-
-const CHROMIUM = findChromium();
-if (CHROMIUM === null && !TOOLS_REQUIRED) process.stderr.write('note: chromium is not installed; the timeline\'s browser test is skipped (apt-get install -y chromium)\n');
+const CHROMIUM = findChromium('the timeline\'s browser test');
 
 describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the timeline page in a browser (needs chromium)', () => {
   type Browser = import('playwright-core').Browser;
