@@ -11,7 +11,7 @@
 // Worker, the tests in Node.
 
 import { type FrameInfo, frameInfo } from '../vp8/info.js';
-import { parseFrame } from '../vp8/frame.js';
+import { type MacroblockBits, parseFrame } from '../vp8/frame.js';
 import type { FrameModes } from '../vp8/modes.js';
 import { frameSetup } from '../vp8/frame-setup.js';
 import { decodeFrame } from '../vp8/decoder.js';
@@ -50,6 +50,8 @@ export interface InspectedFrame {
   readonly levels: Int16Array | null;
   /** Per block: 0 when it codes only end-of-block, otherwise the position after its last token. */
   readonly eobs: Uint8Array | null;
+  /** What each macroblock cost: bits of its header (first partition) and of its tokens. */
+  readonly bits: MacroblockBits | null;
   /** The dequantization factors of each segment (one when segmentation is off). */
   readonly segmentQuant: readonly DequantFactors[];
   /** The reference buffers after this frame. */
@@ -72,7 +74,7 @@ export function inspectFrame(
   state: DecoderState, bytes: Uint8Array, index: number, origins: Origins, detail: boolean,
 ): { readonly frame: InspectedFrame; readonly state: DecoderState } {
   const holding = (s: DecoderState): ReferenceBuffers => ({ last: originOf(origins, s.last), golden: originOf(origins, s.golden), altref: originOf(origins, s.altref) });
-  const none = { picture: null, modes: null, levels: null, eobs: null, segmentQuant: [] };
+  const none = { picture: null, modes: null, levels: null, eobs: null, bits: null, segmentQuant: [] };
   const size = { width: state.width, height: state.height, mbCols: (state.width + 15) >> 4, mbRows: (state.height + 15) >> 4 };
   if (bytes.length === 0) return { frame: { index, bytes: 0, info: null, error: null, ...size, shown: false, ...none, references: holding(state) }, state };
   try {
@@ -83,7 +85,9 @@ export function inspectFrame(
     const next = result.state;
     const frame = { index, bytes: bytes.length, info, error: null, width: next.width, height: next.height, mbCols: (next.width + 15) >> 4, mbRows: (next.height + 15) >> 4, shown: info.showFrame, references: holding(next) };
     if (!detail) return { frame: { ...frame, ...none }, state: next };
-    const parsed = parseFrame(state, bytes);
+    const count = frame.mbCols * frame.mbRows;
+    const bits: MacroblockBits = { header: new Float64Array(count), tokens: new Float64Array(count) };
+    const parsed = parseFrame(state, bytes, undefined, bits);
     const setup = frameSetup(state, parsed.header);
     const m = parsed.modes;
     return {
@@ -93,6 +97,7 @@ export function inspectFrame(
         modes: { yMode: m.yMode, uvMode: m.uvMode, refFrame: m.refFrame, skipCoeff: m.skipCoeff, segmentId: m.segmentId, partitioning: m.partitioning, mv: m.mv, bModes: m.bModes, bMv: m.bMv },
         levels: parsed.levels,
         eobs: parsed.eobs,
+        bits,
         segmentQuant: parsed.header.segmentationEnabled ? setup.segmentQuant : setup.segmentQuant.slice(0, 1),
       },
       state: next,

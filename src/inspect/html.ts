@@ -73,9 +73,12 @@ export function inspectorPage(stream: { readonly name: string; readonly ivf: Uin
       <label><input type="checkbox" id="ov-vectors" checked> motion vectors</label>
       <label><input type="checkbox" id="ov-skip"> skipped</label>
       <label><input type="checkbox" id="ov-segments"> segments</label>
+      <label title="bits of each macroblock's header and tokens"><input type="checkbox" id="ov-bits"> bits</label>
+      <label title="sum of the squares of each macroblock's dequantized coefficients"><input type="checkbox" id="ov-energy"> residual energy</label>
       <label>zoom <select id="zoom"><option value="fit">fit</option><option>1</option><option>2</option><option>3</option><option>4</option><option>6</option><option>8</option></select></label>
     </div>
     <div id="legend"></div>
+    <div id="heat-legend"></div>
     <div id="canvas-wrap"><canvas id="picture" width="16" height="16"></canvas><canvas id="overlay" width="16" height="16"></canvas></div>
     <section id="frame-detail"></section>
   </section>
@@ -122,6 +125,7 @@ section { min-width: 0; }
 #seek { flex: 1; min-width: 120px; }
 #legend { display: flex; flex-wrap: wrap; gap: 4px 10px; color: var(--dim); font-size: 11px; margin-bottom: 6px; }
 #legend span { padding-left: 4px; }
+#heat-legend { color: var(--dim); font-size: 11px; min-height: 14px; margin-bottom: 4px; }
 #canvas-wrap { position: relative; }
 #canvas-wrap canvas { position: absolute; left: 0; top: 0; image-rendering: pixelated; }
 #overlay { cursor: crosshair; }

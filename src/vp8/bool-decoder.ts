@@ -122,6 +122,16 @@ export class BoolDecoder {
     return 8 * (this.pos - this.end) > this.count;
   }
 
+  /**
+   * Bits of the partition consumed so far: shifted out of the window by
+   * renormalisation (section 7.3). The difference across a syntax element is
+   * what it cost; over a whole partition it is the partition's size in bits,
+   * give or take the final byte.
+   */
+  bitsConsumed(): number {
+    return 8 * (this.pos - this.start) - this.count - 8;
+  }
+
   /** Offset of the first byte not yet loaded, for error messages. */
   position(): number {
     return Math.min(this.pos, this.end);

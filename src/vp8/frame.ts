@@ -59,23 +59,45 @@ export function parseFrameDecisions(state: DecoderState, bytes: Uint8Array, limi
   return parseFirstPartition(state, bytes, limits).frame;
 }
 
+/**
+ * What each macroblock cost, in bits consumed from its partition (for
+ * analysis tools; the decoder never counts): its header in the first
+ * partition, and its tokens in its token partition.
+ */
+export interface MacroblockBits {
+  readonly header: Float64Array;
+  readonly tokens: Float64Array;
+}
+
 function parseFirstPartition(
-  state: DecoderState, bytes: Uint8Array, limits: DecoderLimits,
+  state: DecoderState, bytes: Uint8Array, limits: DecoderLimits, bits?: MacroblockBits,
 ): { frame: FrameDecisions; setup: FrameSetup; layout: PartitionLayout } {
   if (bytes.length === 0) throw new Vp8Error('truncated', 'an empty frame has no syntax to parse', { byteOffset: 0 });
   const { header, decoder: first, firstPartitionStart } = readFrameHeader(bytes);
   const setup = frameSetup(state, header, limits);
   const modes = new FrameModes(setup.mbCols, setup.mbRows);
-  frameModesSyntax(new SyntaxReader(first), setup.modeContext, modes);
+  let before = first.bitsConsumed();
+  frameModesSyntax(new SyntaxReader(first), setup.modeContext, modes, bits === undefined ? undefined : (mb) => {
+    const now = first.bitsConsumed();
+    bits.header[mb] = now - before;
+    before = now;
+  });
   if (first.overrun()) {
     throw new Vp8Error('truncated', 'the macroblock headers run past the end of the frame', { byteOffset: bytes.length });
   }
   return { frame: { header, modes }, setup, layout: locatePartitions(bytes, firstPartitionStart, header) };
 }
 
-/** Parses a compressed frame coded against `state` (an empty frame has no Frame: it is refused). */
-export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS): Frame {
-  const { frame: { header, modes }, setup, layout } = parseFirstPartition(state, bytes, limits);
+/**
+ * Parses a compressed frame coded against `state` (an empty frame has no
+ * Frame: it is refused). With `bits` (one entry per macroblock), also what
+ * each macroblock's header and tokens cost.
+ */
+export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: DecoderLimits = DEFAULT_LIMITS, bits?: MacroblockBits): Frame {
+  const { frame: { header, modes }, setup, layout } = parseFirstPartition(state, bytes, limits, bits);
+  if (bits !== undefined && (bits.header.length < modes.count || bits.tokens.length < modes.count)) {
+    throw new Vp8Error('invalid-argument', `the bit counts need ${modes.count} entries, one per macroblock`);
+  }
   const partitions = layout.starts.map((s, i) => new BoolDecoder(bytes, s, layout.ends[i]));
   const levels = new Int16Array(modes.count * LEVELS_PER_MB);
   const eobs = new Uint8Array(modes.count * BLOCKS_PER_MB);
@@ -85,8 +107,11 @@ export function parseFrame(state: DecoderState, bytes: Uint8Array, limits: Decod
     for (let mbCol = 0; mbCol < setup.mbCols; mbCol++) {
       const mb = row * setup.mbCols + mbCol;
       const hasY2 = hasY2Block(modes.yMode[mb]);
+      const p = partitions[part];
+      const before = bits === undefined ? 0 : p.bitsConsumed();
       if (modes.skipCoeff[mb]) ctx.skip(mbCol, hasY2);
-      else readMacroblockTokens(partitions[part], setup.frameProbs.coeff, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB, UNIT_FACTORS);
+      else readMacroblockTokens(p, setup.frameProbs.coeff, hasY2, ctx, mbCol, levels, mb * LEVELS_PER_MB, eobs, mb * BLOCKS_PER_MB, UNIT_FACTORS);
+      if (bits !== undefined) bits.tokens[mb] = p.bitsConsumed() - before;
     }
   });
   partitions.forEach((p, i) => {

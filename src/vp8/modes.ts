@@ -400,9 +400,11 @@ export function subMvContext(leftRow: number, leftCol: number, aboveRow: number,
 
 /**
  * The macroblock headers of a whole frame, in the first partition (sections
- * 10, 11, 16, 17): read into `m`, or written from it.
+ * 10, 11, 16, 17): read into `m`, or written from it. `macroblockDone`, when
+ * given, is called after each macroblock's header (an analysis counts its
+ * bits there).
  */
-export function frameModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes): void {
+export function frameModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes, macroblockDone?: (mb: number) => void): void {
   const { mbCols, mbRows } = m;
   for (let mbRow = 0; mbRow < mbRows; mbRow++) {
     for (let mbCol = 0; mbCol < mbCols; mbCol++) {
@@ -416,6 +418,7 @@ export function frameModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes
       if (ctx.keyFrame) keyFrameModesSyntax(c, m, mb, mbCol, mbRow);
       else if (c.bool(ctx.probIntra, m.refFrame[mb] !== INTRA_FRAME ? 1 : 0)) interModesSyntax(c, ctx, m, mb, mbCol, mbRow);
       else intraModesSyntax(c, ctx, m, mb);
+      if (macroblockDone !== undefined) macroblockDone(mb);
     }
   }
 }

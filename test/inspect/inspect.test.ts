@@ -63,6 +63,14 @@ describe('what the inspector shows of a stream', () => {
         const m = parsed.modes;
         const mine = f.modes!;
         expect([mine.yMode, mine.uvMode, mine.refFrame, mine.skipCoeff, mine.segmentId, mine.mv, mine.bModes, mine.bMv, f.levels!, f.eobs!].map(h), `${name} frame ${i}`).toEqual([m.yMode, m.uvMode, m.refFrame, m.skipCoeff, m.segmentId, m.mv, m.bModes, m.bMv, parsed.levels, parsed.eobs].map(h));
+        // Bits per macroblock add up to the partitions: the token partitions
+        // less their final flush (at most 4 bytes each), the first less the frame header.
+        const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+        const tokenBits = f.info!.partitions.tokens.reduce((a, b) => a + b, 0) * 8;
+        expect(sum(f.bits!.tokens)).toBeLessThanOrEqual(tokenBits);
+        expect(sum(f.bits!.tokens)).toBeGreaterThanOrEqual(tokenBits - 32 * f.info!.partitions.tokens.length);
+        expect(sum(f.bits!.header)).toBeLessThan(f.info!.partitions.first * 8);
+        expect(f.bits!.tokens.every((b, mb) => (f.modes!.skipCoeff[mb] ? b === 0 : b > 0))).toBe(true);
         state = decodeFrame(state, frames[i]!).state;
       }
       expect(inspected.map((f) => f.references), name).toEqual(expectedBuffers(inspected.map((f) => f.info!)));
@@ -96,6 +104,15 @@ describe('what the inspector shows of a stream', () => {
     const inspector = new StreamInspector(cut);
     expect([...inspector.summaries()].map((s) => s.error === null)).toEqual([true, true, true, false]);
     expect(() => inspector.frame(4)).toThrow(/after the first frame that cannot be decoded/);
+    expect(() => inspector.frame(5)).toThrow(/no frame 5 in a stream of 5/);
+  });
+
+  it('passes over an empty frame as decoders do: no headers, nothing shown, the buffers unchanged', () => {
+    const frames = ivfFrames(vector('vp80-00-comprehensive-001')).slice(0, 3);
+    const inspected = [...inspectFrames([frames[0]!, new Uint8Array(0), frames[1]!, frames[2]!])];
+    expect(inspected.map((f) => [f.info === null, f.shown, f.error])).toEqual([[false, true, null], [true, false, null], [false, true, null], [false, true, null]]);
+    expect(inspected[1]!.references).toEqual(inspected[0]!.references);
+    expect(md5(inspected[2]!.picture!)).toBe(md5([...inspectFrames(frames)][1]!.picture!));
   });
 });
 
@@ -182,7 +199,9 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
       for (const index of [0, 1, frames.length - 1]) {
         await page.locator(`#frames-body tr[data-frame="${index}"]`).click();
         await page.waitForFunction(`document.getElementById('frame-detail').dataset.frame === '${index}' && document.getElementById('picture').width > 16`);
-        const parsed = parseFrame(states[index]!, frames[index]!);
+        const count = ((states[index + 1]!.width + 15) >> 4) * ((states[index + 1]!.height + 15) >> 4);
+        const bits = { header: new Float64Array(count), tokens: new Float64Array(count) };
+        const parsed = parseFrame(states[index]!, frames[index]!, undefined, bits);
         const { mbCols, mbRows } = parsed.modes;
         for (const [row, col] of [[0, 0], [mbRows >> 1, mbCols >> 1], [mbRows - 1, mbCols - 1]] as const) {
           const box = (await page.locator('#overlay').boundingBox())!;
@@ -195,6 +214,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
           const names = ['DC_PRED', 'V_PRED', 'H_PRED', 'TM_PRED', 'B_PRED', 'NEARESTMV', 'NEARMV', 'ZEROMV', 'NEWMV', 'SPLITMV'];
           expect(fields['luma mode'], `${input} frame ${index} mb ${row},${col}`).toBe(names[parsed.modes.yMode[mb]!]);
           expect(fields.reference).toMatch(['intra', 'LAST', 'GOLDEN', 'ALTREF'][parsed.modes.refFrame[mb]!]!);
+          expect(fields.bits).toBe(`${bits.header[mb]} in its header (first partition), ${bits.tokens[mb]} in its tokens`);
           if (fields.vector !== undefined) expect(fields.vector).toMatch(new RegExp(`^row ${parsed.modes.mv[mb * 2]}, column ${parsed.modes.mv[mb * 2 + 1]} \\(quarter samples\\)`));
           const levels = await page.$$eval('#mb-detail .block', (blocks) => blocks.map((b) => [Number(b.getAttribute('data-block')), [...b.querySelectorAll('td')].map((td) => Number(td.getAttribute('data-level')))] as [number, number[]]));
           for (const [block, shown] of levels) expect(shown, `block ${block}`).toEqual([...parsed.levels.subarray(mb * 400 + block * 16, mb * 400 + block * 16 + 16)]);

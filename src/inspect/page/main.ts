@@ -4,6 +4,7 @@
 // decoder; this file only draws. Built into the page by esbuild
 // (scripts/bundle-inspector.mjs); the page works from disk with no network.
 
+import { i420Layout } from '../../vp8/i420.js';
 import type { FrameInfo } from '../../vp8/info.js';
 import type { FrameSummary, InspectedFrame } from '../analyze.js';
 import { blockFactors } from '../analyze.js';
@@ -266,10 +267,7 @@ function sizeCanvases(f: InspectedFrame): void {
 
 /** BT.601 limited range, as players show VP8 (section 9.2: color space 0). */
 function i420ToRgba(src: Uint8Array, width: number, height: number, out: Uint8ClampedArray): void {
-  const cw = (width + 1) >> 1;
-  const ch = (height + 1) >> 1;
-  const uOff = width * height;
-  const vOff = uOff + cw * ch;
+  const { chromaWidth: cw, uOffset: uOff, vOffset: vOff } = i420Layout(width, height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const Y = 1.164 * (src[y * width + x]! - 16);
@@ -283,7 +281,6 @@ function i420ToRgba(src: Uint8Array, width: number, height: number, out: Uint8Cl
       out[o + 3] = 255;
     }
   }
-  void ch;
 }
 
 function overlayOn(name: string): boolean {
@@ -309,6 +306,26 @@ function drawOverlays(f: InspectedFrame): void {
       ctx.fillRect(x, y, 16, 16);
     });
     ctx.globalAlpha = 1;
+  }
+  const heat = overlayOn('bits') ? macroblockBits(f) : overlayOn('energy') ? residualEnergy(f) : null;
+  if (heat !== null) {
+    // Log scale from the frame's smallest non-zero value to its largest.
+    let lo = Infinity;
+    let hi = 0;
+    for (const v of heat.values) if (v > 0) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    ctx.globalAlpha = 0.6;
+    each((mb, x, y) => {
+      const v = heat.values[mb]!;
+      ctx.fillStyle = v <= 0 || hi <= lo ? (v > 0 ? ramp(1) : 'rgba(0,0,0,0)') : ramp(Math.log(v / lo) / Math.log(hi / lo));
+      ctx.fillRect(x, y, 16, 16);
+    });
+    ctx.globalAlpha = 1;
+    $('heat-legend').textContent = hi > 0 ? `${heat.name}: ${fmt(lo)} to ${fmt(hi)} ${heat.unit} per macroblock (log scale, dark to bright; none: clear)` : `${heat.name}: none in this frame`;
+  } else {
+    $('heat-legend').textContent = '';
   }
   if (overlayOn('segments') && f.segmentQuant.length > 1) {
     ctx.globalAlpha = 0.35;
@@ -364,6 +381,45 @@ function drawOverlays(f: InspectedFrame): void {
   }
 }
 
+/** Bits each macroblock cost: its header in the first partition and its tokens. */
+function macroblockBits(f: InspectedFrame): { name: string; unit: string; values: Float64Array } {
+  const b = f.bits!;
+  return { name: 'bits', unit: 'bits', values: b.header.map((h, i) => h + b.tokens[i]!) };
+}
+
+/** The energy of each macroblock's dequantized residual: the sum of its coefficients' squares (before the inverse transforms). */
+function residualEnergy(f: InspectedFrame): { name: string; unit: string; values: Float64Array } {
+  const m = f.modes!;
+  const levels = f.levels!;
+  const out = new Float64Array(f.mbCols * f.mbRows);
+  for (let mb = 0; mb < out.length; mb++) {
+    const y = m.yMode[mb]!;
+    const hasY2 = y !== B_PRED && y !== SPLITMV;
+    const q = f.segmentQuant[f.segmentQuant.length > 1 ? m.segmentId[mb]! : 0]!;
+    let e = 0;
+    for (let b = 0; b < 25; b++) {
+      const { dc, ac } = blockFactors(b, hasY2, q);
+      for (let k = 0; k < 16; k++) {
+        const v = levels[mb * 400 + b * 16 + k]! * (k === 0 ? dc : ac);
+        e += v * v;
+      }
+    }
+    out[mb] = e;
+  }
+  return { name: 'residual energy', unit: '', values: out };
+}
+
+/** Dark blue to bright yellow, t in [0, 1]. */
+function ramp(t: number): string {
+  const c = Math.max(0, Math.min(1, t));
+  const r = Math.round(40 + 215 * c ** 1.5);
+  const g = Math.round(20 + 215 * c);
+  const b = Math.round(120 + 100 * Math.sin(Math.PI * c) - 120 * c);
+  return `rgb(${r},${g},${Math.max(0, b)})`;
+}
+
+const fmt = (v: number): string => (Number.isInteger(v) && v < 1e6 ? String(v) : v >= 1e4 ? v.toExponential(1) : v >= 10 ? v.toFixed(0) : v.toFixed(1));
+
 /** A vector drawn where it points from (dx, dy in samples). */
 function arrow(ctx: CanvasRenderingContext2D, x: number, y: number, dx: number, dy: number, s: number): void {
   if (dx === 0 && dy === 0) {
@@ -417,6 +473,13 @@ function frameDetail(s: Session): HTMLElement[] {
     ['probabilities', `${i.refresh.entropyProbs ? 'kept for later frames' : 'this frame only'}; ${i.coeffProbUpdates} coefficient and ${i.mvProbUpdates} vector probabilities updated`, '9.10'],
     ['skip flag', i.mbNoSkipCoeff ? `coded, P(not skipped) ${i.probSkipFalse}/256` : 'not coded: every macroblock codes its tokens', '9.11'],
   ];
+  const f = s.frame;
+  if (f !== null && f.index === r.index && f.bits !== null) {
+    const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+    const headers = sum(f.bits.header);
+    const tokens = sum(f.bits.tokens);
+    rows.splice(1, 0, ['bits', `macroblock headers ${headers}, tokens ${tokens}; the frame header and the partitions' final bytes ${r.bytes * 8 - headers - tokens}`, '7']);
+  }
   if (i.type === 'inter') rows.push(['reference probabilities', `intra ${i.probIntra}, last ${i.probLast}, golden ${i.probGf} (of 256)`, '9.10']);
   out.push(table(rows));
   return out;
@@ -453,6 +516,7 @@ function showMacroblock(f: InspectedFrame, row: number, col: number): void {
     ['position', `row ${row}, column ${col} (samples ${col * 16}-${col * 16 + 15} x ${row * 16}-${row * 16 + 15})`, '2'],
     ['segment', f.segmentQuant.length > 1 ? String(seg) : 'segmentation off', '9.3'],
     ['skip', m.skipCoeff[mb] ? 'mb_skip_coeff = 1: no coefficients coded' : 'coefficients coded', '9.11'],
+    ['bits', `${fmt(f.bits!.header[mb]!)} in its header (first partition), ${fmt(f.bits!.tokens[mb]!)} in its tokens`, '7'],
     ['reference', ref === 0 ? 'intra (predicted from this frame)' : REF_NAMES[ref]!, '16.2'],
     ['luma mode', MODE_NAMES[y]!, f.info?.type === 'key' ? '11.2' : ref === 0 ? '16.1' : '16.3'],
   ];
@@ -573,7 +637,13 @@ function init(): void {
     if (s.playing) step(s, 1, true);
   });
   $<HTMLInputElement>('seek').oninput = withSession((s) => select(s, Number($<HTMLInputElement>('seek').value)));
-  for (const name of ['grid', 'modes', 'vectors', 'skip', 'segments']) $(`ov-${name}`).onchange = withSession((s) => s.frame !== null && drawOverlays(s.frame));
+  for (const [a, b] of [['bits', 'energy'], ['energy', 'bits']] as const) {
+    // One heat map at a time.
+    $<HTMLInputElement>(`ov-${a}`).addEventListener('change', () => {
+      if ($<HTMLInputElement>(`ov-${a}`).checked) $<HTMLInputElement>(`ov-${b}`).checked = false;
+    });
+  }
+  for (const name of ['grid', 'modes', 'vectors', 'skip', 'segments', 'bits', 'energy']) $(`ov-${name}`).onchange = withSession((s) => s.frame !== null && drawOverlays(s.frame));
   $<HTMLSelectElement>('zoom').onchange = withSession((s) => {
     const v = $<HTMLSelectElement>('zoom').value;
     if (s.frame === null) return;
