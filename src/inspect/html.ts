@@ -6,6 +6,15 @@
 
 import { readFileSync } from 'node:fs';
 import { ExcameraTsError } from '../errors.js';
+import type { FrameError } from './source-error.js';
+
+/** The shown frames' error against the source (`--source`): per frame, and per macroblock as one Float32Array of `macroblocks` values per frame, in the order of `frames`. */
+export interface SourceErrors {
+  readonly name: string;
+  readonly frames: readonly FrameError[];
+  readonly macroblocks: number;
+  readonly sse: Float32Array;
+}
 
 /** The inspector cannot make its page (its bundles are missing: the build did not run). */
 export class InspectError extends ExcameraTsError<'not-built'> {
@@ -35,8 +44,10 @@ function scriptText(code: string): string {
 const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /** The page, with `ivf` (a whole IVF file) embedded under `name`, or empty. */
-export function inspectorPage(stream: { readonly name: string; readonly ivf: Uint8Array } | null, bundles = inspectorBundles()): string {
-  const embedded = stream === null ? '' : Buffer.from(stream.ivf.buffer, stream.ivf.byteOffset, stream.ivf.byteLength).toString('base64');
+export function inspectorPage(stream: { readonly name: string; readonly ivf: Uint8Array } | null, bundles = inspectorBundles(), source: SourceErrors | null = null): string {
+  const base64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const embedded = stream === null ? '' : base64(stream.ivf);
+  const sourceJson = source === null ? '' : JSON.stringify({ name: source.name, frames: source.frames, macroblocks: source.macroblocks, sse: base64(source.sse) }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -57,7 +68,7 @@ export function inspectorPage(stream: { readonly name: string; readonly ivf: Uin
     <svg id="bits" preserveAspectRatio="none" role="img" aria-label="bits per frame"></svg>
     <div id="table-wrap">
       <table id="frames">
-        <thead><tr><th>#</th><th>type</th><th>show</th><th>bytes</th><th title="y_ac_qi">q</th><th>loop filter</th><th title="token partitions">parts</th><th title="coefficient / vector probabilities updated">prob upd</th><th title="buffers refreshed or copied">refresh</th><th title="frames held in LAST GOLDEN ALTREF after this frame">L G A</th></tr></thead>
+        <thead><tr><th>#</th><th>type</th><th>show</th><th>bytes</th><th title="y_ac_qi">q</th><th>loop filter</th><th title="token partitions">parts</th><th title="coefficient / vector probabilities updated">prob upd</th><th title="buffers refreshed or copied">refresh</th><th title="frames held in LAST GOLDEN ALTREF after this frame">L G A</th><th id="psnr-head" title="PSNR (Y, U and V) against the source" hidden>PSNR</th></tr></thead>
         <tbody id="frames-body"></tbody>
       </table>
     </div>
@@ -75,6 +86,7 @@ export function inspectorPage(stream: { readonly name: string; readonly ivf: Uin
       <label><input type="checkbox" id="ov-segments"> segments</label>
       <label title="bits of each macroblock's header and tokens"><input type="checkbox" id="ov-bits"> bits</label>
       <label title="sum of the squares of each macroblock's dequantized coefficients"><input type="checkbox" id="ov-energy"> residual energy</label>
+      <label title="squared error of each macroblock against the source (--source)" id="ov-error-label" hidden><input type="checkbox" id="ov-error"> error vs source</label>
       <label>zoom <select id="zoom"><option value="fit">fit</option><option>1</option><option>2</option><option>3</option><option>4</option><option>6</option><option>8</option></select></label>
     </div>
     <div id="legend"></div>
@@ -85,6 +97,7 @@ export function inspectorPage(stream: { readonly name: string; readonly ivf: Uin
   <section id="mb-pane"><div id="mb-detail" data-mb=""></div></section>
 </main>
 <script type="text/plain" id="stream" data-name="${stream === null ? '' : escapeAttr(stream.name)}">${embedded}</script>
+<script type="application/json" id="source-error">${sourceJson}</script>
 <script type="text/plain" id="worker-src">${scriptText(bundles.worker)}</script>
 <script>${scriptText(bundles.page)}</script>
 </body>

@@ -12,6 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf, readVp8Frames } from '../../src/container/index.js';
 import { type InspectedFrame, inspectFrames, StreamInspector } from '../../src/inspect/analyze.js';
+import { frameError, macroblockSamples, macroblockSse } from '../../src/inspect/source-error.js';
+import { parseY4m } from '../../src/container/index.js';
+import { frameQuality } from '../../src/vp8/metrics.js';
+import { imageToI420 } from '../../src/vp8/image.js';
 import { parseFrame } from '../../src/vp8/frame.js';
 import type { FrameInfo } from '../../src/vp8/info.js';
 import { createDecoderState, decodeFrame } from '../../src/vp8/index.js';
@@ -116,6 +120,61 @@ describe('what the inspector shows of a stream', () => {
   });
 });
 
+describe('the error against the source', () => {
+  it('adds up per macroblock to the frame\'s, at odd sizes too, and is excamera compare\'s per frame', () => {
+    for (const [w, h] of [[176, 144], [175, 143], [33, 17]] as const) {
+      writeClipPrefix(join(dir, 's.y4m'), 'carphone_qcif_176x144_120f.y4m', 3, { size: [w, h] });
+      const src = parseY4m(new Uint8Array(readFileSync(join(dir, 's.y4m')))).frames.map((f) => f.data);
+      // A "decoded" frame: the source with noise on every sample.
+      const noisy = src[1]!.map((v, i) => Math.min(255, v + (i % 7)));
+      const sse = macroblockSse(noisy, src[1]!, w, h);
+      const q = frameQuality(src[1]!, noisy, w, h);
+      expect(sse.length).toBe(((w + 15) >> 4) * ((h + 15) >> 4));
+      expect(sse.reduce((a, b) => a + b, 0)).toBe(q.y.sse + q.u.sse + q.v.sse);
+      expect(macroblockSamples(w, h).reduce((a, b) => a + b, 0)).toBe(q.y.samples + q.u.samples + q.v.samples);
+      const e = frameError(noisy, src[1]!, w, h, 4, 1);
+      expect(e.psnr).toBeCloseTo(10 * Math.log10((255 * 255 * (q.y.samples + q.u.samples + q.v.samples)) / (q.y.sse + q.u.sse + q.v.sse)), 3);
+      expect(frameError(src[1]!, src[1]!, w, h, 0, 0).psnr).toBe(100);
+    }
+  });
+
+  it('excamera inspect --source embeds it for every shown frame, and refuses a source that cannot be the stream\'s', () => {
+    const y4m = join(dir, 'src.y4m');
+    const ivf = join(dir, 'src.ivf');
+    writeClipPrefix(y4m, 'carphone_qcif_176x144_120f.y4m', 10);
+    expect(excamera('encode', y4m, '-o', ivf, '--speed', '5', '--quiet').status).toBe(0);
+    const out = join(dir, 'src.html');
+    const r = excamera('inspect', ivf, '--source', y4m, '-o', out);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(/<script type="application\/json" id="source-error">([^<]*)<\/script>/.exec(readFileSync(out, 'utf8'))![1]!) as { name: string; frames: { frame: number; source: number; psnr: number }[]; macroblocks: number; sse: string };
+    expect(json.name).toBe('src.y4m');
+    expect(json.frames.map((f) => [f.frame, f.source])).toEqual(Array.from({ length: 10 }, (_, i) => [i, i]));
+    expect(json.macroblocks).toBe(11 * 9);
+    // Frame 3 against the source's frame 3, recomputed here.
+    const src = parseY4m(new Uint8Array(readFileSync(y4m))).frames.map((f) => f.data);
+    let state = createDecoderState();
+    let decoded: Uint8Array = new Uint8Array(0);
+    for (const f of ivfFrames(ivf).slice(0, 4)) {
+      const d = decodeFrame(state, f);
+      state = d.state;
+      decoded = imageToI420(d.image!);
+    }
+    expect(json.frames[3]!.psnr).toBe(frameError(decoded, src[3]!, 176, 144, 3, 3).psnr);
+    const sse = new Float32Array(new Uint8Array(Buffer.from(json.sse, 'base64')).buffer);
+    expect([...sse.subarray(3 * 99, 4 * 99)]).toEqual([...Float32Array.from(macroblockSse(decoded, src[3]!, 176, 144))]);
+    // Another size, or too few frames: refused in one line.
+    writeClipPrefix(join(dir, 'other.y4m'), 'foreman_cif_352x288_60f.y4m', 10);
+    writeClipPrefix(join(dir, 'short.y4m'), 'carphone_qcif_176x144_120f.y4m', 4);
+    for (const [bad, why] of [['other.y4m', /other\.y4m is 352x288, but frame 0 of the stream is 176x144/], ['short.y4m', /short\.y4m has 4 frames, but the stream shows more/]] as const) {
+      const refused = excamera('inspect', ivf, '--source', join(dir, bad), '-o', join(dir, 'bad.html'));
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(why);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(join(dir, 'bad.html'))).toBe(false);
+    }
+  });
+});
+
 describe('excamera inspect', () => {
   it('writes one self-contained page: the stream embedded as it is, the decoder inline, nothing to fetch', () => {
     const out = join(dir, 'v1.html');
@@ -127,9 +186,9 @@ describe('excamera inspect', () => {
     expect(/<style>([^]*?)<\/style>/.exec(html)![1]).not.toMatch(/url\(|@import/i);
     const b64 = /<script type="text\/plain" id="stream" data-name="vp80-00-comprehensive-001\.ivf">([^<]*)<\/script>/.exec(html)![1]!;
     expect(new Uint8Array(Buffer.from(b64, 'base64'))).toEqual(new Uint8Array(readFileSync(vector('vp80-00-comprehensive-001'))));
-    // Three scripts, each closed once: the stream, the worker's code (the decoder), the page's.
-    expect(html.match(/<script\b/gi)).toHaveLength(3);
-    expect(html.match(/<\/script/gi)).toHaveLength(3);
+    // Four scripts, each closed once: the stream, the error against a source (empty here), the worker's code (the decoder), the page's.
+    expect(html.match(/<script\b/gi)).toHaveLength(4);
+    expect(html.match(/<\/script/gi)).toHaveLength(4);
   });
 
   it('takes WebM too: its frames go into the page as an IVF stream', async () => {
@@ -226,4 +285,30 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
       await page.close();
     }
   }, 180_000);
+
+  it('with --source, gives each shown frame\'s PSNR in the table and the error of every macroblock as a heat map', async () => {
+    const y4m = join(dir, 'bs.y4m');
+    const ivf = join(dir, 'bs.ivf');
+    const out = join(dir, 'bs.html');
+    writeClipPrefix(y4m, 'carphone_qcif_176x144_120f.y4m', 6);
+    expect(excamera('encode', y4m, '-o', ivf, '--speed', '5', '--quiet').status).toBe(0);
+    expect(excamera('inspect', ivf, '--source', y4m, '-o', out).status).toBe(0);
+    const json = JSON.parse(/id="source-error">([^<]*)</.exec(readFileSync(out, 'utf8'))![1]!) as { frames: { psnr: number }[] };
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    });
+    await page.goto(pathToFileURL(out).href);
+    await page.waitForFunction("document.body.dataset.ready === 'true'", null, { timeout: 60_000 });
+    const psnr = await page.$$eval('#frames-body tr', (trs) => trs.map((tr) => tr.lastElementChild!.textContent));
+    expect(psnr).toEqual(json.frames.map((f) => f.psnr.toFixed(2)));
+    await page.locator('#frames-body tr[data-frame="2"]').click();
+    await page.waitForFunction("document.getElementById('frame-detail').dataset.frame === '2' && document.getElementById('frame-detail').textContent.includes('vs source')");
+    await page.locator('#ov-error').check();
+    expect(await page.locator('#heat-legend').textContent()).toMatch(/^squared error vs source: \d+ to \d+ per macroblock/);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

@@ -34,16 +34,26 @@ interface Session {
   playing: boolean;
 }
 
+/** The error against the source (`excamera inspect --source`), for the embedded stream only. */
+interface SourceErrors {
+  readonly name: string;
+  readonly byFrame: Map<number, { readonly psnrY: number; readonly psnr: number; readonly ssimDbY: number; readonly source: number; readonly sse: Float32Array }>;
+}
+
 let session: Session | null = null;
+let source: SourceErrors | null = null;
 let selectedMb: { row: number; col: number } | null = null;
 let zoom = 1;
 
 // ---- opening a stream --------------------------------------------------------
 
-function open(name: string, bytes: ArrayBuffer): void {
+function open(name: string, bytes: ArrayBuffer, errors: SourceErrors | null = null): void {
+  source = errors;
+  $('ov-error-label').hidden = errors === null;
+  $('psnr-head').hidden = errors === null;
   session?.worker.terminate();
-  const source = $<HTMLScriptElement>('worker-src').textContent ?? '';
-  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  const code = $<HTMLScriptElement>('worker-src').textContent ?? '';
+  const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
   session = { worker, header: null, rows: [], done: false, current: -1, frame: null, request: 0, playing: false };
   selectedMb = null;
   $('frames-body').replaceChildren();
@@ -120,6 +130,7 @@ function addRow(s: Session, r: FrameSummary): void {
     i === null ? '' : refreshes(i),
     `${refName(r.references.last)} ${refName(r.references.golden)} ${refName(r.references.altref)}`,
   ];
+  if (source !== null) cells.push(source.byFrame.has(r.index) ? source.byFrame.get(r.index)!.psnr.toFixed(2) : '');
   for (const c of cells) tr.append(text('td', c));
   if (r.error !== null) tr.classList.add('error');
   if (i !== null && i.type === 'key') tr.classList.add('key');
@@ -307,7 +318,8 @@ function drawOverlays(f: InspectedFrame): void {
     });
     ctx.globalAlpha = 1;
   }
-  const heat = overlayOn('bits') ? macroblockBits(f) : overlayOn('energy') ? residualEnergy(f) : null;
+  const err = source?.byFrame.get(f.index);
+  const heat = overlayOn('bits') ? macroblockBits(f) : overlayOn('energy') ? residualEnergy(f) : overlayOn('error') && err !== undefined ? { name: 'squared error vs source', unit: '', values: Float64Array.from(err.sse) } : null;
   if (heat !== null) {
     // Log scale from the frame's smallest non-zero value to its largest.
     let lo = Infinity;
@@ -323,7 +335,7 @@ function drawOverlays(f: InspectedFrame): void {
       ctx.fillRect(x, y, 16, 16);
     });
     ctx.globalAlpha = 1;
-    $('heat-legend').textContent = hi > 0 ? `${heat.name}: ${fmt(lo)} to ${fmt(hi)} ${heat.unit} per macroblock (log scale, dark to bright; none: clear)` : `${heat.name}: none in this frame`;
+    $('heat-legend').textContent = hi > 0 ? `${heat.name}: ${fmt(lo)} to ${fmt(hi)}${heat.unit === '' ? '' : ` ${heat.unit}`} per macroblock (log scale, dark to bright; none: clear)` : `${heat.name}: none in this frame`;
   } else {
     $('heat-legend').textContent = '';
   }
@@ -480,6 +492,8 @@ function frameDetail(s: Session): HTMLElement[] {
     const tokens = sum(f.bits.tokens);
     rows.splice(1, 0, ['bits', `macroblock headers ${headers}, tokens ${tokens}; the frame header and the partitions' final bytes ${r.bytes * 8 - headers - tokens}`, '7']);
   }
+  const err = source?.byFrame.get(r.index);
+  if (err !== undefined) rows.push(['vs source', `frame ${err.source} of ${source!.name}: PSNR ${err.psnr.toFixed(2)} dB (Y ${err.psnrY.toFixed(2)} dB), SSIM Y ${err.ssimDbY.toFixed(2)} dB`, '']);
   if (i.type === 'inter') rows.push(['reference probabilities', `intra ${i.probIntra}, last ${i.probLast}, golden ${i.probGf} (of 256)`, '9.10']);
   out.push(table(rows));
   return out;
@@ -492,12 +506,14 @@ function table(rows: readonly (readonly [string, string, string])[]): HTMLTableE
     const tr = document.createElement('tr');
     tr.append(text('th', name), text('td', value));
     const td = document.createElement('td');
-    const a = document.createElement('a');
-    a.href = RFC + section;
-    a.target = '_blank';
-    a.rel = 'noreferrer';
-    a.textContent = `§${section}`;
-    td.append(a);
+    if (section !== '') {
+      const a = document.createElement('a');
+      a.href = RFC + section;
+      a.target = '_blank';
+      a.rel = 'noreferrer';
+      a.textContent = `§${section}`;
+      td.append(a);
+    }
     tr.append(td);
     t.append(tr);
   }
@@ -520,6 +536,8 @@ function showMacroblock(f: InspectedFrame, row: number, col: number): void {
     ['reference', ref === 0 ? 'intra (predicted from this frame)' : REF_NAMES[ref]!, '16.2'],
     ['luma mode', MODE_NAMES[y]!, f.info?.type === 'key' ? '11.2' : ref === 0 ? '16.1' : '16.3'],
   ];
+  const err = source?.byFrame.get(f.index);
+  if (err !== undefined) rows.push(['vs source', `squared error ${err.sse[mb]} over its samples`, '']);
   if (ref === 0) rows.push(['chroma mode', MODE_NAMES[m.uvMode[mb]!]!, '11.4']);
   if (ref !== 0 && y !== SPLITMV) rows.push(['vector', `row ${m.mv[mb * 2]}, column ${m.mv[mb * 2 + 1]} (quarter samples) = ${fmtSamples(m.mv[mb * 2]!)}, ${fmtSamples(m.mv[mb * 2 + 1]!)} samples`, '17']);
   if (y === SPLITMV) rows.push(['partitioning', SPLIT_NAMES[m.partitioning[mb]!]!, '16.4']);
@@ -608,11 +626,19 @@ function decodeBase64(b64: string): ArrayBuffer {
   return out.buffer;
 }
 
+function embeddedSourceErrors(): SourceErrors | null {
+  const json = document.getElementById('source-error')?.textContent?.trim() ?? '';
+  if (json === '') return null;
+  const d = JSON.parse(json) as { name: string; frames: { frame: number; source: number; psnrY: number; psnr: number; ssimDbY: number }[]; macroblocks: number; sse: string };
+  const sse = new Float32Array(decodeBase64(d.sse));
+  return { name: d.name, byFrame: new Map(d.frames.map((f, i) => [f.frame, { ...f, sse: sse.subarray(i * d.macroblocks, (i + 1) * d.macroblocks) }])) };
+}
+
 function init(): void {
   legend();
   const embedded = document.getElementById('stream');
   const b64 = embedded?.textContent?.trim() ?? '';
-  if (b64 !== '') open(embedded!.dataset.name ?? 'stream.ivf', decodeBase64(b64));
+  if (b64 !== '') open(embedded!.dataset.name ?? 'stream.ivf', decodeBase64(b64), embeddedSourceErrors());
   else status('Open a VP8 .ivf file, or drop one on the page.');
   $<HTMLInputElement>('open').onchange = async (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
@@ -637,13 +663,14 @@ function init(): void {
     if (s.playing) step(s, 1, true);
   });
   $<HTMLInputElement>('seek').oninput = withSession((s) => select(s, Number($<HTMLInputElement>('seek').value)));
-  for (const [a, b] of [['bits', 'energy'], ['energy', 'bits']] as const) {
+  const heats = ['bits', 'energy', 'error'];
+  for (const a of heats) {
     // One heat map at a time.
     $<HTMLInputElement>(`ov-${a}`).addEventListener('change', () => {
-      if ($<HTMLInputElement>(`ov-${a}`).checked) $<HTMLInputElement>(`ov-${b}`).checked = false;
+      if ($<HTMLInputElement>(`ov-${a}`).checked) for (const b of heats) if (b !== a) $<HTMLInputElement>(`ov-${b}`).checked = false;
     });
   }
-  for (const name of ['grid', 'modes', 'vectors', 'skip', 'segments', 'bits', 'energy']) $(`ov-${name}`).onchange = withSession((s) => s.frame !== null && drawOverlays(s.frame));
+  for (const name of ['grid', 'modes', 'vectors', 'skip', 'segments', 'bits', 'energy', 'error']) $(`ov-${name}`).onchange = withSession((s) => s.frame !== null && drawOverlays(s.frame));
   $<HTMLSelectElement>('zoom').onchange = withSession((s) => {
     const v = $<HTMLSelectElement>('zoom').value;
     if (s.frame === null) return;
