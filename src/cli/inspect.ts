@@ -88,7 +88,7 @@ async function sourceErrors(path: string, ivf: Uint8Array): Promise<SourceErrors
       frames.push(frameError(decoded, next.value, image.width, image.height, index, frames.length));
       sse.push(Float32Array.from(macroblockSse(decoded, next.value, image.width, image.height)));
     }
-    const macroblocks = ((clip.width + 15) >> 4) * ((clip.height + 15) >> 4);
+    const macroblocks = sse[0]?.length ?? 0;
     const all = new Float32Array(sse.length * macroblocks);
     sse.forEach((s, i) => all.set(s, i * macroblocks));
     return { name: basename(path), frames, macroblocks, sse: all };

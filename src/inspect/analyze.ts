@@ -75,7 +75,7 @@ export function inspectFrame(
 ): { readonly frame: InspectedFrame; readonly state: DecoderState } {
   const holding = (s: DecoderState): ReferenceBuffers => ({ last: originOf(origins, s.last), golden: originOf(origins, s.golden), altref: originOf(origins, s.altref) });
   const none = { picture: null, modes: null, levels: null, eobs: null, bits: null, segmentQuant: [] };
-  const size = { width: state.width, height: state.height, mbCols: (state.width + 15) >> 4, mbRows: (state.height + 15) >> 4 };
+  const size = pictureSize(state);
   if (bytes.length === 0) return { frame: { index, bytes: 0, info: null, error: null, ...size, shown: false, ...none, references: holding(state) }, state };
   try {
     const info = frameInfo(bytes);
@@ -83,7 +83,7 @@ export function inspectFrame(
     const picture = result.reconstruction!;
     origins.set(picture, index);
     const next = result.state;
-    const frame = { index, bytes: bytes.length, info, error: null, width: next.width, height: next.height, mbCols: (next.width + 15) >> 4, mbRows: (next.height + 15) >> 4, shown: info.showFrame, references: holding(next) };
+    const frame = { index, bytes: bytes.length, info, error: null, ...pictureSize(next), shown: info.showFrame, references: holding(next) };
     if (!detail) return { frame: { ...frame, ...none }, state: next };
     const count = frame.mbCols * frame.mbRows;
     const bits: MacroblockBits = { header: new Float64Array(count), tokens: new Float64Array(count) };
@@ -162,6 +162,11 @@ export class StreamInspector {
     this.cursor = { index: index + 1, state: r.state };
     return r.frame;
   }
+}
+
+/** A state's picture size, and its size in macroblocks. */
+function pictureSize(s: DecoderState): { width: number; height: number; mbCols: number; mbRows: number } {
+  return { width: s.width, height: s.height, mbCols: (s.width + 15) >> 4, mbRows: (s.height + 15) >> 4 };
 }
 
 function originOf(origins: Origins, img: Image | null): number {

@@ -7,7 +7,7 @@
 // squared differences of its visible samples, Y, U and V.
 
 import { i420Layout } from '../vp8/i420.js';
-import { frameQuality, ssimDb } from '../vp8/metrics.js';
+import { frameQuality, psnr, ssimDb } from '../vp8/metrics.js';
 
 /** One shown frame against its source frame. */
 export interface FrameError {
@@ -19,14 +19,12 @@ export interface FrameError {
   readonly ssimDbY: number;
 }
 
-const psnrOf = (sse: number, samples: number): number => (sse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255 * samples) / sse)));
-
 /** A decoded frame against its source (both packed I420, width × height). */
 export function frameError(decoded: Uint8Array, source: Uint8Array, width: number, height: number, frame: number, sourceIndex: number): FrameError {
   const q = frameQuality(source, decoded, width, height);
   const samples = q.y.samples + q.u.samples + q.v.samples;
   const r = (v: number): number => Number(v.toFixed(3));
-  return { frame, source: sourceIndex, psnrY: r(psnrOf(q.y.sse, q.y.samples)), psnr: r(psnrOf(q.y.sse + q.u.sse + q.v.sse, samples)), ssimDbY: r(ssimDb(q.y.ssimSum / q.y.ssimWindows)) };
+  return { frame, source: sourceIndex, psnrY: r(psnr(q.y.sse, q.y.samples)), psnr: r(psnr(q.y.sse + q.u.sse + q.v.sse, samples)), ssimDbY: r(ssimDb(q.y.ssimSum / q.y.ssimWindows)) };
 }
 
 /** Per macroblock (raster order), the sum of squared differences over its visible Y, U and V samples. */

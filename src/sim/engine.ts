@@ -523,11 +523,11 @@ class World {
         break;
       case 'given-state': {
         const m = this.models.givenState;
-        seconds = this.compute(m, chunk, frames, r) * speed;
+        const content = this.contentFactor(m, chunk, frames);
+        seconds = this.compute(m, chunk, frames, r, content) * speed;
         // The part that needs no state began when the worker's last command
         // ended; what of it the wait for the state did not cover comes first.
         if (m.prepare !== undefined) {
-          const content = m.content === null ? 1 : this.contentOf(m.content, chunk, frames);
           seconds += Math.max(0, sample(m.prepare, r) * this.megapixels * content * speed - (this.now - this.f[w * F_STRIDE + F_FREE_AT]!));
         }
         break;
@@ -569,11 +569,16 @@ class World {
     if ((held & 3) !== code && held >> 2 !== code) this.held[chunk] = held === 0 ? code : held | (code << 2);
   }
 
-  /** A compute phase of `chunk` (see ComputeModel for the formula). */
-  private compute(m: ResolvedModel, chunk: number, frames: number, r: Random): number {
+  /** A compute phase of `chunk` (see ComputeModel for the formula), `content` its content factor. */
+  private compute(m: ResolvedModel, chunk: number, frames: number, r: Random, content = this.contentFactor(m, chunk, frames)): number {
     const weighted = m.model.firstFrameWeight + frames - 1;
-    const base = m.model.perFrameMegapixel(r) * weighted * this.megapixels * (m.content === null ? 1 : this.contentOf(m.content, chunk, frames));
+    const base = m.model.perFrameMegapixel(r) * weighted * this.megapixels * content;
     return base + (m.fixed !== undefined ? sample(m.fixed, r) : 0);
+  }
+
+  /** The content factor of a phase of `chunk`: 1 when its model follows none. */
+  private contentFactor(m: ResolvedModel, chunk: number, frames: number): number {
+    return m.content === null ? 1 : this.contentOf(m.content, chunk, frames);
   }
 
   /** The mean content factor over a chunk's frames (the profile wraps around past its end). */

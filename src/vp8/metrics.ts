@@ -133,6 +133,11 @@ export function frameQuality(a: Uint8Array, b: Uint8Array, width: number, height
 }
 
 /** Accumulates frame qualities into the figures a report gives. */
+/** PSNR in dB of `samples` 8-bit samples with total squared error `sse` (100 for a perfect match, and at most 100). */
+export function psnr(sse: number, samples: number): number {
+  return sse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255 * samples) / sse));
+}
+
 export class QualityTotals {
   private readonly sse = [0, 0, 0];
   private readonly samples = [0, 0, 0];
@@ -154,7 +159,7 @@ export class QualityTotals {
 
   /** PSNR in dB of Y, U, V and of all samples together (from the total squared error). */
   psnr(): { y: number; u: number; v: number; all: number } {
-    const p = (sse: number, n: number): number => (sse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255 * n) / sse)));
+    const p = psnr;
     const total = this.sse[0] + this.sse[1] + this.sse[2];
     const n = this.samples[0] + this.samples[1] + this.samples[2];
     return { y: p(this.sse[0], this.samples[0]), u: p(this.sse[1], this.samples[1]), v: p(this.sse[2], this.samples[2]), all: p(total, n) };

@@ -20,6 +20,7 @@ import { loadProfile, serializeProfile } from '../../src/sim/profile.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../../src/sim/sweep-output.js';
 import { renderTimeline, type TimelineData, type TimelineInput, timelineData } from '../../src/sim/timeline.js';
 import { excamera } from '../helpers/cli.js';
+import { pageProblems } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 /** The data a timeline page embeds (and draws from). */
@@ -246,14 +247,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the timeline page in a br
     const file = join(dir, name);
     writeFileSync(file, renderTimeline(input));
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:')) errors.push(`fetched ${r.url()}`);
-    });
+    const errors = pageProblems(page);
     await page.goto(pathToFileURL(file).href);
     // Browser-side code as strings: this project's TypeScript has no DOM types.
     await page.waitForFunction("document.getElementById('view').textContent !== ''");

@@ -5,21 +5,20 @@
 // (scripts/bundle-inspector.mjs); the page works from disk with no network.
 
 import { i420Layout } from '../../vp8/i420.js';
+import { B_PRED, MB_MODE_NAMES as MODE_NAMES, SPLITMV } from '../../vp8/tables.js';
+import { hasY2Block } from '../../vp8/tokens.js';
 import type { FrameInfo } from '../../vp8/info.js';
 import type { FrameSummary, InspectedFrame } from '../analyze.js';
 import { blockFactors } from '../analyze.js';
 import type { FromWorker, StreamHeader, ToWorker } from './protocol.js';
 
 const RFC = 'https://www.rfc-editor.org/rfc/rfc6386#section-';
-const MODE_NAMES = ['DC_PRED', 'V_PRED', 'H_PRED', 'TM_PRED', 'B_PRED', 'NEARESTMV', 'NEARMV', 'ZEROMV', 'NEWMV', 'SPLITMV'];
 const MODE_COLORS = ['#4e79a7', '#59a14f', '#8cd17d', '#b6992d', '#f28e2b', '#76b7b2', '#9c755f', '#bab0ac', '#e15759', '#b07aa1'];
 const B_MODE_NAMES = ['B_DC_PRED', 'B_TM_PRED', 'B_VE_PRED', 'B_HE_PRED', 'B_LD_PRED', 'B_RD_PRED', 'B_VR_PRED', 'B_VL_PRED', 'B_HD_PRED', 'B_HU_PRED'];
 const REF_NAMES = ['intra', 'LAST', 'GOLDEN', 'ALTREF'];
 const REF_COLORS = ['#ffffff', '#ff5050', '#40d040', '#4aa3ff'];
 const SPLIT_NAMES = ['16x8', '8x16', '8x8', '4x4'];
 const SEGMENT_COLORS = ['#e41a1c', '#377eb8', '#4daf4a', '#984ea3'];
-const B_PRED = 4;
-const SPLITMV = 9;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -406,7 +405,7 @@ function residualEnergy(f: InspectedFrame): { name: string; unit: string; values
   const out = new Float64Array(f.mbCols * f.mbRows);
   for (let mb = 0; mb < out.length; mb++) {
     const y = m.yMode[mb]!;
-    const hasY2 = y !== B_PRED && y !== SPLITMV;
+    const hasY2 = hasY2Block(y);
     const q = f.segmentQuant[f.segmentQuant.length > 1 ? m.segmentId[mb]! : 0]!;
     let e = 0;
     for (let b = 0; b < 25; b++) {
@@ -565,7 +564,7 @@ function grid4(cells: readonly string[]): HTMLTableElement {
 function coefficients(f: InspectedFrame, mb: number, yMode: number): HTMLElement[] {
   const levels = f.levels!;
   const eobs = f.eobs!;
-  const hasY2 = yMode !== B_PRED && yMode !== SPLITMV;
+  const hasY2 = hasY2Block(yMode);
   const q = f.segmentQuant[f.segmentQuant.length > 1 ? f.modes!.segmentId[mb]! : 0]!;
   const out: HTMLElement[] = [text('h3', 'Coefficients: level as coded, and dequantized (sections 13, 14.1)')];
   if (f.modes!.skipCoeff[mb]) {

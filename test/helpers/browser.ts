@@ -1,0 +1,20 @@
+// For tests that open a page in the system's Chromium (playwright-core).
+
+import type { Page } from 'playwright-core';
+
+/**
+ * What a page reports that a test should see empty: console errors and
+ * warnings, uncaught exceptions, and any request whose URL does not match
+ * `allowed` (by default the page's own file only).
+ */
+export function pageProblems(page: Page, allowed: RegExp = /^file:/): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('request', (r) => {
+    if (!allowed.test(r.url())) problems.push(`fetched ${r.url()}`);
+  });
+  return problems;
+}
