@@ -270,6 +270,7 @@ const near = new NearMvs();
 /** Sections 16.2-16.4 and 17: an inter-predicted macroblock. */
 function interModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: number, mbCol: number, mbRow: number): void {
   const given = m.refFrame[mb];
+  c.element?.('mb_ref_frame');
   const ref = c.bool(ctx.probLast, given !== LAST_FRAME ? 1 : 0) ? (c.bool(ctx.probGf, given === ALTREF_FRAME ? 1 : 0) ? ALTREF_FRAME : GOLDEN_FRAME) : LAST_FRAME;
   m.refFrame[mb] = ref;
   m.uvMode[mb] = DC_PRED;
@@ -279,6 +280,7 @@ function interModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: n
   let mode: number;
   let row = 0;
   let col = 0;
+  c.element?.('mv_mode');
   if (!c.bool(near.modeProb(0), wanted !== ZEROMV ? 1 : 0)) {
     mode = ZEROMV;
   } else if (!c.bool(near.modeProb(1), wanted !== NEARESTMV ? 1 : 0)) {
@@ -296,7 +298,9 @@ function interModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: n
     col = m.bMv[32 * mb + 31];
   } else {
     mode = NEWMV;
+    c.element?.('mv_row');
     row = mvSyntax(c, ctx.mvProbs, 0, m.mv[2 * mb], near.bestRow);
+    c.element?.('mv_col');
     col = mvSyntax(c, ctx.mvProbs, 1, m.mv[2 * mb + 1], near.bestCol);
   }
   m.yMode[mb] = mode;
@@ -309,6 +313,7 @@ function splitMvSyntax(
   c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: number, mbCol: number, mbRow: number,
   bestRow: number, bestCol: number,
 ): void {
+  c.element?.('mv_split_mode');
   const s = c.tree(SPLIT_MV_TREE, SPLIT_MV_PROBS, 0, m.partitioning[mb]);
   m.partitioning[mb] = s;
   const layout = MV_PARTITIONS[s];
@@ -324,6 +329,7 @@ function splitMvSyntax(
     const context = subMvContext(leftRow, leftCol, aboveRow, aboveCol);
     const wantRow = bMv[base + 2 * k];
     const wantCol = bMv[base + 2 * k + 1];
+    c.element?.('sub_mv_mode');
     const subMode = c.tree(SUBMV_REF_TREE, SUBMV_REF_PROBS, context * 3, m.subMvMode[16 * mb + j]);
     m.subMvMode[16 * mb + j] = subMode;
     let row = 0;
@@ -335,7 +341,9 @@ function splitMvSyntax(
       row = aboveRow;
       col = aboveCol;
     } else if (subMode === NEW4X4) {
+      c.element?.('mv_row');
       row = mvSyntax(c, ctx.mvProbs, 0, wantRow, bestRow);
+      c.element?.('mv_col');
       col = mvSyntax(c, ctx.mvProbs, 1, wantCol, bestCol);
     }
     for (let b = 0; b < 16; b++) {
@@ -411,13 +419,26 @@ export function frameModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes
       const mb = mbRow * mbCols + mbCol;
       // Section 10: segment id; when the map is not updated, key frames reset
       // it to 0 and inter frames keep the previous frame's (libvpx).
-      if (ctx.updateSegmentMap) m.segmentId[mb] = c.tree(SEGMENT_TREE, ctx.segmentProbs, 0, m.segmentId[mb]);
-      else m.segmentId[mb] = ctx.keyFrame ? 0 : ctx.previousSegmentMap[mb];
+      if (ctx.updateSegmentMap) {
+        c.element?.('segment_id');
+        m.segmentId[mb] = c.tree(SEGMENT_TREE, ctx.segmentProbs, 0, m.segmentId[mb]);
+      } else {
+        m.segmentId[mb] = ctx.keyFrame ? 0 : ctx.previousSegmentMap[mb];
+      }
       // Section 11.1: mb_skip_coeff.
-      m.skipCoeff[mb] = ctx.mbNoSkipCoeff ? c.bool(ctx.probSkipFalse, m.skipCoeff[mb]) : 0;
-      if (ctx.keyFrame) keyFrameModesSyntax(c, m, mb, mbCol, mbRow);
-      else if (c.bool(ctx.probIntra, m.refFrame[mb] !== INTRA_FRAME ? 1 : 0)) interModesSyntax(c, ctx, m, mb, mbCol, mbRow);
-      else intraModesSyntax(c, ctx, m, mb);
+      if (ctx.mbNoSkipCoeff) {
+        c.element?.('mb_skip_coeff');
+        m.skipCoeff[mb] = c.bool(ctx.probSkipFalse, m.skipCoeff[mb]);
+      } else {
+        m.skipCoeff[mb] = 0;
+      }
+      if (ctx.keyFrame) {
+        keyFrameModesSyntax(c, m, mb, mbCol, mbRow);
+      } else {
+        c.element?.('is_inter_mb');
+        if (c.bool(ctx.probIntra, m.refFrame[mb] !== INTRA_FRAME ? 1 : 0)) interModesSyntax(c, ctx, m, mb, mbCol, mbRow);
+        else intraModesSyntax(c, ctx, m, mb);
+      }
       if (macroblockDone !== undefined) macroblockDone(mb);
     }
   }
@@ -425,6 +446,7 @@ export function frameModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes
 
 /** Section 11.2-11.4: the modes of a key-frame macroblock. */
 function keyFrameModesSyntax(c: SyntaxCoder, m: FrameModes, mb: number, mbCol: number, mbRow: number): void {
+  c.element?.('intra_y_mode');
   const yMode = c.tree(KF_YMODE_TREE, KF_YMODE_PROBS, 0, m.yMode[mb]);
   m.yMode[mb] = yMode;
   m.refFrame[mb] = INTRA_FRAME;
@@ -433,11 +455,13 @@ function keyFrameModesSyntax(c: SyntaxCoder, m: FrameModes, mb: number, mbCol: n
   const base = 16 * mb;
   if (yMode === B_PRED) {
     for (let b = 0; b < 16; b++) {
+      c.element?.('intra_b_mode');
       bModes[base + b] = c.tree(BMODE_TREE, KF_BMODE_PROBS, keyFrameBModeContext(m, mb, mbCol, mbRow, b) * 9, bModes[base + b]);
     }
   } else {
     bModes.fill(impliedBMode(yMode), base, base + 16);
   }
+  c.element?.('intra_uv_mode');
   m.uvMode[mb] = c.tree(UV_MODE_TREE, KF_UV_MODE_PROBS, 0, m.uvMode[mb]);
 }
 
@@ -460,15 +484,20 @@ export function keyFrameBModeContext(m: FrameModes, mb: number, mbCol: number, m
 
 /** Section 16.1: an intra macroblock in an inter frame. */
 function intraModesSyntax(c: SyntaxCoder, ctx: ModeContext, m: FrameModes, mb: number): void {
+  c.element?.('intra_y_mode');
   const yMode = c.tree(YMODE_TREE, ctx.yModeProbs, 0, m.yMode[mb]);
   m.yMode[mb] = yMode;
   m.refFrame[mb] = INTRA_FRAME;
   m.mv[2 * mb] = m.mv[2 * mb + 1] = 0;
   const base = 16 * mb;
   if (yMode === B_PRED) {
-    for (let b = 0; b < 16; b++) m.bModes[base + b] = c.tree(BMODE_TREE, BMODE_PROBS, 0, m.bModes[base + b]);
+    for (let b = 0; b < 16; b++) {
+      c.element?.('intra_b_mode');
+      m.bModes[base + b] = c.tree(BMODE_TREE, BMODE_PROBS, 0, m.bModes[base + b]);
+    }
   } else {
     m.bModes.fill(impliedBMode(yMode), base, base + 16);
   }
+  c.element?.('intra_uv_mode');
   m.uvMode[mb] = c.tree(UV_MODE_TREE, ctx.uvModeProbs, 0, m.uvMode[mb]);
 }

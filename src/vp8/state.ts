@@ -124,18 +124,44 @@ export function stateEquals(a: DecoderState, b: DecoderState): boolean {
   );
 }
 
-function hashImage(h: ReturnType<typeof createHash>, img: Image | null): void {
+/** Where stateHashInput sends its pieces: a hash's update. */
+export type HashSink = (chunk: Uint8Array | string) => void;
+
+function hashImage(update: HashSink, img: Image | null): void {
   if (img === null) {
-    h.update('none;');
+    update('none;');
     return;
   }
-  h.update(`image ${img.width}x${img.height};`);
+  update(`image ${img.width}x${img.height};`);
   for (const p of [img.y, img.u, img.v]) {
     for (let y = 0; y < p.height; y++) {
       const row = p.offset + y * p.stride;
-      h.update(p.data.subarray(row, row + p.width));
+      update(p.data.subarray(row, row + p.width));
     }
   }
+}
+
+/**
+ * Everything `stateEquals` compares, as the sequence of pieces stateHash
+ * hashes (strings as UTF-8): for a hash computed elsewhere (the inspector's
+ * page has no node:crypto) to be the same hash.
+ */
+export function stateHashInput(s: DecoderState, update: HashSink): void {
+  update(`vp8-state v1 ${s.width}x${s.height};`);
+  update(s.probs.coeff);
+  update(s.probs.mv);
+  update(s.probs.yMode);
+  update(s.probs.uvMode);
+  update(s.segmentFeatures.absolute ? 'abs;' : 'delta;');
+  update(new Uint8Array(s.segmentFeatures.quantizer.buffer, s.segmentFeatures.quantizer.byteOffset, 4));
+  update(new Uint8Array(s.segmentFeatures.loopFilter.buffer, s.segmentFeatures.loopFilter.byteOffset, 4));
+  update(`map ${s.segmentMap.length};`);
+  update(s.segmentMap);
+  update(new Uint8Array(s.refLfDeltas.buffer, s.refLfDeltas.byteOffset, 4));
+  update(new Uint8Array(s.modeLfDeltas.buffer, s.modeLfDeltas.byteOffset, 4));
+  hashImage(update, s.last);
+  hashImage(update, s.golden);
+  hashImage(update, s.altref);
 }
 
 /**
@@ -145,20 +171,6 @@ function hashImage(h: ReturnType<typeof createHash>, img: Image | null): void {
  */
 export function stateHash(s: DecoderState): string {
   const h = createHash('sha256');
-  h.update(`vp8-state v1 ${s.width}x${s.height};`);
-  h.update(s.probs.coeff);
-  h.update(s.probs.mv);
-  h.update(s.probs.yMode);
-  h.update(s.probs.uvMode);
-  h.update(s.segmentFeatures.absolute ? 'abs;' : 'delta;');
-  h.update(new Uint8Array(s.segmentFeatures.quantizer.buffer, s.segmentFeatures.quantizer.byteOffset, 4));
-  h.update(new Uint8Array(s.segmentFeatures.loopFilter.buffer, s.segmentFeatures.loopFilter.byteOffset, 4));
-  h.update(`map ${s.segmentMap.length};`);
-  h.update(s.segmentMap);
-  h.update(new Uint8Array(s.refLfDeltas.buffer, s.refLfDeltas.byteOffset, 4));
-  h.update(new Uint8Array(s.modeLfDeltas.buffer, s.modeLfDeltas.byteOffset, 4));
-  hashImage(h, s.last);
-  hashImage(h, s.golden);
-  hashImage(h, s.altref);
+  stateHashInput(s, (chunk) => h.update(chunk));
   return h.digest('hex');
 }

@@ -21,6 +21,11 @@ export interface SyntaxCoder {
   bool(prob: number, value: number): number;
   /** T: a tree-coded value with probabilities probs[offset + node / 2] (section 8.1). */
   tree(tree: Int8Array, probs: Uint8Array, offset: number, value: number): number;
+  /**
+   * Names the syntax element whose bools come next (section 19.3's names),
+   * for a coder that traces them; readers and writers ignore it.
+   */
+  element?(name: string): void;
 }
 
 /** A SyntaxCoder that reads from a bool decoder. */

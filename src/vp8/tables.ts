@@ -40,11 +40,18 @@ export const B_VL_PRED = 7;
 export const B_HD_PRED = 8;
 export const B_HU_PRED = 9;
 
+export const B_MODE_NAMES: readonly string[] = [
+  'B_DC_PRED', 'B_TM_PRED', 'B_VE_PRED', 'B_HE_PRED', 'B_LD_PRED',
+  'B_RD_PRED', 'B_VR_PRED', 'B_VL_PRED', 'B_HD_PRED', 'B_HU_PRED',
+];
+
 // --- Reference frames (section 9.7) ------------------------------------------
 export const INTRA_FRAME = 0;
 export const LAST_FRAME = 1;
 export const GOLDEN_FRAME = 2;
 export const ALTREF_FRAME = 3;
+
+export const REF_FRAME_NAMES: readonly string[] = ['INTRA_FRAME', 'LAST_FRAME', 'GOLDEN_FRAME', 'ALTREF_FRAME'];
 
 // --- Split MV partitionings and sub-block MV modes (section 16.4) ------------
 export const SPLIT_16X8 = 0;
@@ -56,6 +63,9 @@ export const LEFT4X4 = 0;
 export const ABOVE4X4 = 1;
 export const ZERO4X4 = 2;
 export const NEW4X4 = 3;
+
+export const SPLIT_NAMES: readonly string[] = ['SPLIT_16X8', 'SPLIT_8X16', 'SPLIT_8X8', 'SPLIT_4X4'];
+export const SUB_MV_MODE_NAMES: readonly string[] = ['LEFT4X4', 'ABOVE4X4', 'ZERO4X4', 'NEW4X4'];
 
 // --- Coding trees -------------------------------------------------------------
 /** Key-frame luma mode tree (section 11.2). */

@@ -101,6 +101,11 @@ function readBlock(
   }
 }
 
+/** A block's name: Y[0]-Y[15] (raster order), U[0]-U[3], V[0]-V[3], and Y2. */
+export function blockName(b: number): string {
+  return b === Y2_BLOCK ? 'Y2' : b >= V_BLOCK ? `V[${b - V_BLOCK}]` : b >= U_BLOCK ? `U[${b - U_BLOCK}]` : `Y[${b}]`;
+}
+
 /**
  * Section 13: a macroblock predicted whole (not B_PRED or SPLITMV) gathers its
  * sixteen luma DCs in a Y2 block, coded and transformed (WHT) on its own.
@@ -153,6 +158,10 @@ export class TokenContexts {
   /** The first token's context of block b of the macroblock in column mbCol: how many of its two neighbours had tokens. */
   context(mbCol: number, b: number): number {
     return this.above[9 * mbCol + ABOVE_FLAG[b]] + this.left[LEFT_FLAG[b]];
+  }
+  /** The two flags that context() adds up: the block above's, then the block to the left's (for analysis tools). */
+  neighbourFlags(mbCol: number, b: number): readonly [above: number, left: number] {
+    return [this.above[9 * mbCol + ABOVE_FLAG[b]], this.left[LEFT_FLAG[b]]];
   }
   /** Records, for the blocks after it, whether block b (ending at `eob`) had tokens. */
   record(mbCol: number, b: number, eob: number): void {

@@ -111,3 +111,45 @@ export function inverseDctDcOnlyAdd(dc: number, dst: Uint8Array, dstOff: number,
 export function clamp255(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
+
+/**
+ * The inverse DCT of section 14.4 as a signed residual, for analysis tools:
+ * the 16 values inverseDctAdd adds to the prediction, in raster order at
+ * `out[outOff..outOff+15]`, neither added nor clamped. The arithmetic is
+ * inverseDctAdd's, 16-bit truncations included, so that clamping prediction
+ * plus residual gives the decoder's samples even for corrupt streams. (The
+ * decoder itself adds in place and never calls this.)
+ */
+export function inverseDctResidual(coeffs: Int16Array, off: number, out: Int16Array, outOff: number): void {
+  for (let i = 0; i < 4; i++) {
+    const i0 = coeffs[off + i];
+    const i4 = coeffs[off + 4 + i];
+    const i8 = coeffs[off + 8 + i];
+    const i12 = coeffs[off + 12 + i];
+    const a1 = i0 + i8;
+    const b1 = i0 - i8;
+    const c1 = ((i4 * SINPI8SQRT2) >> 16) - (i12 + ((i12 * COSPI8SQRT2MINUS1) >> 16));
+    const d1 = i4 + ((i4 * COSPI8SQRT2MINUS1) >> 16) + ((i12 * SINPI8SQRT2) >> 16);
+    pass[i] = a1 + d1;
+    pass[12 + i] = a1 - d1;
+    pass[4 + i] = b1 + c1;
+    pass[8 + i] = b1 - c1;
+  }
+  for (let r = 0; r < 4; r++) {
+    const p = 4 * r;
+    const i0 = pass[p];
+    const i1 = pass[p + 1];
+    const i2 = pass[p + 2];
+    const i3 = pass[p + 3];
+    const a1 = i0 + i2;
+    const b1 = i0 - i2;
+    const c1 = ((i1 * SINPI8SQRT2) >> 16) - (i3 + ((i3 * COSPI8SQRT2MINUS1) >> 16));
+    const d1 = i1 + ((i1 * COSPI8SQRT2MINUS1) >> 16) + ((i3 * SINPI8SQRT2) >> 16);
+    // Stored in an Int16Array: the same 16-bit truncation as inverseDctAdd's `<< 16 >> 16`.
+    const o = outOff + p;
+    out[o] = (a1 + d1 + 4) >> 3;
+    out[o + 1] = (b1 + c1 + 4) >> 3;
+    out[o + 2] = (b1 - c1 + 4) >> 3;
+    out[o + 3] = (a1 - d1 + 4) >> 3;
+  }
+}
