@@ -25,10 +25,11 @@ import { CliError } from './errors.js';
  *    path (a built-in profile name);
  *  - 'output': a file written;
  *  - 'output-dir': a directory written into (created when missing);
+ *  - 'input-dir': a directory read (it must exist);
  *  - 'not-a-path': a string that names no file (an encoder, a host, a list).
  * URLs (`s3://...`) are never paths.
  */
-export type FileRole = 'input' | 'input-if-file' | 'output' | 'output-dir' | 'not-a-path';
+export type FileRole = 'input' | 'input-if-file' | 'input-dir' | 'output' | 'output-dir' | 'not-a-path';
 
 /** Roles by flag or argument name, as declared (kebab-case). */
 export type FileRoles = Readonly<Record<string, FileRole>>;
@@ -93,7 +94,11 @@ export function checkFiles(roles: FileRoles, values: Readonly<Record<string, unk
     for (const path of given) {
       if (role === 'not-a-path' || isUrl(path)) continue;
       const named = { flag, path };
-      if (role === 'input' || role === 'input-if-file') {
+      if (role === 'input-dir') {
+        const stats = statOrNull(path);
+        if (stats === null) throw new CliError(`no such directory: ${path}`);
+        if (!stats.isDirectory()) throw new CliError(`${flag} ${path} is not a directory`);
+      } else if (role === 'input' || role === 'input-if-file') {
         const stats = statOrNull(path);
         if (stats === null) {
           if (role === 'input') throw new CliError(`no such file: ${path}`);

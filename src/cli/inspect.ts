@@ -2,11 +2,13 @@
 // page — every frame's headers, the picture with what the encoder decided
 // drawn over it, any macroblock in full (src/inspect).
 
-import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { detectContainerFile, parseIvf, writeFileAtomic, writeIvf } from '../container/index.js';
-import { inspectorPage, type SourceErrors } from '../inspect/html.js';
+import { readChunkFile } from '../excamera/files.js';
+import { readStateFileHeader } from '../excamera/state-file.js';
+import { type ChunkInfo, inspectorPage, type SourceErrors } from '../inspect/html.js';
 import { type FrameError, frameError, macroblockSse } from '../inspect/source-error.js';
 import { createDecoderState, decodeFrame, imageToI420 } from '../vp8/index.js';
 import { defineCommand } from './command.js';
@@ -18,6 +20,7 @@ interface InspectArgs {
   input: string;
   output: string;
   source?: string;
+  chunks?: string;
 }
 
 /** The page holds the whole stream in memory, as base64 in the file. */
@@ -25,16 +28,18 @@ const MAX_STREAM_BYTES = 256 << 20;
 
 export const inspectCommand = defineCommand<InspectArgs>({
   command: 'inspect <input>',
-  files: { input: 'input', output: 'output', source: 'input' },
+  files: { input: 'input', output: 'output', source: 'input', chunks: 'input-dir' },
   describe: 'Write a web page that shows a VP8 stream (.ivf or .webm) frame by frame and macroblock by macroblock',
   builder: (y: Argv<object>) =>
     y
       .positional('input', { type: 'string', demandOption: true, describe: 'Compressed VP8 input (.ivf or .webm)' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'The page to write (HTML, self-contained: it opens from disk with no network)' })
       .option('source', { type: 'string', describe: 'The raw video the stream was encoded from (.y4m): each shown frame\'s PSNR and SSIM, and every macroblock\'s error, against it' })
+      .option('chunks', { type: 'string', describe: 'For an ExCamera output: the directory `excamera xc --keep` wrote for it; the page shows the chunks, the state each was coded against, and checks it' })
       .example('$0 inspect in.ivf -o in.html', 'then open in.html in a browser')
       .example('$0 inspect out.webm -o out.html', 'a WebM stream (embedded as IVF)')
-      .example('$0 inspect out.ivf --source in.y4m -o out.html', 'with the error against the source') as Argv<InspectArgs>,
+      .example('$0 inspect out.ivf --source in.y4m -o out.html', 'with the error against the source')
+      .example('$0 inspect out.ivf --chunks kept/ -o out.html', 'an `excamera xc --keep kept/` output, chunk by chunk') as Argv<InspectArgs>,
   handler: async (args) => {
     const size = (await stat(args.input)).size;
     if (size > MAX_STREAM_BYTES) throw new CliError(`${args.input}: ${size} bytes; the inspector embeds the stream in the page and takes up to ${MAX_STREAM_BYTES} bytes`);
@@ -55,7 +60,8 @@ export const inspectCommand = defineCommand<InspectArgs>({
       ivf = writeIvf({ width: input.width, height: input.height, timebaseDenominator: Math.round(rate * 1000), timebaseNumerator: 1000 }, frames.map((data) => ({ data })));
     }
     const source = args.source === undefined ? null : await sourceErrors(args.source, ivf);
-    await writeFileAtomic(args.output, new TextEncoder().encode(inspectorPage({ name, ivf }, undefined, source)));
+    const chunks = args.chunks === undefined ? null : await readChunks(args.chunks, parseIvf(ivf, { allowTruncated: true }).frames.map((f) => f.data));
+    await writeFileAtomic(args.output, new TextEncoder().encode(inspectorPage({ name, ivf }, undefined, source, chunks)));
     process.stderr.write(`wrote ${args.output}: open it in a browser\n`);
   },
 });
@@ -95,4 +101,52 @@ async function sourceErrors(path: string, ivf: Uint8Array): Promise<SourceErrors
   } finally {
     await clip.close();
   }
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array | undefined): boolean => b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * The chunks of an ExCamera output, from the directory `excamera xc --keep`
+ * wrote: NNNN.output.ivf (the chunk as output, whose header records the tag
+ * of the state it was coded against), NNNN.output.state, and the chunk's
+ * first frame as phases 1 and 2 made it (NNNN.independent.ivf,
+ * NNNN.given-state.ivf). Refused unless the output chunks, in order, are
+ * exactly the stream's frames.
+ */
+async function readChunks(dir: string, frames: readonly Uint8Array[]): Promise<ChunkInfo[]> {
+  const names = (await readdir(dir)).filter((n) => /^\d{4}\.output\.ivf$/.test(n)).sort();
+  if (names.length === 0) throw new CliError(`${dir} holds no NNNN.output.ivf chunk: --chunks takes the directory \`excamera xc --keep\` writes`);
+  const chunks: ChunkInfo[] = [];
+  let first = 0;
+  for (const [index, name] of names.entries()) {
+    const base = String(index).padStart(4, '0');
+    if (name !== `${base}.output.ivf`) throw new CliError(`${dir} has no ${base}.output.ivf (chunks must be numbered from 0000 without gaps)`);
+    const { chunk } = await readChunkFile(join(dir, name));
+    chunk.frames.forEach((f, j) => {
+      if (!sameBytes(f, frames[first + j])) throw new CliError(`${join(dir, name)}: its frame ${j} is not frame ${first + j} of the stream, so these chunks are not the stream's`);
+    });
+    const firstOf = async (file: string): Promise<number | null> => {
+      try {
+        return (await readChunkFile(join(dir, `${base}.${file}.ivf`))).chunk.frames[0]!.length;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+    };
+    let endHash: string | null = null;
+    try {
+      endHash = readStateFileHeader(new Uint8Array(await readFile(join(dir, `${base}.output.state`))), { file: join(dir, `${base}.output.state`) }).stateHash;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    chunks.push({
+      index, first, frames: chunk.frames.length,
+      expects: chunk.expects === null ? null : chunk.expects.toString(16).padStart(8, '0'),
+      endHash,
+      firstFrameBytes: { independent: await firstOf('independent'), givenState: await firstOf('given-state'), output: chunk.frames[0]!.length },
+    });
+    first += chunk.frames.length;
+  }
+  if (first !== frames.length) throw new CliError(`the chunks in ${dir} hold ${first} frames, the stream ${frames.length}: they are not the stream's`);
+  return chunks;
 }

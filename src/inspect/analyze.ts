@@ -18,6 +18,7 @@ import { decodeFrame } from '../vp8/decoder.js';
 import { type Image, imageToI420 } from '../vp8/image.js';
 import type { DequantFactors } from '../vp8/quant.js';
 import { createDecoderState, type DecoderState } from '../vp8/state.js';
+import { describeStateAfter, portableStateHash, type StateAfterFrame, stateTagHex } from './state-view.js';
 
 /** The macroblock headers of a frame (FrameModes' arrays: one entry, or 2, 16, 32, per macroblock in raster order; vectors in quarter samples). */
 export type InspectedModes = Pick<FrameModes, 'yMode' | 'uvMode' | 'refFrame' | 'skipCoeff' | 'segmentId' | 'partitioning' | 'mv' | 'bModes' | 'bMv'>;
@@ -56,10 +57,14 @@ export interface InspectedFrame {
   readonly segmentQuant: readonly DequantFactors[];
   /** The reference buffers after this frame. */
   readonly references: ReferenceBuffers;
+  /** The decoder state after this frame: its hash, and what the frame changed (with detail only). */
+  readonly stateAfter: StateAfterFrame | null;
+  /** Where a chunk of an ExCamera output starts: the tag (8 hex digits of its hash) of the state before this frame. */
+  readonly stateTagBefore?: string;
 }
 
 /** A frame's row in the inspector's frame table: what one pass over the stream learns of it. */
-export type FrameSummary = Pick<InspectedFrame, 'index' | 'bytes' | 'info' | 'error' | 'width' | 'height' | 'shown' | 'references'>;
+export type FrameSummary = Pick<InspectedFrame, 'index' | 'bytes' | 'info' | 'error' | 'width' | 'height' | 'shown' | 'references' | 'stateTagBefore'>;
 
 /** Which frame each decoded picture came from (weak: a picture no state holds any more is forgotten). */
 export type Origins = WeakMap<Image, number>;
@@ -74,7 +79,7 @@ export function inspectFrame(
   state: DecoderState, bytes: Uint8Array, index: number, origins: Origins, detail: boolean,
 ): { readonly frame: InspectedFrame; readonly state: DecoderState } {
   const holding = (s: DecoderState): ReferenceBuffers => ({ last: originOf(origins, s.last), golden: originOf(origins, s.golden), altref: originOf(origins, s.altref) });
-  const none = { picture: null, modes: null, levels: null, eobs: null, bits: null, segmentQuant: [] };
+  const none = { picture: null, modes: null, levels: null, eobs: null, bits: null, segmentQuant: [], stateAfter: null };
   const size = pictureSize(state);
   if (bytes.length === 0) return { frame: { index, bytes: 0, info: null, error: null, ...size, shown: false, ...none, references: holding(state) }, state };
   try {
@@ -99,6 +104,7 @@ export function inspectFrame(
         eobs: parsed.eobs,
         bits,
         segmentQuant: parsed.header.segmentationEnabled ? setup.segmentQuant : setup.segmentQuant.slice(0, 1),
+        stateAfter: describeStateAfter(state, next, (img) => originOf(origins, img)),
       },
       state: next,
     };
@@ -134,7 +140,11 @@ export class StreamInspector {
   private decodable = 0;
   private cursor: { index: number; state: DecoderState } | null = null;
 
-  constructor(private readonly frames: readonly Uint8Array[], private readonly snapshotEvery = 16) {}
+  /**
+   * `chunkStarts`: frames that start a chunk of an ExCamera output; their
+   * summaries carry the tag of the state before them.
+   */
+  constructor(private readonly frames: readonly Uint8Array[], private readonly snapshotEvery = 16, private readonly chunkStarts: ReadonlySet<number> = new Set()) {}
 
   /** The summary of every frame, in order, ending at the first that cannot be decoded. */
   *summaries(): Generator<FrameSummary> {
@@ -143,24 +153,36 @@ export class StreamInspector {
       if (index % this.snapshotEvery === 0) this.snapshots.push(state);
       const r = inspectFrame(state, bytes, index, this.origins, false);
       const { index: i, bytes: b, info, error, width, height, shown, references } = r.frame;
-      yield { index: i, bytes: b, info, error, width, height, shown, references };
+      const tag = this.chunkStarts.has(index) ? { stateTagBefore: stateTagHex(portableStateHash(state)) } : {};
+      yield { index: i, bytes: b, info, error, width, height, shown, references, ...tag };
       if (error !== null) return;
       state = r.state;
       this.decodable = index + 1;
     }
   }
 
-  /** Frame `index` in full (after summaries() has run over it). */
-  frame(index: number): InspectedFrame {
+  /** The decoder state before frame `index` (after summaries() has run over it). */
+  stateBefore(index: number): DecoderState {
     if (!(Number.isInteger(index) && index >= 0 && index < this.frames.length)) throw new RangeError(`no frame ${index} in a stream of ${this.frames.length}`);
     if (index > this.decodable) throw new RangeError(`frame ${index} comes after the first frame that cannot be decoded (${this.decodable})`);
     let from = Math.floor(index / this.snapshotEvery) * this.snapshotEvery;
     let state = this.snapshots[from / this.snapshotEvery]!;
     if (this.cursor !== null && this.cursor.index <= index && this.cursor.index > from) ({ index: from, state } = this.cursor);
     for (let i = from; i < index; i++) state = inspectFrame(state, this.frames[i]!, i, this.origins, false).state;
-    const r = inspectFrame(state, this.frames[index]!, index, this.origins, true);
+    this.cursor = { index, state };
+    return state;
+  }
+
+  /** Frame `index` in full. */
+  frame(index: number): InspectedFrame {
+    const r = inspectFrame(this.stateBefore(index), this.frames[index]!, index, this.origins, true);
     this.cursor = { index: index + 1, state: r.state };
     return r.frame;
+  }
+
+  /** The compressed bytes of frame `index`. */
+  bytes(index: number): Uint8Array {
+    return this.frames[index]!;
   }
 }
 

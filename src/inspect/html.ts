@@ -16,6 +16,24 @@ export interface SourceErrors {
   readonly sse: Float32Array;
 }
 
+/**
+ * One chunk of an ExCamera output (`excamera inspect --chunks DIR`, the
+ * directory `excamera xc --keep` writes): where it lies in the stream, the
+ * state it was coded against, and its first frame as each phase made it.
+ */
+export interface ChunkInfo {
+  readonly index: number;
+  /** Index in the stream of the chunk's first frame, and its number of frames. */
+  readonly first: number;
+  readonly frames: number;
+  /** Tag (8 hex digits of the state hash) of the state the chunk was coded against; null when it starts with a key frame. */
+  readonly expects: string | null;
+  /** The state hash of its .output.state: the state the chunk ends in. */
+  readonly endHash: string | null;
+  /** Bytes of the chunk's first frame: encoded alone (a key frame), encoded given the previous chunk's state, and as output (rebased). */
+  readonly firstFrameBytes: { readonly independent: number | null; readonly givenState: number | null; readonly output: number };
+}
+
 /** The inspector cannot make its page (its bundles are missing: the build did not run). */
 export class InspectError extends ExcameraTsError<'not-built'> {
   constructor(detail: string) {
@@ -44,10 +62,14 @@ function scriptText(code: string): string {
 const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /** The page, with `ivf` (a whole IVF file) embedded under `name`, or empty. */
-export function inspectorPage(stream: { readonly name: string; readonly ivf: Uint8Array } | null, bundles = inspectorBundles(), source: SourceErrors | null = null): string {
+export function inspectorPage(
+  stream: { readonly name: string; readonly ivf: Uint8Array } | null, bundles = inspectorBundles(), source: SourceErrors | null = null,
+  chunks: readonly ChunkInfo[] | null = null,
+): string {
   const base64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
   const embedded = stream === null ? '' : base64(stream.ivf);
-  const sourceJson = source === null ? '' : JSON.stringify({ name: source.name, frames: source.frames, macroblocks: source.macroblocks, sse: base64(source.sse) }).replace(/</g, '\\u003c');
+  const json = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
+  const sourceJson = source === null ? '' : json({ name: source.name, frames: source.frames, macroblocks: source.macroblocks, sse: base64(source.sse) });
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -60,12 +82,13 @@ export function inspectorPage(stream: { readonly name: string; readonly ivf: Uin
 <header>
   <h1>VP8 inspector</h1>
   <span id="file"></span>
-  <label class="button">Open an .ivf file<input type="file" id="open" accept=".ivf"></label>
+  <label class="button">Open an .ivf or .webm file<input type="file" id="open" accept=".ivf,.webm"></label>
   <span id="status"></span>
 </header>
 <main>
   <section id="frames-pane">
     <svg id="bits" preserveAspectRatio="none" role="img" aria-label="bits per frame"></svg>
+    <div id="ref-timeline"></div>
     <div id="table-wrap">
       <table id="frames">
         <thead><tr><th>#</th><th>type</th><th>show</th><th>bytes</th><th title="y_ac_qi">q</th><th>loop filter</th><th title="token partitions">parts</th><th title="coefficient / vector probabilities updated">prob upd</th><th title="buffers refreshed or copied">refresh</th><th title="frames held in LAST GOLDEN ALTREF after this frame">L G A</th><th id="psnr-head" title="PSNR (Y, U and V) against the source" hidden>PSNR</th></tr></thead>
@@ -91,6 +114,7 @@ export function inspectorPage(stream: { readonly name: string; readonly ivf: Uin
     </div>
     <div id="legend"></div>
     <div id="heat-legend"></div>
+    <div id="whatif-banner" data-whatif=""></div>
     <div id="canvas-wrap"><canvas id="picture" width="16" height="16"></canvas><canvas id="overlay" width="16" height="16"></canvas></div>
     <section id="frame-detail"></section>
   </section>
@@ -98,6 +122,7 @@ export function inspectorPage(stream: { readonly name: string; readonly ivf: Uin
 </main>
 <script type="text/plain" id="stream" data-name="${stream === null ? '' : escapeAttr(stream.name)}">${embedded}</script>
 <script type="application/json" id="source-error">${sourceJson}</script>
+<script type="application/json" id="chunks">${chunks === null ? '' : json(chunks)}</script>
 <script type="text/plain" id="worker-src">${scriptText(bundles.worker)}</script>
 <script>${scriptText(bundles.page)}</script>
 </body>
@@ -122,6 +147,7 @@ section { min-width: 0; }
 #mb-pane { overflow: auto; }
 #picture-pane { overflow: auto; }
 #bits { width: 100%; height: 90px; flex: none; cursor: pointer; }
+#ref-timeline { flex: none; width: 100%; margin: 4px 0; }
 #bits rect.inter { fill: #6b8fc8; } #bits rect.key { fill: #f28e2b; } #bits rect.hidden-frame { fill: #b07aa1; }
 #bits #bits-cursor { fill: rgba(255, 210, 74, 0.35); }
 #bits .axis { fill: var(--dim); font-size: 9px; }
@@ -140,11 +166,15 @@ section { min-width: 0; }
 #legend span { padding-left: 4px; }
 #heat-legend { color: var(--dim); font-size: 11px; min-height: 14px; margin-bottom: 4px; }
 #canvas-wrap { position: relative; }
+#whatif-banner { color: #1b1b1b; background: var(--accent); border-radius: 4px; font-weight: 600; }
+#whatif-banner:not(:empty) { padding: 3px 8px; margin-bottom: 4px; }
+#whatif label { display: block; margin: 3px 0; }
+#whatif select, #whatif button { background: var(--panel); color: var(--text); border: 1px solid var(--line); border-radius: 4px; }
 #canvas-wrap canvas { position: absolute; left: 0; top: 0; image-rendering: pixelated; }
 #overlay { cursor: crosshair; }
 table.fields { border-collapse: collapse; width: 100%; }
 table.fields th { text-align: left; color: var(--dim); font-weight: 500; padding: 2px 8px 2px 0; vertical-align: top; white-space: nowrap; }
-table.fields td { padding: 2px 6px 2px 0; vertical-align: top; }
+table.fields td { padding: 2px 6px 2px 0; vertical-align: top; overflow-wrap: anywhere; }
 a { color: #79b8ff; }
 table.grid4 { border-collapse: collapse; font-size: 11px; }
 table.grid4 td { border: 1px solid var(--line); padding: 2px 5px; text-align: center; }
@@ -156,4 +186,16 @@ table.grid4 td { border: 1px solid var(--line); padding: 2px 5px; text-align: ce
 .block td span { display: block; }
 .block td small { display: block; color: var(--dim); font-size: 9px; }
 .block td.nz { background: #2c3b52; }
+.note { color: var(--dim); font-size: 11px; margin: 4px 0; }
+table.trace { border-collapse: collapse; width: 100%; font-size: 11px; margin-bottom: 6px; }
+table.trace th { text-align: left; color: var(--dim); font-weight: 500; border-bottom: 1px solid var(--line); }
+table.trace td { border-bottom: 1px solid var(--line); padding: 1px 4px; vertical-align: top; }
+table.trace td small { display: block; color: var(--dim); }
+table.trace td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.bools { white-space: normal; }
+.bool { display: inline-block; min-width: 22px; margin: 1px; padding: 0 2px; border-radius: 3px; font-family: ui-monospace, monospace; }
+.bool.b0 { background: #263a2a; } .bool.b1 { background: #3d2a2a; }
+.bool sub { color: var(--dim); font-size: 9px; margin-left: 1px; }
+details summary { cursor: pointer; font-size: 11px; padding: 1px 0; }
+#frames tr.chunk-start td { border-top: 2px solid var(--accent); }
 `;

@@ -187,9 +187,9 @@ describe('excamera inspect', () => {
     expect(/<style>([^]*?)<\/style>/.exec(html)![1]).not.toMatch(/url\(|@import/i);
     const b64 = /<script type="text\/plain" id="stream" data-name="vp80-00-comprehensive-001\.ivf">([^<]*)<\/script>/.exec(html)![1]!;
     expect(new Uint8Array(Buffer.from(b64, 'base64'))).toEqual(new Uint8Array(readFileSync(vector('vp80-00-comprehensive-001'))));
-    // Four scripts, each closed once: the stream, the error against a source (empty here), the worker's code (the decoder), the page's.
-    expect(html.match(/<script\b/gi)).toHaveLength(4);
-    expect(html.match(/<\/script/gi)).toHaveLength(4);
+    // Five scripts, each closed once: the stream, the error against a source and the ExCamera chunks (both empty here), the worker's code (the decoder), the page's.
+    expect(html.match(/<script\b/gi)).toHaveLength(5);
+    expect(html.match(/<\/script/gi)).toHaveLength(5);
   });
 
   it('takes WebM too: its frames go into the page as an IVF stream', async () => {
@@ -268,14 +268,14 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
           const s = box.width / width;
           await page.mouse.click(box.x + (col * 16 + 8) * s, box.y + (row * 16 + 8) * s);
           await page.waitForFunction(`document.getElementById('mb-detail').dataset.mb === '${row},${col}'`);
-          const fields = Object.fromEntries(await page.$$eval('#mb-detail table.fields tr', (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent])));
+          const fields = Object.fromEntries(await page.$$eval('#mb-detail > table.fields tr', (trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent])));
           const mb = row * mbCols + col;
           const names = ['DC_PRED', 'V_PRED', 'H_PRED', 'TM_PRED', 'B_PRED', 'NEARESTMV', 'NEARMV', 'ZEROMV', 'NEWMV', 'SPLITMV'];
           expect(fields['luma mode'], `${input} frame ${index} mb ${row},${col}`).toBe(names[parsed.modes.yMode[mb]!]);
           expect(fields.reference).toMatch(['intra', 'LAST', 'GOLDEN', 'ALTREF'][parsed.modes.refFrame[mb]!]!);
           expect(fields.bits).toBe(`${bits.header[mb]} in its header (first partition), ${bits.tokens[mb]} in its tokens`);
           if (fields.vector !== undefined) expect(fields.vector).toMatch(new RegExp(`^row ${parsed.modes.mv[mb * 2]}, column ${parsed.modes.mv[mb * 2 + 1]} \\(quarter samples\\)`));
-          const levels = await page.$$eval('#mb-detail .block', (blocks) => blocks.map((b) => [Number(b.getAttribute('data-block')), [...b.querySelectorAll('td')].map((td) => Number(td.getAttribute('data-level')))] as [number, number[]]));
+          const levels = await page.$$eval('#mb-detail > .blocks > .block', (blocks) => blocks.map((b) => [Number(b.getAttribute('data-block')), [...b.querySelectorAll('td')].map((td) => Number(td.getAttribute('data-level')))] as [number, number[]]));
           for (const [block, shown] of levels) expect(shown, `block ${block}`).toEqual([...parsed.levels.subarray(mb * 400 + block * 16, mb * 400 + block * 16 + 16)]);
           if (parsed.modes.skipCoeff[mb]) expect(levels).toEqual([]);
           else expect(levels.length).toBe(parsed.modes.yMode[mb] === 4 || parsed.modes.yMode[mb] === 9 ? 24 : 25);

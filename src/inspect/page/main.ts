@@ -5,16 +5,21 @@
 // (scripts/bundle-inspector.mjs); the page works from disk with no network.
 
 import { i420Layout } from '../../vp8/i420.js';
-import { B_PRED, MB_MODE_NAMES as MODE_NAMES, SPLITMV } from '../../vp8/tables.js';
-import { hasY2Block } from '../../vp8/tokens.js';
+import { B_MODE_NAMES, B_PRED, MB_MODE_NAMES as MODE_NAMES, SPLITMV } from '../../vp8/tables.js';
+import { blockName, hasY2Block } from '../../vp8/tokens.js';
 import type { FrameInfo } from '../../vp8/info.js';
 import type { FrameSummary, InspectedFrame } from '../analyze.js';
 import { blockFactors } from '../analyze.js';
+import type { ChunkInfo } from '../html.js';
 import type { FromWorker, StreamHeader, ToWorker } from './protocol.js';
+import type { WhatIf } from '../reconstruct.js';
+import { renderMacroblockSteps } from './steps.js';
+import { clearReferenceTimeline, drawReferenceTimeline, type ReferenceTimeline } from './timeline.js';
+import { traceView, vectorView } from './trace-view.js';
+import { describeWhatIf, whatIfControls } from './whatif-view.js';
 
 const RFC = 'https://www.rfc-editor.org/rfc/rfc6386#section-';
 const MODE_COLORS = ['#4e79a7', '#59a14f', '#8cd17d', '#b6992d', '#f28e2b', '#76b7b2', '#9c755f', '#bab0ac', '#e15759', '#b07aa1'];
-const B_MODE_NAMES = ['B_DC_PRED', 'B_TM_PRED', 'B_VE_PRED', 'B_HE_PRED', 'B_LD_PRED', 'B_RD_PRED', 'B_VR_PRED', 'B_VL_PRED', 'B_HD_PRED', 'B_HU_PRED'];
 const REF_NAMES = ['intra', 'LAST', 'GOLDEN', 'ALTREF'];
 const REF_COLORS = ['#ffffff', '#ff5050', '#40d040', '#4aa3ff'];
 const SPLIT_NAMES = ['16x8', '8x16', '8x8', '4x4'];
@@ -30,6 +35,11 @@ interface Session {
   current: number;
   frame: InspectedFrame | null;
   request: number;
+  /** The macroblock trace and the replay asked for last. */
+  traceRequest: number;
+  replayRequest: number;
+  /** The change the picture is rebuilt with (what-if), {} for none; it lasts until another frame is shown. */
+  whatIf: WhatIf;
   playing: boolean;
 }
 
@@ -41,19 +51,25 @@ interface SourceErrors {
 
 let session: Session | null = null;
 let source: SourceErrors | null = null;
+/** The chunks of an ExCamera output (`excamera inspect --chunks`), for the embedded stream only. */
+let chunks: readonly ChunkInfo[] | null = null;
+let timeline: ReferenceTimeline | null = null;
 let selectedMb: { row: number; col: number } | null = null;
 let zoom = 1;
 
 // ---- opening a stream --------------------------------------------------------
 
-function open(name: string, bytes: ArrayBuffer, errors: SourceErrors | null = null): void {
+function open(name: string, bytes: ArrayBuffer, errors: SourceErrors | null = null, chunkList: readonly ChunkInfo[] | null = null): void {
   source = errors;
+  chunks = chunkList;
   $('ov-error-label').hidden = errors === null;
   $('psnr-head').hidden = errors === null;
   session?.worker.terminate();
+  clearReferenceTimeline($('ref-timeline'));
+  timeline = null;
   const code = $<HTMLScriptElement>('worker-src').textContent ?? '';
   const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
-  session = { worker, header: null, rows: [], done: false, current: -1, frame: null, request: 0, playing: false };
+  session = { worker, header: null, rows: [], done: false, current: -1, frame: null, request: 0, traceRequest: 0, replayRequest: 0, whatIf: {}, playing: false };
   selectedMb = null;
   $('frames-body').replaceChildren();
   $('mb-detail').replaceChildren(text('p', 'Click a macroblock of the picture to see it in full.'));
@@ -65,7 +81,7 @@ function open(name: string, bytes: ArrayBuffer, errors: SourceErrors | null = nu
     receive(s, e.data);
   };
   worker.onerror = (e) => status(`the decoder stopped: ${e.message}`, true);
-  post(s, { kind: 'open', name, bytes }, [bytes]);
+  post(s, { kind: 'open', name, bytes, chunkStarts: chunkList?.map((c) => c.first) ?? [] }, [bytes]);
 }
 
 function post(s: Session, m: ToWorker, transfer: Transferable[] = []): void {
@@ -98,6 +114,27 @@ function receive(s: Session, m: FromWorker): void {
       showFrame(s);
       if (s.playing) setTimeout(() => step(s, 1, true), frameInterval(s));
       break;
+    case 'trace': {
+      if (m.request !== s.traceRequest) return;
+      const box = document.getElementById('mb-trace');
+      if (box === null) return;
+      box.replaceChildren(...(m.trace.vector !== null ? vectorView(m.trace.vector) : []), ...traceView(m.trace));
+      box.dataset.ready = 'true';
+      break;
+    }
+    case 'replay': {
+      if (m.request !== s.replayRequest || s.frame === null) return;
+      const box = document.getElementById('mb-steps');
+      if (box !== null) {
+        renderMacroblockSteps(box, m.steps);
+        box.dataset.ready = 'true';
+      }
+      const changed = describeWhatIf(m.whatIf, s.frame.mbCols);
+      $('whatif-banner').textContent = changed === '' ? '' : `What if: ${changed}. This is not the decoded picture; reset to see it.`;
+      $('whatif-banner').dataset.whatif = changed;
+      drawPicture(changed === '' ? s.frame.picture! : m.picture, s.frame.width, s.frame.height);
+      break;
+    }
     case 'error':
       status(m.message, true);
       break;
@@ -132,6 +169,12 @@ function addRow(s: Session, r: FrameSummary): void {
   if (source !== null) cells.push(source.byFrame.has(r.index) ? source.byFrame.get(r.index)!.psnr.toFixed(2) : '');
   for (const c of cells) tr.append(text('td', c));
   if (r.error !== null) tr.classList.add('error');
+  const chunk = chunks?.find((c) => c.first === r.index);
+  if (chunk !== undefined) {
+    tr.classList.add('chunk-start');
+    tr.dataset.chunk = String(chunk.index);
+    tr.title = `chunk ${chunk.index} starts here`;
+  }
   if (i !== null && i.type === 'key') tr.classList.add('key');
   if (i !== null && !i.showFrame) tr.classList.add('hidden-frame');
   tr.onclick = () => select(s, r.index);
@@ -170,12 +213,14 @@ function drawChart(s: Session): void {
     const x = (e.offsetX / svg.clientWidth) * w;
     select(s, Math.min(n - 1, Math.max(0, Math.floor(x / bar))));
   };
+  timeline = drawReferenceTimeline($('ref-timeline'), s.rows, { current: Math.max(0, s.current), onPick: (i) => select(s, i), ...(chunks !== null ? { chunks } : {}) });
   moveCursor(s);
 }
 
 function moveCursor(s: Session): void {
   const c = document.getElementById('bits-cursor');
   if (c !== null && s.rows.length > 0) c.setAttribute('x', String((s.current * 600) / s.rows.length));
+  timeline?.setCurrent(Math.max(0, s.current));
 }
 
 // ---- selecting and playing --------------------------------------------------
@@ -238,16 +283,23 @@ function showFrame(s: Session): void {
     picture.height = f.height;
     fitZoom(f.width);
   }
-  const ctx = picture.getContext('2d')!;
-  const img = ctx.createImageData(f.width, f.height);
-  i420ToRgba(f.picture, f.width, f.height, img.data);
-  ctx.putImageData(img, 0, 0);
+  drawPicture(f.picture, f.width, f.height);
+  s.whatIf = {};
+  $('whatif-banner').textContent = '';
+  $('whatif-banner').dataset.whatif = '';
   sizeCanvases(f);
   drawOverlays(f);
   if (selectedMb !== null) {
     if (selectedMb.row < f.mbRows && selectedMb.col < f.mbCols) showMacroblock(f, selectedMb.row, selectedMb.col);
     else selectedMb = null;
   }
+}
+
+function drawPicture(i420: Uint8Array, width: number, height: number): void {
+  const ctx = $<HTMLCanvasElement>('picture').getContext('2d')!;
+  const img = ctx.createImageData(width, height);
+  i420ToRgba(i420, width, height, img.data);
+  ctx.putImageData(img, 0, 0);
 }
 
 function fitZoom(width: number): void {
@@ -495,7 +547,42 @@ function frameDetail(s: Session): HTMLElement[] {
   if (err !== undefined) rows.push(['vs source', `frame ${err.source} of ${source!.name}: PSNR ${err.psnr.toFixed(2)} dB (Y ${err.psnrY.toFixed(2)} dB), SSIM Y ${err.ssimDbY.toFixed(2)} dB`, '']);
   if (i.type === 'inter') rows.push(['reference probabilities', `intra ${i.probIntra}, last ${i.probLast}, golden ${i.probGf} (of 256)`, '9.10']);
   out.push(table(rows));
+  const chunk = chunks?.find((c) => r.index >= c.first && r.index < c.first + c.frames);
+  if (chunk !== undefined) out.push(...chunkDetail(chunk, s.rows));
+  if (f !== null && f.index === r.index && f.stateAfter !== null) {
+    const h = text('h3', 'Decoder state after this frame');
+    const state = table([
+      ['hash', `${f.stateAfter.hash} (SHA-256 of everything the next frames depend on; the first 8 digits are its tag)`, ''],
+      ...(f.stateAfter.changes.length === 0 ? [['changed', 'nothing: a frame that refreshes no buffer and keeps no probability leaves the state as it was', ''] as [string, string, string]] : []),
+      ...f.stateAfter.changes.map((c) => [c.part, c.detail, c.section] as [string, string, string]),
+    ]);
+    state.dataset.view = 'state';
+    out.push(h, state);
+  }
   return out;
+}
+
+/** A chunk of an ExCamera output: its frames, its first frame through the phases, and the state it was coded against, checked. */
+function chunkDetail(c: ChunkInfo, rows: readonly FrameSummary[]): HTMLElement[] {
+  const last = c.first + c.frames - 1;
+  const b = c.firstFrameBytes;
+  const tag = rows[c.first]?.stateTagBefore;
+  const items: [string, string, string][] = [
+    ['frames', `${c.first} to ${last} (${c.frames} frames)`, ''],
+    ['first frame', c.expects === null
+      ? `a key frame of ${b.output} bytes: the chunk depends on nothing before it`
+      : `${b.independent !== null ? `a key frame of ${b.independent} bytes when the chunk was encoded alone; ` : ''}${b.givenState !== null ? `${b.givenState} bytes re-encoded as an inter frame given the previous chunk's state; ` : ''}${b.output} bytes as output, rebased onto the true state`, ''],
+  ];
+  if (c.expects !== null) {
+    const check = tag === undefined ? 'the decoder has not reached it' : tag === c.expects ? `the decoder's state before frame ${c.first} has tag ${tag}: the same state` : `but the decoder's state before frame ${c.first} has tag ${tag}: not the state the chunk expects`;
+    items.push(['coded against', `the state with tag ${c.expects} (the previous chunk's end); ${check}`, '']);
+  }
+  if (c.endHash !== null) items.push(['ends in', `the state ${c.endHash.slice(0, 8)}… (its .output.state)`, '']);
+  const t = table(items);
+  t.dataset.view = 'chunk';
+  t.dataset.chunk = String(c.index);
+  if (c.expects !== null && tag !== undefined) t.dataset.stateCheck = tag === c.expects ? 'same' : 'different';
+  return [text('h3', `ExCamera chunk ${c.index}`), t];
 }
 
 function table(rows: readonly (readonly [string, string, string])[]): HTMLTableElement {
@@ -544,8 +631,36 @@ function showMacroblock(f: InspectedFrame, row: number, col: number): void {
   if (y === B_PRED) el2.push(text('h3', 'Subblock modes (section 11.3)'), grid4(Array.from({ length: 16 }, (_, b) => B_MODE_NAMES[m.bModes[mb * 16 + b]!]!.replace('_PRED', ''))));
   if (y === SPLITMV) el2.push(text('h3', 'Subblock vectors, quarter samples (row, column; section 17)'), grid4(Array.from({ length: 16 }, (_, b) => `${m.bMv[mb * 32 + b * 2]},${m.bMv[mb * 32 + b * 2 + 1]}`)));
   el2.push(...coefficients(f, mb, y));
+  const trace = document.createElement('div');
+  trace.id = 'mb-trace';
+  trace.append(text('p', 'Tracing the bools of this macroblock…', 'note'));
+  el2.push(text('h2', 'Decode trace'), trace);
+  const s = session;
+  const steps = document.createElement('div');
+  steps.id = 'mb-steps';
+  steps.append(text('p', 'Rebuilding this macroblock step by step…', 'note'));
+  if (s !== null) {
+    el2.push(text('h2', 'What if…'), whatIfControls(f, mb, s.whatIf, (w) => {
+      s.whatIf = w;
+      replay(s, f, mb);
+    }));
+  }
+  el2.push(text('h2', 'From prediction to pixels'), steps);
   el.replaceChildren(...el2);
   drawOverlays(f);
+  if (s !== null) {
+    s.traceRequest++;
+    post(s, { kind: 'trace', index: f.index, mb, request: s.traceRequest });
+    replay(s, f, mb);
+  }
+}
+
+/** Asks the worker for frame f rebuilt under the session's what-if, with the steps of macroblock mb. */
+function replay(s: Session, f: InspectedFrame, mb: number): void {
+  s.replayRequest++;
+  const box = document.getElementById('mb-steps');
+  if (box !== null) box.dataset.ready = 'false';
+  post(s, { kind: 'replay', index: f.index, mb, whatIf: s.whatIf, request: s.replayRequest });
 }
 
 const fmtSamples = (q: number): string => (q / 4).toFixed(2).replace(/\.?0+$/, '');
@@ -573,8 +688,6 @@ function coefficients(f: InspectedFrame, mb: number, yMode: number): HTMLElement
   }
   const wrap = document.createElement('div');
   wrap.className = 'blocks';
-  // Y[k] is luma subblock k; Y2 the second-order block of the luma DCs (section 14.3).
-  const names = (b: number): string => (b < 16 ? `Y[${b}]` : b < 20 ? `U[${b - 16}]` : b < 24 ? `V[${b - 20}]` : 'Y2');
   for (let b = 0; b < 25; b++) {
     if (b === 24 && !hasY2) continue;
     const { dc, ac } = blockFactors(b, hasY2, q);
@@ -582,7 +695,7 @@ function coefficients(f: InspectedFrame, mb: number, yMode: number): HTMLElement
     box.className = 'block';
     box.dataset.block = String(b);
     const eob = eobs[mb * 25 + b]!;
-    box.append(text('div', `${names(b)}  eob ${eob}  ×${dc}/${ac}`, 'block-title'));
+    box.append(text('div', `${blockName(b)}  eob ${eob}  ×${dc}/${ac}`, 'block-title'));
     const t = document.createElement('table');
     for (let r = 0; r < 4; r++) {
       const tr = document.createElement('tr');
@@ -625,6 +738,11 @@ function decodeBase64(b64: string): ArrayBuffer {
   return out.buffer;
 }
 
+function embeddedChunks(): ChunkInfo[] | null {
+  const json = document.getElementById('chunks')?.textContent?.trim() ?? '';
+  return json === '' ? null : (JSON.parse(json) as ChunkInfo[]);
+}
+
 function embeddedSourceErrors(): SourceErrors | null {
   const json = document.getElementById('source-error')?.textContent?.trim() ?? '';
   if (json === '') return null;
@@ -637,8 +755,8 @@ function init(): void {
   legend();
   const embedded = document.getElementById('stream');
   const b64 = embedded?.textContent?.trim() ?? '';
-  if (b64 !== '') open(embedded!.dataset.name ?? 'stream.ivf', decodeBase64(b64), embeddedSourceErrors());
-  else status('Open a VP8 .ivf file, or drop one on the page.');
+  if (b64 !== '') open(embedded!.dataset.name ?? 'stream.ivf', decodeBase64(b64), embeddedSourceErrors(), embeddedChunks());
+  else status('Open a VP8 .ivf or .webm file, or drop one on the page.');
   $<HTMLInputElement>('open').onchange = async (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file !== undefined) open(file.name, await file.arrayBuffer());

@@ -3,8 +3,10 @@
 // large streams. One pass sends every frame's summary row; a frame asked for
 // then comes back in full (picture, macroblock headers, coefficients).
 
-import { parseIvf } from '../../container/ivf.js';
 import { StreamInspector } from '../analyze.js';
+import { replayFrame } from '../reconstruct.js';
+import { traceMacroblock } from '../trace.js';
+import { openContainer } from './demux.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const port = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -13,15 +15,16 @@ let inspector: StreamInspector | null = null;
 /** Summary rows go out in batches, so that a long stream's table fills while it decodes. */
 const BATCH = 24;
 
-port.onmessage = (e) => {
+// async: reading a WebM file is (mediabunny's demuxer is asynchronous).
+port.onmessage = async (e) => {
   const m = e.data;
   try {
     if (m.kind === 'open') {
-      const file = parseIvf(new Uint8Array(m.bytes), { allowTruncated: true });
-      const frames = file.frames.map((f) => f.data);
-      inspector = new StreamInspector(frames);
+      const file = await openContainer(new Uint8Array(m.bytes), m.name); // IVF or WebM
+      const frames = file.frames;
+      inspector = new StreamInspector(frames, undefined, new Set(m.chunkStarts ?? []));
       const h = file.header;
-      port.postMessage({ kind: 'stream', name: m.name, fileBytes: m.bytes.byteLength, width: h.width, height: h.height, fourcc: h.fourcc, frames: frames.length, timebase: [h.timebaseNumerator, h.timebaseDenominator], truncatedAt: file.truncatedAt });
+      port.postMessage({ kind: 'stream', name: m.name, fileBytes: m.bytes.byteLength, width: h.width, height: h.height, fourcc: h.fourcc, frames: frames.length, timebase: h.timebase, truncatedAt: file.truncatedAt });
       let batch = [];
       for (const row of inspector.summaries()) {
         batch.push(row);
@@ -38,6 +41,13 @@ port.onmessage = (e) => {
       const transfer: Transferable[] = [];
       if (f.picture !== null) transfer.push(f.picture.buffer as ArrayBuffer);
       port.postMessage({ kind: 'frame', request: m.request, frame: f }, transfer);
+    } else if (m.kind === 'trace') {
+      if (inspector === null) throw new Error('no stream is open');
+      port.postMessage({ kind: 'trace', request: m.request, trace: traceMacroblock(inspector.stateBefore(m.index), inspector.bytes(m.index), m.mb) });
+    } else if (m.kind === 'replay') {
+      if (inspector === null) throw new Error('no stream is open');
+      const r = replayFrame(inspector.stateBefore(m.index), inspector.bytes(m.index), m.whatIf, [m.mb]);
+      port.postMessage({ kind: 'replay', request: m.request, picture: r.picture, steps: r.steps[0]!, whatIf: m.whatIf }, [r.picture.buffer as ArrayBuffer]);
     }
   } catch (err) {
     port.postMessage({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
