@@ -53,13 +53,9 @@ export function inverseWhtDcOnly(dc: number, coeffs: Int16Array, blockBase: numb
   for (let i = 0; i < 16; i++) coeffs[blockBase + 16 * i] = v;
 }
 
-/**
- * Inverse DCT of the 4x4 block at `coeffs[off..off+15]` (section 14.4), added
- * to the prediction already in `dst` at `dstOff` with row stride `stride`, and
- * clamped to 0..255 (section 14.5).
- */
-export function inverseDctAdd(coeffs: Int16Array, off: number, dst: Uint8Array, dstOff: number, stride: number): void {
-  // Vertical pass, one column at a time.
+/** The inverse DCT's first, vertical pass (section 14.4) over the block at `coeffs[off..]`, into `pass`. */
+function inverseDctColumns(coeffs: Int16Array, off: number): void {
+  // One column at a time.
   for (let i = 0; i < 4; i++) {
     const i0 = coeffs[off + i];
     const i4 = coeffs[off + 4 + i];
@@ -74,6 +70,15 @@ export function inverseDctAdd(coeffs: Int16Array, off: number, dst: Uint8Array, 
     pass[4 + i] = b1 + c1;
     pass[8 + i] = b1 - c1;
   }
+}
+
+/**
+ * Inverse DCT of the 4x4 block at `coeffs[off..off+15]` (section 14.4), added
+ * to the prediction already in `dst` at `dstOff` with row stride `stride`, and
+ * clamped to 0..255 (section 14.5).
+ */
+export function inverseDctAdd(coeffs: Int16Array, off: number, dst: Uint8Array, dstOff: number, stride: number): void {
+  inverseDctColumns(coeffs, off);
   // Horizontal pass, one row at a time, then add and clamp.
   for (let r = 0; r < 4; r++) {
     const p = 4 * r;
@@ -121,20 +126,7 @@ export function clamp255(v: number): number {
  * decoder itself adds in place and never calls this.)
  */
 export function inverseDctResidual(coeffs: Int16Array, off: number, out: Int16Array, outOff: number): void {
-  for (let i = 0; i < 4; i++) {
-    const i0 = coeffs[off + i];
-    const i4 = coeffs[off + 4 + i];
-    const i8 = coeffs[off + 8 + i];
-    const i12 = coeffs[off + 12 + i];
-    const a1 = i0 + i8;
-    const b1 = i0 - i8;
-    const c1 = ((i4 * SINPI8SQRT2) >> 16) - (i12 + ((i12 * COSPI8SQRT2MINUS1) >> 16));
-    const d1 = i4 + ((i4 * COSPI8SQRT2MINUS1) >> 16) + ((i12 * SINPI8SQRT2) >> 16);
-    pass[i] = a1 + d1;
-    pass[12 + i] = a1 - d1;
-    pass[4 + i] = b1 + c1;
-    pass[8 + i] = b1 - c1;
-  }
+  inverseDctColumns(coeffs, off);
   for (let r = 0; r < 4; r++) {
     const p = 4 * r;
     const i0 = pass[p];

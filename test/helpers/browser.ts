@@ -18,3 +18,10 @@ export function pageProblems(page: Page, allowed: RegExp = /^file:/): string[] {
   });
   return problems;
 }
+
+/** Starts the system's Chromium at `executable` (findChromium's answer); when it is missing, says how to install it. */
+export async function launchChromium(executable: string | null): Promise<import('playwright-core').Browser> {
+  if (executable === null) throw new Error('chromium is not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y chromium');
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });
+}

@@ -21,7 +21,7 @@ import type { FrameInfo } from '../../src/vp8/info.js';
 import { createDecoderState, decodeFrame } from '../../src/vp8/index.js';
 import { excamera } from '../helpers/cli.js';
 import { CLIPS, ivfFrames, md5, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
-import { pageProblems } from '../helpers/browser.js';
+import { launchChromium, pageProblems } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 const vector = (name: string): string => join(VECTORS, `${name}.ivf`);
@@ -220,9 +220,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
   type Browser = import('playwright-core').Browser;
   let browser: Browser;
   beforeAll(async () => {
-    if (CHROMIUM === null) throw new Error('chromium is not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y chromium');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();

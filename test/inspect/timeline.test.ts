@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FrameSummary, StreamInspector } from '../../src/inspect/analyze.js';
-import { pageProblems } from '../helpers/browser.js';
+import { launchChromium, pageProblems } from '../helpers/browser.js';
 import { excamera } from '../helpers/cli.js';
 import { ivfFrames, ROOT, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
 import { findChromium, haveTool, requireTools, TOOLS_REQUIRED } from '../helpers/tools.js';
@@ -81,9 +81,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the reference-buffer time
   type Browser = import('playwright-core').Browser;
   let browser: Browser;
   beforeAll(async () => {
-    if (CHROMIUM === null) throw new Error('chromium is not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y chromium');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();

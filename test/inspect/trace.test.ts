@@ -21,7 +21,7 @@ import { createDecoderState, decodeFrame, type DecoderState, imageToI420, stateH
 import { NEARESTMV, NEARMV, NEWMV, SPLITMV, ZEROMV, B_PRED, INTRA_FRAME, ZIGZAG } from '../../src/vp8/tables.js';
 import { excamera } from '../helpers/cli.js';
 import { CLIPS, ivfFrames, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
-import { pageProblems } from '../helpers/browser.js';
+import { launchChromium, pageProblems } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 const vector = (name: string): string => join(VECTORS, `${name}.ivf`);
@@ -197,11 +197,9 @@ describe('excamera inspect --chunks', () => {
 
   const CHROMIUM = findChromium('the inspector\'s browser test of chunks and traces');
   it.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('shows the chunks with the decoder\'s state checked, and a clicked macroblock\'s trace (needs chromium)', async () => {
-    if (CHROMIUM === null) throw new Error('chromium is not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y chromium');
     const out = join(dir, 'chunks.html');
     expect(excamera('inspect', stream, '--chunks', kept, '-o', out).status).toBe(0);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const browser = await launchChromium(CHROMIUM);
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const problems = pageProblems(page, /^(file|blob):/);

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf, readWebmVp8, writeIvf, writeWebmVp8 } from '../../src/container/index.js';
 import { inspectorPage } from '../../src/inspect/html.js';
 import { openContainer } from '../../src/inspect/page/demux.js';
-import { pageProblems } from '../helpers/browser.js';
+import { launchChromium, pageProblems } from '../helpers/browser.js';
 import { excamera } from '../helpers/cli.js';
 import { ivfFrames, ROOT, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
 import { findChromium, requireTools, skipWithout, TOOLS_REQUIRED } from '../helpers/tools.js';
@@ -192,14 +192,12 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('an empty inspector page o
   let emptyPage = '';
 
   beforeAll(async () => {
-    if (CHROMIUM === null) throw new Error('chromium is not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y chromium');
     // The bundles the build made (vitest's global setup builds them); html.ts
     // looks for them beside its compiled module in dist/, not beside its source.
     const bundle = (file: string): string => readFileSync(join(ROOT, 'dist', 'inspect-page', file), 'utf8');
     emptyPage = join(dir, 'empty.html');
     writeFileSync(emptyPage, inspectorPage(null, { page: bundle('page.js'), worker: bundle('worker.js') }));
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();

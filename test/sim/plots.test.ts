@@ -20,7 +20,7 @@ import { loadProfile, serializeProfile } from '../../src/sim/profile.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../../src/sim/sweep-output.js';
 import { renderTimeline, type TimelineData, type TimelineInput, timelineData } from '../../src/sim/timeline.js';
 import { excamera } from '../helpers/cli.js';
-import { pageProblems } from '../helpers/browser.js';
+import { launchChromium, pageProblems } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 /** The data a timeline page embeds (and draws from). */
@@ -232,9 +232,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the timeline page in a br
   let browser: Browser;
   let dir = '';
   beforeAll(async () => {
-    if (CHROMIUM === null) throw new Error('chromium is not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y chromium');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium(CHROMIUM);
     dir = mkdtempSync(join(tmpdir(), 'excamera-timeline-'));
   });
   afterAll(async () => {
