@@ -212,6 +212,12 @@ describe('excamera inspect --chunks', () => {
       await page.waitForFunction(`document.querySelector('#frame-detail table[data-view="chunk"]')?.dataset.chunk === '1' && document.querySelector('#frame-detail table[data-view="state"]') !== null`);
       expect(await page.locator('#frame-detail table[data-view="chunk"]').getAttribute('data-state-check')).toBe('same');
       expect(await page.locator('#frame-detail table[data-view="state"]').textContent()).toContain(stateHash(states[8]!));
+      // The chunk's last frame: the decoder ends in the state its .output.state holds.
+      await page.locator('#frames-body tr[data-frame="11"]').click();
+      await page.waitForFunction(`document.getElementById('frame-detail').dataset.frame === '11' && document.querySelector('#frame-detail table[data-view="state"]') !== null`);
+      expect(await page.locator('#frame-detail table[data-view="chunk"]').textContent()).toContain('the decoder\'s state after this frame is that state');
+      await page.locator('#frames-body tr[data-frame="7"]').click();
+      await page.waitForFunction(`document.getElementById('frame-detail').dataset.frame === '7' && document.querySelector('#frame-detail table[data-view="state"]') !== null`);
 
       // A macroblock: its trace's elements are the ones computed here.
       const box = (await page.locator('#overlay').boundingBox())!;

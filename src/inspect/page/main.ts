@@ -548,7 +548,7 @@ function frameDetail(s: Session): HTMLElement[] {
   if (i.type === 'inter') rows.push(['reference probabilities', `intra ${i.probIntra}, last ${i.probLast}, golden ${i.probGf} (of 256)`, '9.10']);
   out.push(table(rows));
   const chunk = chunks?.find((c) => r.index >= c.first && r.index < c.first + c.frames);
-  if (chunk !== undefined) out.push(...chunkDetail(chunk, s.rows));
+  if (chunk !== undefined) out.push(...chunkDetail(chunk, s.rows, f !== null && f.index === r.index ? f : null));
   if (f !== null && f.index === r.index && f.stateAfter !== null) {
     const h = text('h3', 'Decoder state after this frame');
     const state = table([
@@ -563,7 +563,7 @@ function frameDetail(s: Session): HTMLElement[] {
 }
 
 /** A chunk of an ExCamera output: its frames, its first frame through the phases, and the state it was coded against, checked. */
-function chunkDetail(c: ChunkInfo, rows: readonly FrameSummary[]): HTMLElement[] {
+function chunkDetail(c: ChunkInfo, rows: readonly FrameSummary[], f: InspectedFrame | null): HTMLElement[] {
   const last = c.first + c.frames - 1;
   const b = c.firstFrameBytes;
   const tag = rows[c.first]?.stateTagBefore;
@@ -577,7 +577,11 @@ function chunkDetail(c: ChunkInfo, rows: readonly FrameSummary[]): HTMLElement[]
     const check = tag === undefined ? 'the decoder has not reached it' : tag === c.expects ? `the decoder's state before frame ${c.first} has tag ${tag}: the same state` : `but the decoder's state before frame ${c.first} has tag ${tag}: not the state the chunk expects`;
     items.push(['coded against', `the state with tag ${c.expects} (the previous chunk's end); ${check}`, '']);
   }
-  if (c.endHash !== null) items.push(['ends in', `the state ${c.endHash.slice(0, 8)}… (its .output.state)`, '']);
+  if (c.endHash !== null) {
+    const atEnd = f !== null && f.index === last && f.stateAfter !== null;
+    const check = !atEnd ? '' : f.stateAfter!.hash === c.endHash ? '; the decoder\'s state after this frame is that state' : `; but the decoder's state after this frame is ${f.stateAfter!.hash.slice(0, 8)}…`;
+    items.push(['ends in', `the state ${c.endHash.slice(0, 8)}… (its .output.state)${check}`, '']);
+  }
   const t = table(items);
   t.dataset.view = 'chunk';
   t.dataset.chunk = String(c.index);
