@@ -25,7 +25,7 @@ import type { DequantFactors } from '../vp8/quant.js';
 import type { DecoderState } from '../vp8/state.js';
 import { SyntaxReader } from '../vp8/syntax-coder.js';
 import {
-  B_MODE_NAMES, COEFF_BANDS, INTRA_FRAME, MB_MODE_NAMES, MV_PARTITIONS, NEW4X4, NEWMV, REF_FRAME_NAMES, SPLIT_NAMES, SPLITMV,
+  B_MODE_NAMES, COEFF_BANDS, INTRA_FRAME, MB_MODE_NAMES, MV_PARTITION_COUNT, MV_PARTITIONS, NEW4X4, NEWMV, REF_FRAME_NAMES, SPLIT_NAMES, SPLITMV,
   SUB_MV_MODE_NAMES, ZIGZAG,
 } from '../vp8/tables.js';
 import {
@@ -252,8 +252,9 @@ function labelHeader(
   let mvComponent = 0;
   const newPartitions: number[] = [];
   if (m.yMode[mb] === SPLITMV) {
+    // The first subblock of each partition coded NEW4X4 holds its vector.
     const layout = MV_PARTITIONS[m.partitioning[mb]];
-    for (let j = 0; j <= Math.max(...layout); j++) if (m.subMvMode[16 * mb + j] === NEW4X4) newPartitions.push(layout.indexOf(j));
+    for (let j = 0; j < MV_PARTITION_COUNT[m.partitioning[mb]]; j++) if (m.subMvMode[16 * mb + j] === NEW4X4) newPartitions.push(layout.indexOf(j));
   }
   const near = new NearMvs();
   if (m.refFrame[mb] !== INTRA_FRAME) findNearMvs(m, mb, mb % m.mbCols, Math.floor(mb / m.mbCols), m.refFrame[mb], signBias, near);
