@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The generators, in the order of docs/lessons/README.md. */
-export const GENERATORS = ['excamera-step-by-step.mjs'];
+export const GENERATORS = ['one-macroblock.mjs', 'excamera-step-by-step.mjs'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
