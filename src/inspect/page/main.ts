@@ -129,7 +129,8 @@ function receive(s: Session, m: FromWorker): void {
         renderMacroblockSteps(box, m.steps);
         box.dataset.ready = 'true';
       }
-      const changed = describeWhatIf(m.whatIf, s.frame.mbCols);
+      const cols = s.frame.mbCols;
+      const changed = describeWhatIf(m.whatIf, (mb) => `macroblock ${Math.floor(mb / cols)},${mb % cols}`);
       $('whatif-banner').textContent = changed === '' ? '' : `What if: ${changed}. This is not the decoded picture; reset to see it.`;
       $('whatif-banner').dataset.whatif = changed;
       drawPicture(changed === '' ? s.frame.picture! : m.picture, s.frame.width, s.frame.height);

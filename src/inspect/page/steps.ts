@@ -13,6 +13,7 @@
 
 import type { BlockStep, Grid, MacroblockSteps } from '../reconstruct.js';
 import { B_MODE_NAMES, MB_MODE_NAMES } from '../../vp8/tables.js';
+import { describeWhatIf } from './whatif-view.js';
 
 const RFC = 'https://www.rfc-editor.org/rfc/rfc6386#section-';
 const SUBBLOCK_MODE_NAMES = B_MODE_NAMES.map((n) => n.replace('_PRED', ''));
@@ -61,12 +62,8 @@ function summary(s: MacroblockSteps): string {
     `segment ${s.segmentId}, factors Y ${s.quant.y1Dc}/${s.quant.y1Ac}, Y2 ${s.quant.y2Dc}/${s.quant.y2Ac}, UV ${s.quant.uvDc}/${s.quant.uvAc}${s.skipCoeff ? ', no coefficients coded (mb_skip_coeff)' : ''}`,
   ];
   if (s.visible.width < 16 || s.visible.height < 16) parts.push(`only ${s.visible.width}×${s.visible.height} of its luma samples are inside the picture (the rest are dimmed)`);
-  const w = s.whatIf;
-  const changes: string[] = [];
-  if (w.loopFilter === false) changes.push('loop filter off');
-  if (w.zeroResidual !== undefined) changes.push(`residual of macroblock ${w.zeroResidual.mb}${w.zeroResidual.block === undefined ? '' : ` block ${w.zeroResidual.block}`} dropped`);
-  if (w.forceMode !== undefined) changes.push(`macroblock ${w.forceMode.mb} forced to ${modeName(w.forceMode.yMode)}`);
-  if (changes.length > 0) parts.push(`what-if: ${changes.join('; ')}`);
+  const changes = describeWhatIf(s.whatIf, (mb) => (mb === s.mb ? 'this macroblock' : `macroblock ${mb}`));
+  if (changes !== '') parts.push(`what-if: ${changes}`);
   return parts.join('\n');
 }
 

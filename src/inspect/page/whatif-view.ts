@@ -17,9 +17,8 @@ export function modeChoices(f: InspectedFrame, mb: number): number[] {
   return y === SPLITMV ? [] : [ZEROMV, NEARESTMV, NEARMV].filter((v) => v !== y);
 }
 
-/** A short description of a what-if, for the banner over the picture; '' for none. */
-export function describeWhatIf(w: WhatIf, mbCols: number): string {
-  const at = (mb: number): string => `macroblock ${Math.floor(mb / mbCols)},${mb % mbCols}`;
+/** A short description of a what-if ('' for none); `at` names a macroblock. */
+export function describeWhatIf(w: WhatIf, at: (mb: number) => string): string {
   const parts: string[] = [];
   if (w.loopFilter === false) parts.push('loop filter off');
   if (w.zeroResidual !== undefined) parts.push(`${w.zeroResidual.block === undefined ? 'no residual' : `${blockName(w.zeroResidual.block)}'s residual dropped`} in ${at(w.zeroResidual.mb)}`);
