@@ -231,6 +231,11 @@ describe('excamera inspect --chunks', () => {
         expect(await page.locator('#mb-trace table[data-view="vector"]').count()).toBe(t.vector === null ? 0 : 1);
       }
 
+      // Hovering names the macroblock under the pointer.
+      await page.mouse.move(box.x + (3 * 16 + 8) * scale, box.y + (1 * 16 + 8) * scale);
+      const parsed7 = parseFrame(states[7]!, frames[7]!);
+      expect(await page.locator('#overlay').getAttribute('title')).toMatch(new RegExp(`^macroblock 1,3: \\S+ ${['DC_PRED', 'V_PRED', 'H_PRED', 'TM_PRED', 'B_PRED', 'NEARESTMV', 'NEARMV', 'ZEROMV', 'NEWMV', 'SPLITMV'][parsed7.modes.yMode[14]!]}`));
+
       // The last macroblock clicked (5,7), step by step: its final luma samples are the decoded picture's.
       const luma = (step: string): Promise<number[]> => page.$$eval(`#mb-steps [data-step="${step}"] [data-plane="Y"] td`, (tds) => tds.map((td) => Number(td.textContent)));
       await page.waitForFunction("document.getElementById('mb-steps')?.dataset.ready === 'true'");

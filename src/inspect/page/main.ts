@@ -668,6 +668,16 @@ function replay(s: Session, f: InspectedFrame, mb: number): void {
   post(s, { kind: 'replay', index: f.index, mb, whatIf: s.whatIf, request: s.replayRequest });
 }
 
+/** What hovering over a macroblock of the picture says of it. */
+function hoverText(f: InspectedFrame, row: number, col: number): string {
+  const m = f.modes!;
+  const mb = row * f.mbCols + col;
+  const y = m.yMode[mb]!;
+  const ref = m.refFrame[mb]!;
+  const vector = ref === 0 || y === SPLITMV ? '' : `, vector (${m.mv[mb * 2]}, ${m.mv[mb * 2 + 1]}) quarter samples = (${fmtSamples(m.mv[mb * 2]!)}, ${fmtSamples(m.mv[mb * 2 + 1]!)}) samples`;
+  return `macroblock ${row},${col}: ${ref === 0 ? 'intra' : REF_NAMES[ref]} ${MODE_NAMES[y]}${vector}${m.skipCoeff[mb] ? ', skipped' : ''}; ${fmt(f.bits!.header[mb]! + f.bits!.tokens[mb]!)} bits`;
+}
+
 const fmtSamples = (q: number): string => (q / 4).toFixed(2).replace(/\.?0+$/, '');
 
 function grid4(cells: readonly string[]): HTMLTableElement {
@@ -801,15 +811,25 @@ function init(): void {
     sizeCanvases(s.frame);
     drawOverlays(s.frame);
   });
-  $('overlay').onclick = (e) => {
+  /** The frame shown and the macroblock under the pointer, if any. */
+  const pointed = (e: MouseEvent): { f: InspectedFrame; row: number; col: number } | null => {
     const f = session?.frame;
-    if (f === undefined || f === null || f.modes === null) return;
+    if (f === undefined || f === null || f.modes === null) return null;
     const c = $<HTMLCanvasElement>('overlay');
     const col = Math.floor((e.offsetX / c.clientWidth) * f.width / 16);
     const row = Math.floor((e.offsetY / c.clientHeight) * f.height / 16);
-    if (row < 0 || col < 0 || row >= f.mbRows || col >= f.mbCols) return;
-    selectedMb = { row, col };
-    showMacroblock(f, row, col);
+    return row < 0 || col < 0 || row >= f.mbRows || col >= f.mbCols ? null : { f, row, col };
+  };
+  $('overlay').onclick = (e) => {
+    const p = pointed(e);
+    if (p === null) return;
+    selectedMb = { row: p.row, col: p.col };
+    showMacroblock(p.f, p.row, p.col);
+  };
+  // Hovering names the macroblock under the pointer: its modes, vector and bits.
+  $('overlay').onmousemove = (e) => {
+    const p = pointed(e);
+    $('overlay').title = p === null ? '' : hoverText(p.f, p.row, p.col);
   };
   document.onkeydown = (e) => {
     if (session === null || (e.target as HTMLElement).tagName === 'INPUT') return;
