@@ -27,7 +27,7 @@ const STYLE = `
 .steps-row { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 .steps-row > div { min-width: 0; max-width: 100%; }
 .steps-scroll { overflow-x: auto; max-width: 100%; }
-.steps-caption { color: var(--dim, #888); font-size: 11px; margin-bottom: 2px; white-space: pre; }
+.steps-caption { color: var(--dim, #888); font-size: 11px; margin-bottom: 2px; white-space: pre-wrap; }
 table.steps-grid { border-collapse: collapse; font: 9px/1.15 ui-monospace, monospace; font-variant-numeric: tabular-nums; }
 table.steps-grid td { min-width: 17px; height: 14px; padding: 0 1px; text-align: right; border: 1px solid rgba(128, 128, 128, 0.25); }
 table.steps-grid td.steps-edge { outline: 1px solid var(--accent, #ffd24a); outline-offset: -1px; }
