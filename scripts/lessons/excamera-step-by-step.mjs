@@ -33,19 +33,14 @@
 //                   outputs are in DIR/raw
 //   --quiet         no progress lines
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { dist, excamera, fill, generatorMain, line, LESSONS_DIR, marker, MONO, r1, rect, ROOT, shown, svg, table, text } from './common.mjs';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 export const NAME = 'excamera-step-by-step';
 export const TEMPLATE = join(ROOT, 'scripts', 'lessons', `${NAME}.template.md`);
-export const LESSONS_DIR = join(ROOT, 'docs', 'lessons');
 
 /** The run the lesson follows: small enough for the test to redo it in seconds. */
 export const RUN = { clip: 'fixtures/clips/carphone_qcif_176x144_120f.y4m', frames: 48, n: 6, x: 4 };
@@ -55,29 +50,6 @@ export const FIXED_FILES = [`${NAME}.md`, `data/${NAME}.json`, 'images/excamera-
 export const MEASURED_FILES = [`data/${NAME}.measured.json`, 'images/excamera-timeline.svg'];
 
 // ---- running the CLI -----------------------------------------------------------------
-
-/** Runs `excamera ARGS` in `cwd`; fails unless it exits with `status` (0 by default). */
-function excamera(cwd, args, { status = 0 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args.map(String)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ok = status === 'nonzero' ? code !== 0 : code === status;
-      if (!ok) reject(new Error(`excamera ${args.join(' ')} exited with ${code} (expected ${status}):\n${stderr}`));
-      else resolve({ status: code, stdout, stderr });
-    });
-  });
-}
-
-/** A command as the lesson shows it (and as it was run, from the run directory). */
-export const shown = (args) => `npx excamera ${args.join(' ')}`;
-
-/** A module of the build (dist/src/PATH). */
-const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', 'src', path)).href);
 
 /** The frames of an IVF file and the 32-bit value in its header's unused bytes (28..31). */
 async function readIvf(path) {
@@ -327,11 +299,6 @@ export function derive(f) {
 
 const ORIGIN_TEXT = { independent: 'step 1 (independent)', 'given-state': 'step 2 (given state)', rebased: 'step 3 (rebased)' };
 
-function table(head, rows, align) {
-  const line = (cells) => `| ${cells.join(' | ')} |`;
-  return [line(head), line(align.map((a) => (a === 'r' ? '---:' : '---'))), ...rows.map((r) => line(r.map(String)))].join('\n');
-}
-
 const tag = (t) => (t === null ? 'nothing (key frame)' : `\`${t}\``);
 
 export function tables(f, d, m) {
@@ -365,15 +332,6 @@ export function tables(f, d, m) {
 
 // ---- the template ---------------------------------------------------------------------------
 
-/** Fills {{a.b.c}} placeholders from `context`; an unknown name or a value that is not text or a number is an error. */
-export function fill(template, context) {
-  return template.replace(/\{\{([\w.]+)\}\}/g, (_, path) => {
-    const v = path.split('.').reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), context);
-    if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`the template's {{${path}}} names nothing printable`);
-    return String(v);
-  });
-}
-
 /** The measured numbers as the prose states them. */
 function measuredView(m, f) {
   const phases = m.inprocess.phases;
@@ -397,27 +355,7 @@ export async function renderMarkdown(f, m) {
 
 // ---- figures (SVG) ------------------------------------------------------------------------
 
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const r1 = (v) => Number(v.toFixed(1));
-const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
-const MONO = 'DejaVu Sans Mono, Menlo, Consolas, monospace';
-
-function svg(width, height, body) {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="12">
-<defs>
-<marker id="blue" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#1f77b4"/></marker>
-<marker id="red" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#d62728"/></marker>
-<marker id="gray" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#777"/></marker>
-</defs>
-<rect width="${width}" height="${height}" fill="#fff"/>
-${body.filter((s) => s !== '').join('\n')}
-</svg>
-`;
-}
-
-const text = (x, y, s, attrs = '') => `<text x="${r1(x)}" y="${r1(y)}"${attrs ? ` ${attrs}` : ''}>${esc(s)}</text>`;
-const rect = (x, y, w, h, attrs) => `<rect x="${r1(x)}" y="${r1(y)}" width="${r1(w)}" height="${r1(h)}" ${attrs}/>`;
-const line = (x1, y1, x2, y2, attrs) => `<line x1="${r1(x1)}" y1="${r1(y1)}" x2="${r1(x2)}" y2="${r1(y2)}" ${attrs}/>`;
+const MARKERS = [marker('blue', '#1f77b4', 7), marker('red', '#d62728', 7), marker('gray', '#777', 7)];
 
 const STEP_FILL = { independent: '#dbe9f6', 'given-state': '#fde3c8', rebased: '#f8d0d0' };
 const STEP_STROKE = { independent: '#1f77b4', 'given-state': '#ff7f0e', rebased: '#d62728' };
@@ -505,7 +443,7 @@ export function chunksFigure(f) {
   out.push(line(left + 640, ly, left + 670, ly, 'stroke="#777" stroke-width="1.3" stroke-dasharray="5 3" marker-end="url(#gray)"'));
   out.push(text(left + 676, ly + 4, 'the same chunk, as is', 'font-size="11"'));
   out.push(text(left, ly + 24, 'K: key frame, i: inter frame. Tags are the first 8 hex digits of a state\'s SHA-256 hash.', 'font-size="11" fill="#555"'));
-  return svg(width, height, out);
+  return svg(width, height, out, MARKERS);
 }
 
 /** A round axis maximum and tick step for values up to `max`. */
@@ -559,7 +497,7 @@ export function streamFigure(f) {
     out.push(text(lx + 18, ly, label, 'font-size="11"'));
     lx += 18 + label.length * 6.5 + 28;
   }
-  return svg(left + plotW + 16, ly + 14, out);
+  return svg(left + plotW + 16, ly + 14, out, MARKERS);
 }
 
 /** Figure 3: each chunk's three versions, first frame and the rest. */
@@ -607,7 +545,7 @@ export function chunkBytesFigure(f) {
     out.push(text(lx + 26, ly, label, 'font-size="11"'));
   });
   out.push(text(left, ly + 20, 'Darker: the chunk\'s first frame; lighter: its other frames. Each bar is labelled with the chunk\'s bytes.', 'font-size="11" fill="#555"'));
-  return svg(left + plotW + 16, ly + 30, out);
+  return svg(left + plotW + 16, ly + 30, out, MARKERS);
 }
 
 /** Figure 4 (measured): each worker's phases over time, from the timeline page's data. */
@@ -665,7 +603,7 @@ export function timelineFigure(t, title) {
     out.push(rect(lx, yy - 10, 12, 12, `fill="${t.colors[p]}"`));
     out.push(text(lx + 17, yy, t.phases[p], 'font-size="11"'));
   });
-  return svg(left + plotW + 20, ly + Math.ceil(legend.length / 6) * 18 + 4, out);
+  return svg(left + plotW + 20, ly + Math.ceil(legend.length / 6) * 18 + 4, out, MARKERS);
 }
 
 // ---- the measured facts ---------------------------------------------------------------------
@@ -746,36 +684,16 @@ export async function writeLesson(out, fixed, measured, measuredFresh) {
   return Object.keys(files);
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: { out: { type: 'string' }, 'fixed-only': { type: 'boolean', default: false }, measured: { type: 'string' }, 'run-dir': { type: 'string' }, quiet: { type: 'boolean', default: false } },
-  });
-  const out = values.out ?? LESSONS_DIR;
-  const t0 = performance.now();
-  const log = values.quiet ? () => {} : (s) => process.stderr.write(`[${NAME} ${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}\n`);
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const dir = values['run-dir'] ?? (await mkdtemp(join(os.tmpdir(), 'lesson-')));
-  await mkdir(dir, { recursive: true });
-  try {
-    const fixed = await collectFixed(dir, log);
-    let measured;
-    if (values['fixed-only']) {
-      const file = values.measured ?? join(LESSONS_DIR, 'data', `${NAME}.measured.json`);
-      if (!existsSync(file)) throw new Error(`${file} is missing: run npm run lessons once to measure`);
-      measured = JSON.parse(await readFile(file, 'utf8'));
-    } else {
-      measured = await collectMeasured(dir, fixed, log);
-    }
-    const written = await writeLesson(out, fixed, measured, !values['fixed-only']);
-    for (const f of written) log(`wrote ${join(out, f)}`);
-  } finally {
-    if (values['run-dir'] === undefined) await rm(dir, { recursive: true, force: true });
+generatorMain(import.meta.url, NAME, async ({ out, dir, log, fixedOnly, measured: measuredFile }) => {
+  const fixed = await collectFixed(dir, log);
+  let measured;
+  if (fixedOnly) {
+    const file = measuredFile ?? join(LESSONS_DIR, 'data', `${NAME}.measured.json`);
+    if (!existsSync(file)) throw new Error(`${file} is missing: run npm run lessons once to measure`);
+    measured = JSON.parse(await readFile(file, 'utf8'));
+  } else {
+    measured = await collectMeasured(dir, fixed, log);
   }
-}
-
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e) => {
-    process.stderr.write(`${e.stack ?? e}\n`);
-    process.exit(1);
-  });
-}
+  const written = await writeLesson(out, fixed, measured, !fixedOnly);
+  for (const f of written) log(`wrote ${join(out, f)}`);
+});

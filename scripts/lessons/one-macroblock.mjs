@@ -41,19 +41,13 @@
 //                   generator: this lesson measures nothing
 //   --quiet         no progress lines
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { dist, excamera, fill, generatorMain, line, LESSONS_DIR, marker, MONO, r1, rect, ROOT, shown, svg, table, text } from './common.mjs';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 export const NAME = 'one-macroblock';
 export const TEMPLATE = join(ROOT, 'scripts', 'lessons', `${NAME}.template.md`);
-export const LESSONS_DIR = join(ROOT, 'docs', 'lessons');
 
 /** The stream the lesson decodes: the first frames of a fixture clip, encoded by the project's encoder at its defaults. */
 export const RUN = { clip: 'fixtures/clips/foreman_cif_352x288_60f.y4m', frames: 2, stream: 'foreman.ivf', page: 'foreman.html' };
@@ -70,29 +64,8 @@ export const RFC = 'https://www.rfc-editor.org/rfc/rfc6386#section-';
 
 // ---- running the CLI ---------------------------------------------------------------------
 
-/** Runs `excamera ARGS` in `cwd`; fails unless it exits with 0. */
-function excamera(cwd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args.map(String)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`excamera ${args.join(' ')} exited with ${code}:\n${stderr}`));
-      else resolve({ stdout, stderr });
-    });
-  });
-}
-
-/** A command as the lesson shows it (run from the repository's root; the generator runs it in a directory that links the clip). */
-export const shown = (args) => `npx excamera ${args.join(' ')}`;
 export const ENCODE_ARGS = ['encode', RUN.clip, '-o', RUN.stream, '--limit', RUN.frames];
 export const INSPECT_ARGS = ['inspect', RUN.stream, '-o', RUN.page];
-
-/** A module of the build (dist/src/PATH). */
-const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', 'src', path)).href);
 
 /** Throws unless a claim the lesson's prose makes holds for this decode. */
 function claim(ok, what) {
@@ -900,11 +873,6 @@ function mvWords(e, component) {
 
 // ---- tables ---------------------------------------------------------------------------------------
 
-function table(head, rows, align) {
-  const row = (cells) => `| ${cells.join(' | ')} |`;
-  return [row(head), row(align.map((a) => (a === 'r' ? '---:' : a === 'c' ? ':---:' : '---'))), ...rows.map((r) => row(r.map(String)))].join('\n');
-}
-
 const boolList = (bools) => bools.map((b) => `${b.prob}:${b.bit}`).join(' ');
 const cell = (s) => String(s).replace(/\|/g, '\\|');
 
@@ -970,15 +938,6 @@ function neighbourCounts(n, v) {
 
 // ---- the template ------------------------------------------------------------------------------
 
-/** Fills {{a.b.c}} placeholders from `context`; an unknown name or a value that is not text or a number is an error. */
-export function fill(template, context) {
-  return template.replace(/\{\{([\w.]+)\}\}/g, (_, path) => {
-    const v = path.split('.').reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), context);
-    if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`the template's {{${path}}} names nothing printable`);
-    return String(v);
-  });
-}
-
 export async function renderMarkdown(f) {
   const { ZIGZAG } = await dist('vp8/tables.js');
   const d = derive(f);
@@ -989,28 +948,8 @@ export async function renderMarkdown(f) {
 
 // ---- figures (SVG) ------------------------------------------------------------------------------
 
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const r1 = (v) => Number(v.toFixed(1));
-const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
-const MONO = 'DejaVu Sans Mono, Menlo, Consolas, monospace';
+const MARKERS = [marker('arrow-dark', '#333', 6), marker('arrow-red', '#d62728', 5), marker('arrow-blue', '#1f77b4', 5), marker('arrow-green', '#2a8a2a', 5)];
 
-function svg(width, height, body) {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${r1(width)}" height="${r1(height)}" viewBox="0 0 ${r1(width)} ${r1(height)}" font-family="${FONT}" font-size="12">
-<defs>
-<marker id="arrow-dark" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#333"/></marker>
-<marker id="arrow-red" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#d62728"/></marker>
-<marker id="arrow-blue" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#1f77b4"/></marker>
-<marker id="arrow-green" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#2a8a2a"/></marker>
-</defs>
-<rect width="${r1(width)}" height="${r1(height)}" fill="#fff"/>
-${body.filter((s) => s !== '').join('\n')}
-</svg>
-`;
-}
-
-const text = (x, y, s, attrs = '') => `<text x="${r1(x)}" y="${r1(y)}"${attrs ? ` ${attrs}` : ''}>${esc(s)}</text>`;
-const rect = (x, y, w, h, attrs) => `<rect x="${r1(x)}" y="${r1(y)}" width="${r1(w)}" height="${r1(h)}" ${attrs}/>`;
-const line = (x1, y1, x2, y2, attrs) => `<line x1="${r1(x1)}" y1="${r1(y1)}" x2="${r1(x2)}" y2="${r1(y2)}" ${attrs}/>`;
 const TITLE = 'font-weight="bold" font-size="13"';
 const NOTE = 'font-size="11" fill="#555"';
 
@@ -1117,7 +1056,7 @@ export function whereFigure(f, pictures) {
     out.push(text(x0, 20, `frame ${frame} (${f.frames[frame].type}): the ${kind} macroblock, row ${mb.row}, column ${mb.col}`, 'font-weight="bold" font-size="12"'));
   });
   note(out, 10, top + height + 18, `Each square is the average of 8×8 luma samples; the faint grid marks the ${f.stream.mbCols}×${f.stream.mbRows} macroblocks of 16×16 samples.`, 140);
-  return svg(2 * width + gap + 20, top + height + 28, out);
+  return svg(2 * width + gap + 20, top + height + 28, out, MARKERS);
 }
 
 /** Figure 2: the first bools of the intra macroblock's header, read as section 7.3 does. */
@@ -1155,7 +1094,7 @@ export function boolsFigure(f) {
   out.push(text(left + 20, ly, 'where the value falls: the new range', 'font-size="11"'));
   out.push(line(left + 250, ly - 10, left + 250, ly + 2, 'stroke="#d62728" stroke-width="2"'));
   out.push(text(left + 258, ly, 'the value: the 16-bit window / 256 (its top byte is what is compared)', 'font-size="11"'));
-  return svg(left + 255 * scale + 18 + 370, ly + 14, out);
+  return svg(left + 255 * scale + 18 + 370, ly + 14, out, MARKERS);
 }
 
 /** Figure 3: the token tree, with the path of the featured block's largest token. */
@@ -1233,7 +1172,7 @@ export function tokenTreeFigure(f, tokens) {
   ];
   out.push(rect(bx - 10, by - 18, 320, lines.length * 20 + 14, 'fill="#fff5f5" stroke="#d62728" stroke-width="1"'));
   lines.forEach((l, k) => out.push(text(bx, by + k * 20, l, `font-size="11"${k === 0 ? ' font-weight="bold"' : ''}`)));
-  return svg(bx + 320, y0 + leafRow * dy - 10, out);
+  return svg(bx + 320, y0 + leafRow * dy - 10, out, MARKERS);
 }
 
 /** Three 4x4 grids with arrows between them; `zigzag` numbers the first grid's cells with their zigzag positions. */
@@ -1252,7 +1191,7 @@ function fourByFour(title, items, caption, zigzag) {
   });
   const w = 10 + items.length * 4 * cell + (items.length - 1) * gap + 10;
   const end = note(out, 10, top + 4 * cell + 22, caption, Math.floor((w - 20) / 6.2));
-  return svg(w, end, out);
+  return svg(w, end, out, MARKERS);
 }
 
 /** Figure 4: the featured block's levels, dequantized coefficients and residual. */
@@ -1307,7 +1246,7 @@ export function intraPredictionFigure(f) {
     out.push(text(bx + m / 2, by + 42, mode.replace('_PRED', '').replace('B_', ''), 'font-size="12" text-anchor="middle" font-weight="bold"'));
   });
   const end = note(out, mx, y0 + 4 * m + 20, `Orange: subblock ${fb.block} (block ${fb.name}), followed in the text. The modes are written without B_ and _PRED.`, 42);
-  return svg(Math.max(mx + 4 * m, x0 + 20 * cell) + 14, Math.max(end, y0 + 16 * cell) + 12, out);
+  return svg(Math.max(mx + 4 * m, x0 + 20 * cell) + 14, Math.max(end, y0 + 16 * cell) + 12, out, MARKERS);
 }
 
 /** Grids of 16x16 samples, two to a row. */
@@ -1332,7 +1271,7 @@ function panelsFigure(title, caption, panels, { cell = 24 } = {}) {
   } else {
     end = note(out, 10, top + rows * (w + gapY) - gapY + 20, caption, Math.floor((width - 20) / 6.2));
   }
-  return svg(width, end, out);
+  return svg(width, end, out, MARKERS);
 }
 
 /** Figure 6: prediction + residual → reconstruction, clamped. */
@@ -1390,7 +1329,7 @@ export function loopFilterFigure(mb, title) {
   const end = note(out, 10, top + size + 22,
     `The macroblock (green square) and 4 luma samples around it: x ${w.x0}–${w.x0 + 23}, y ${w.y0}–${w.y0 + 23}; the lines every 4 samples are the edges the filter works on. Right: the samples the filter changed, with their new values, framed red where it raised them and blue where it lowered them (thicker: the largest change, ${w.maxChange}); grey: unchanged. Filter level ${lf.level}: interior limit ${lf.interior}, edge limits ${lf.mbEdge} (macroblock edges) and ${lf.subEdge} (subblock edges), high edge variance threshold ${lf.hevThreshold}. ${w.insideChanged} of the macroblock's 256 samples changed, ${w.windowChanged} of the window's.`,
     150);
-  return svg(x1 + size + 10, end, out);
+  return svg(x1 + size + 10, end, out, MARKERS);
 }
 
 /** Figure 8: the vectors of the inter macroblock's neighbours and how its own is built. */
@@ -1458,7 +1397,7 @@ export function vectorsFigure(f) {
     [`= (${samples(v.mv[0])}, ${samples(v.mv[1])}) samples`, 'mono'],
   ];
   lines.forEach(([l, style], k) => out.push(text(tx, y0 + 14 + k * 19, l, `font-size="12"${style === 'bold' ? ' font-weight="bold"' : ''}${style === 'mono' ? ` font-family="${MONO}"` : ''}`)));
-  return svg(tx + 410, y0 + 2 * box + 14, out);
+  return svg(tx + 410, y0 + 2 * box + 14, out, MARKERS);
 }
 
 // ---- main -----------------------------------------------------------------------------------------
@@ -1500,32 +1439,9 @@ export async function writeLesson(out, f, pictures) {
   return Object.keys(files);
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string' }, 'run-dir': { type: 'string' }, quiet: { type: 'boolean', default: false },
-      // Options of `npm run lessons` meant for lessons that measure seconds: this one has nothing to measure.
-      'fixed-only': { type: 'boolean', default: false }, measured: { type: 'string' },
-    },
-  });
-  const out = values.out ?? LESSONS_DIR;
-  const t0 = performance.now();
-  const log = values.quiet ? () => {} : (s) => process.stderr.write(`[${NAME} ${((performance.now() - t0) / 1000).toFixed(1)} s] ${s}\n`);
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  const dir = values['run-dir'] ?? (await mkdtemp(join(os.tmpdir(), 'lesson-')));
-  await mkdir(dir, { recursive: true });
-  try {
-    const { facts, pictures } = await collect(dir, log);
-    const written = await writeLesson(out, facts, pictures);
-    for (const f of written) log(`wrote ${join(out, f)}`);
-  } finally {
-    if (values['run-dir'] === undefined) await rm(dir, { recursive: true, force: true });
-  }
-}
-
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e) => {
-    process.stderr.write(`${e.stack ?? e}\n`);
-    process.exit(1);
-  });
-}
+// The options for measured lessons (--fixed-only, --measured) are taken and ignored: this one measures nothing.
+generatorMain(import.meta.url, NAME, async ({ out, dir, log }) => {
+  const { facts, pictures } = await collect(dir, log);
+  const written = await writeLesson(out, facts, pictures);
+  for (const f of written) log(`wrote ${join(out, f)}`);
+});
