@@ -139,6 +139,8 @@ export class StreamInspector {
   /** The frames decoded without error. */
   private decodable = 0;
   private cursor: { index: number; state: DecoderState } | null = null;
+  /** The state before the last frame given in full: its trace and replays start from it. */
+  private lastBefore: { index: number; state: DecoderState } | null = null;
 
   /**
    * `chunkStarts`: frames that start a chunk of an ExCamera output; their
@@ -165,6 +167,7 @@ export class StreamInspector {
   stateBefore(index: number): DecoderState {
     if (!(Number.isInteger(index) && index >= 0 && index < this.frames.length)) throw new RangeError(`no frame ${index} in a stream of ${this.frames.length}`);
     if (index > this.decodable) throw new RangeError(`frame ${index} comes after the first frame that cannot be decoded (${this.decodable})`);
+    if (this.lastBefore?.index === index) return this.lastBefore.state;
     let from = Math.floor(index / this.snapshotEvery) * this.snapshotEvery;
     let state = this.snapshots[from / this.snapshotEvery]!;
     if (this.cursor !== null && this.cursor.index <= index && this.cursor.index > from) ({ index: from, state } = this.cursor);
@@ -175,7 +178,9 @@ export class StreamInspector {
 
   /** Frame `index` in full. */
   frame(index: number): InspectedFrame {
-    const r = inspectFrame(this.stateBefore(index), this.frames[index]!, index, this.origins, true);
+    const before = this.stateBefore(index);
+    this.lastBefore = { index, state: before };
+    const r = inspectFrame(before, this.frames[index]!, index, this.origins, true);
     this.cursor = { index: index + 1, state: r.state };
     return r.frame;
   }
