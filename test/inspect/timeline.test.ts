@@ -293,19 +293,21 @@ document.body.dataset.ready = 'true';
     })()`);
     expect(redrawn).toEqual({ empty: true, frameWidth: before, current: '40' });
 
-    // Moving the cursor does not redraw: a thousand moves over 260 frames are quick, and the columns are the same nodes.
-    const timing = await page.evaluate(`(() => {
+    // Moving the cursor does not redraw: after a thousand moves over 260
+    // frames the columns are the same nodes and no element was added.
+    const moved = await page.evaluate(`(() => {
       const t = window.timelines['vector-015'];
-      const column = document.querySelector('#tl-vector-015 [data-timeline-frame="0"]');
-      const start = performance.now();
+      const box = document.getElementById('tl-vector-015');
+      const column = box.querySelector('[data-timeline-frame="0"]');
+      const elements = box.querySelectorAll('*').length;
       for (let i = 0; i < 1000; i++) t.setCurrent(i % 260);
-      return { ms: performance.now() - start, same: document.querySelector('#tl-vector-015 [data-timeline-frame="0"]') === column };
-    })()`) as { ms: number; same: boolean };
-    expect(timing.same).toBe(true);
-    expect(timing.ms).toBeLessThan(1000);
+      return { same: box.querySelector('[data-timeline-frame="0"]') === column, added: box.querySelectorAll('*').length - elements };
+    })()`) as { same: boolean; added: number };
+    expect(moved).toEqual({ same: true, added: 0 });
 
-    // Thousands of frames (015's rows again and again, renumbered): drawn in a
-    // fraction of a second at the narrowest columns, scrolled to the cursor.
+    // Thousands of frames (015's rows again and again, renumbered): drawn at
+    // the narrowest columns with about one element per frame (what keeps a
+    // long stream's timeline cheap), scrolled to the cursor.
     const base = all.find((c) => c.name === 'vector-015')!.rows;
     const long = Array.from({ length: 3000 }, (_, i) => {
       const r = base[i % base.length]!;
@@ -319,18 +321,14 @@ document.body.dataset.ready = 'true';
       const box = document.createElement('div');
       box.className = 'box';
       document.body.append(box);
-      const start = performance.now();
       const t = Timeline.drawReferenceTimeline(box, window.long, { current: 2999, onPick: () => {} });
-      box.getBoundingClientRect();
-      const ms = performance.now() - start;
       const scroll = box.querySelector('.rt-scroll');
-      const result = { ms, columns: box.querySelectorAll('[data-timeline-frame]').length, elements: box.querySelectorAll('*').length, frameWidth: t.frameWidth, atEnd: scroll.scrollLeft + scroll.clientWidth >= 2999 * t.frameWidth };
+      const result = { columns: box.querySelectorAll('[data-timeline-frame]').length, elements: box.querySelectorAll('*').length, frameWidth: t.frameWidth, atEnd: scroll.scrollLeft + scroll.clientWidth >= 2999 * t.frameWidth };
       box.remove();
       return result;
-    })()`) as { ms: number; columns: number; elements: number; frameWidth: number; atEnd: boolean };
+    })()`) as { columns: number; elements: number; frameWidth: number; atEnd: boolean };
     expect(big).toMatchObject({ columns: 3000, frameWidth: 4, atEnd: true });
     expect(big.elements).toBeLessThan(3000 + 1500);
-    expect(big.ms).toBeLessThan(3000);
 
     expect(problems).toEqual([]);
     await page.close();
