@@ -104,108 +104,137 @@ export interface FrameHeader extends FrameTag {
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function codedDelta(c: SyntaxCoder, bits: number, d: CodedDelta | null): CodedDelta | null {
-  if (!c.flag(d !== null)) return null;
-  const magnitude = c.literal(bits, d ? d.magnitude : 0);
-  const negative = c.flag(d ? d.negative : false);
+/** L(n) under its Annex A name (the name only reaches a coder that traces). */
+function literal(c: SyntaxCoder, name: string, bits: number, value: number, index?: number): number {
+  c.element?.(name, index);
+  return c.literal(bits, value);
+}
+
+/** L(1) read as a flag, under its Annex A name. */
+function flag(c: SyntaxCoder, name: string, value: boolean, index?: number): boolean {
+  c.element?.(name, index);
+  return c.flag(value);
+}
+
+/** The names of an optional signed field's presence flag, magnitude and sign. */
+type DeltaNames = readonly [present: string, magnitude: string, sign: string];
+
+function codedDelta(c: SyntaxCoder, names: DeltaNames, bits: number, d: CodedDelta | null, index?: number): CodedDelta | null {
+  if (!flag(c, names[0], d !== null, index)) return null;
+  const magnitude = literal(c, names[1], bits, d ? d.magnitude : 0, index);
+  const negative = flag(c, names[2], d ? d.negative : false, index);
   return { magnitude, negative };
 }
 
-function codedDeltas(c: SyntaxCoder, bits: number, ds: readonly (CodedDelta | null)[]): (CodedDelta | null)[] {
+function codedDeltas(c: SyntaxCoder, names: DeltaNames, bits: number, ds: readonly (CodedDelta | null)[]): (CodedDelta | null)[] {
   const out: (CodedDelta | null)[] = [];
-  for (let i = 0; i < 4; i++) out.push(codedDelta(c, bits, ds[i] ?? null));
+  for (let i = 0; i < 4; i++) out.push(codedDelta(c, names, bits, ds[i] ?? null, i));
   return out;
 }
+
+const QUANTIZER_UPDATE: DeltaNames = ['quantizer_update', 'quantizer_update_value', 'quantizer_update_sign'];
+const LOOP_FILTER_UPDATE: DeltaNames = ['loop_filter_update', 'lf_update_value', 'lf_update_sign'];
+const REF_FRAME_DELTA: DeltaNames = ['ref_frame_delta_update_flag', 'delta_magnitude', 'delta_sign'];
+const MB_MODE_DELTA: DeltaNames = ['mb_mode_delta_update_flag', 'delta_magnitude', 'delta_sign'];
+const Y_DC_DELTA: DeltaNames = ['y_dc_delta_present', 'y_dc_delta_magnitude', 'y_dc_delta_sign'];
+const Y2_DC_DELTA: DeltaNames = ['y2_dc_delta_present', 'y2_dc_delta_magnitude', 'y2_dc_delta_sign'];
+const Y2_AC_DELTA: DeltaNames = ['y2_ac_delta_present', 'y2_ac_delta_magnitude', 'y2_ac_delta_sign'];
+const UV_DC_DELTA: DeltaNames = ['uv_dc_delta_present', 'uv_dc_delta_magnitude', 'uv_dc_delta_sign'];
+const UV_AC_DELTA: DeltaNames = ['uv_ac_delta_present', 'uv_ac_delta_magnitude', 'uv_ac_delta_sign'];
 
 /**
  * The frame header syntax of Annex A section 19.2, run against a reader or a
  * writer. Reading starts from `blankHeader(tag)` and fills it in; writing
- * passes the header to write and leaves it unchanged.
+ * passes the header to write and leaves it unchanged. Each field goes by its
+ * Annex A name (with its index in a loop), which a tracing coder records.
  */
 export function frameHeaderSyntax(c: SyntaxCoder, h: Mutable<FrameHeader>): void {
   if (h.keyFrame) {
-    h.colorSpace = c.literal(1, h.colorSpace);
-    h.clampingType = c.literal(1, h.clampingType);
+    h.colorSpace = literal(c, 'color_space', 1, h.colorSpace);
+    h.clampingType = literal(c, 'clamping_type', 1, h.clampingType);
   }
-  // Section 9.3: segmentation.
-  h.segmentationEnabled = c.flag(h.segmentationEnabled);
+  // Section 9.3: segmentation (update_segmentation()).
+  h.segmentationEnabled = flag(c, 'segmentation_enabled', h.segmentationEnabled);
   if (h.segmentationEnabled) {
-    h.updateMbSegmentationMap = c.flag(h.updateMbSegmentationMap);
-    h.updateSegmentFeatureData = c.flag(h.updateSegmentFeatureData);
+    h.updateMbSegmentationMap = flag(c, 'update_mb_segmentation_map', h.updateMbSegmentationMap);
+    h.updateSegmentFeatureData = flag(c, 'update_segment_feature_data', h.updateSegmentFeatureData);
     if (h.updateSegmentFeatureData) {
-      h.segmentFeatureMode = c.literal(1, h.segmentFeatureMode);
-      h.quantizerUpdate = codedDeltas(c, 7, h.quantizerUpdate);
-      h.loopFilterUpdate = codedDeltas(c, 6, h.loopFilterUpdate);
+      h.segmentFeatureMode = literal(c, 'segment_feature_mode', 1, h.segmentFeatureMode);
+      h.quantizerUpdate = codedDeltas(c, QUANTIZER_UPDATE, 7, h.quantizerUpdate);
+      h.loopFilterUpdate = codedDeltas(c, LOOP_FILTER_UPDATE, 6, h.loopFilterUpdate);
     }
     if (h.updateMbSegmentationMap) {
       const probs: (number | null)[] = [];
       for (let i = 0; i < 3; i++) {
         const p = h.segmentProb[i] ?? null;
-        probs.push(c.flag(p !== null) ? c.literal(8, p ?? 0) : null);
+        probs.push(flag(c, 'segment_prob_update', p !== null, i) ? literal(c, 'segment_prob', 8, p ?? 0, i) : null);
       }
       h.segmentProb = probs;
     }
   }
-  // Section 9.4: loop filter.
-  h.filterType = c.literal(1, h.filterType);
-  h.loopFilterLevel = c.literal(6, h.loopFilterLevel);
-  h.sharpnessLevel = c.literal(3, h.sharpnessLevel);
-  h.loopFilterAdjEnable = c.flag(h.loopFilterAdjEnable);
+  // Section 9.4: loop filter (and mb_lf_adjustments()).
+  h.filterType = literal(c, 'filter_type', 1, h.filterType);
+  h.loopFilterLevel = literal(c, 'loop_filter_level', 6, h.loopFilterLevel);
+  h.sharpnessLevel = literal(c, 'sharpness_level', 3, h.sharpnessLevel);
+  h.loopFilterAdjEnable = flag(c, 'loop_filter_adj_enable', h.loopFilterAdjEnable);
   if (h.loopFilterAdjEnable) {
-    h.modeRefLfDeltaUpdate = c.flag(h.modeRefLfDeltaUpdate);
+    h.modeRefLfDeltaUpdate = flag(c, 'mode_ref_lf_delta_update', h.modeRefLfDeltaUpdate);
     if (h.modeRefLfDeltaUpdate) {
-      h.refFrameDeltaUpdate = codedDeltas(c, 6, h.refFrameDeltaUpdate);
-      h.mbModeDeltaUpdate = codedDeltas(c, 6, h.mbModeDeltaUpdate);
+      h.refFrameDeltaUpdate = codedDeltas(c, REF_FRAME_DELTA, 6, h.refFrameDeltaUpdate);
+      h.mbModeDeltaUpdate = codedDeltas(c, MB_MODE_DELTA, 6, h.mbModeDeltaUpdate);
     }
   }
   // Section 9.5: token partitions.
-  h.log2NbrOfDctPartitions = c.literal(2, h.log2NbrOfDctPartitions);
-  // Section 9.6: quantizer indices.
-  h.yAcQi = c.literal(7, h.yAcQi);
-  h.yDcDelta = codedDelta(c, 4, h.yDcDelta);
-  h.y2DcDelta = codedDelta(c, 4, h.y2DcDelta);
-  h.y2AcDelta = codedDelta(c, 4, h.y2AcDelta);
-  h.uvDcDelta = codedDelta(c, 4, h.uvDcDelta);
-  h.uvAcDelta = codedDelta(c, 4, h.uvAcDelta);
+  h.log2NbrOfDctPartitions = literal(c, 'log2_nbr_of_dct_partitions', 2, h.log2NbrOfDctPartitions);
+  // Section 9.6: quantizer indices (quant_indices()).
+  h.yAcQi = literal(c, 'y_ac_qi', 7, h.yAcQi);
+  h.yDcDelta = codedDelta(c, Y_DC_DELTA, 4, h.yDcDelta);
+  h.y2DcDelta = codedDelta(c, Y2_DC_DELTA, 4, h.y2DcDelta);
+  h.y2AcDelta = codedDelta(c, Y2_AC_DELTA, 4, h.y2AcDelta);
+  h.uvDcDelta = codedDelta(c, UV_DC_DELTA, 4, h.uvDcDelta);
+  h.uvAcDelta = codedDelta(c, UV_AC_DELTA, 4, h.uvAcDelta);
   // Sections 9.7-9.8: reference updates.
   if (!h.keyFrame) {
-    h.refreshGoldenFrame = c.flag(h.refreshGoldenFrame);
-    h.refreshAlternateFrame = c.flag(h.refreshAlternateFrame);
-    if (!h.refreshGoldenFrame) h.copyBufferToGolden = c.literal(2, h.copyBufferToGolden);
-    if (!h.refreshAlternateFrame) h.copyBufferToAlternate = c.literal(2, h.copyBufferToAlternate);
-    h.signBiasGolden = c.flag(h.signBiasGolden);
-    h.signBiasAlternate = c.flag(h.signBiasAlternate);
-    h.refreshEntropyProbs = c.flag(h.refreshEntropyProbs);
-    h.refreshLast = c.flag(h.refreshLast);
+    h.refreshGoldenFrame = flag(c, 'refresh_golden_frame', h.refreshGoldenFrame);
+    h.refreshAlternateFrame = flag(c, 'refresh_alternate_frame', h.refreshAlternateFrame);
+    if (!h.refreshGoldenFrame) h.copyBufferToGolden = literal(c, 'copy_buffer_to_golden', 2, h.copyBufferToGolden);
+    if (!h.refreshAlternateFrame) h.copyBufferToAlternate = literal(c, 'copy_buffer_to_alternate', 2, h.copyBufferToAlternate);
+    h.signBiasGolden = flag(c, 'sign_bias_golden', h.signBiasGolden);
+    h.signBiasAlternate = flag(c, 'sign_bias_alternate', h.signBiasAlternate);
+    h.refreshEntropyProbs = flag(c, 'refresh_entropy_probs', h.refreshEntropyProbs);
+    h.refreshLast = flag(c, 'refresh_last', h.refreshLast);
   } else {
-    h.refreshEntropyProbs = c.flag(h.refreshEntropyProbs);
+    h.refreshEntropyProbs = flag(c, 'refresh_entropy_probs', h.refreshEntropyProbs);
   }
-  // Section 9.9 / 13.4: coefficient probability updates.
+  // Section 9.9 / 13.4: coefficient probability updates (token_prob_update()),
+  // each flag a bool with its own probability; the index is i*264 + j*33 + k*11 + l.
   const coeff = h.coeffProbUpdates;
   for (let i = 0; i < COEFF_PROBS_SIZE; i++) {
-    if (c.bool(COEFF_UPDATE_PROBS[i], coeff[i] >= 0 ? 1 : 0)) coeff[i] = c.literal(8, coeff[i]);
+    c.element?.('coeff_prob_update_flag', i);
+    if (c.bool(COEFF_UPDATE_PROBS[i], coeff[i] >= 0 ? 1 : 0)) coeff[i] = literal(c, 'coeff_prob', 8, coeff[i], i);
   }
   // Sections 9.10-9.11.
-  h.mbNoSkipCoeff = c.flag(h.mbNoSkipCoeff);
-  if (h.mbNoSkipCoeff) h.probSkipFalse = c.literal(8, h.probSkipFalse);
+  h.mbNoSkipCoeff = flag(c, 'mb_no_skip_coeff', h.mbNoSkipCoeff);
+  if (h.mbNoSkipCoeff) h.probSkipFalse = literal(c, 'prob_skip_false', 8, h.probSkipFalse);
   if (!h.keyFrame) {
-    h.probIntra = c.literal(8, h.probIntra);
-    h.probLast = c.literal(8, h.probLast);
-    h.probGf = c.literal(8, h.probGf);
-    if (c.flag(h.intra16x16Prob !== null)) {
+    h.probIntra = literal(c, 'prob_intra', 8, h.probIntra);
+    h.probLast = literal(c, 'prob_last', 8, h.probLast);
+    h.probGf = literal(c, 'prob_gf', 8, h.probGf);
+    if (flag(c, 'intra_16x16_prob_update_flag', h.intra16x16Prob !== null)) {
       const p = h.intra16x16Prob ?? new Uint8Array(4);
-      for (let i = 0; i < 4; i++) p[i] = c.literal(8, p[i]);
+      for (let i = 0; i < 4; i++) p[i] = literal(c, 'intra_16x16_prob', 8, p[i], i);
       h.intra16x16Prob = p;
     }
-    if (c.flag(h.intraChromaProb !== null)) {
+    if (flag(c, 'intra_chroma_prob_update_flag', h.intraChromaProb !== null)) {
       const p = h.intraChromaProb ?? new Uint8Array(3);
-      for (let i = 0; i < 3; i++) p[i] = c.literal(8, p[i]);
+      for (let i = 0; i < 3; i++) p[i] = literal(c, 'intra_chroma_prob', 8, p[i], i);
       h.intraChromaProb = p;
     }
-    // Section 17.2: MV probability updates.
+    // Section 17.2: MV probability updates (mv_prob_update()); the index is i*19 + j.
     const mv = h.mvProbUpdates;
     for (let i = 0; i < 2 * MV_PROB_COUNT; i++) {
-      if (c.bool(MV_UPDATE_PROBS[i], mv[i] >= 0 ? 1 : 0)) mv[i] = c.literal(7, mv[i]);
+      c.element?.('mv_prob_update_flag', i);
+      if (c.bool(MV_UPDATE_PROBS[i], mv[i] >= 0 ? 1 : 0)) mv[i] = literal(c, 'prob', 7, mv[i], i);
     }
   }
 }

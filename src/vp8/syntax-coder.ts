@@ -22,10 +22,11 @@ export interface SyntaxCoder {
   /** T: a tree-coded value with probabilities probs[offset + node / 2] (section 8.1). */
   tree(tree: Int8Array, probs: Uint8Array, offset: number, value: number): number;
   /**
-   * Names the syntax element whose bools come next (section 19.3's names),
-   * for a coder that traces them; readers and writers ignore it.
+   * Names the syntax element whose bools come next (Annex A's names, with
+   * the index of a field coded in a loop), for a coder that traces them;
+   * readers and writers have no such method, so the call costs a lookup.
    */
-  element?(name: string): void;
+  element?(name: string, index?: number): void;
 }
 
 /** A SyntaxCoder that reads from a bool decoder. */
