@@ -23,7 +23,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf } from '../src/container/index.js';
 import { decodeFrame, frameInfo, imageToI420, parseFrame, serializeFrame } from '../src/vp8/index.js';
@@ -33,7 +32,7 @@ import { findNearMvs, NearMvs } from '../src/vp8/modes.js';
 import { createDecoderState, type DecoderState } from '../src/vp8/state.js';
 import { B_PRED, MB_MODE_NAMES, NEWMV, ZEROMV, SPLITMV } from '../src/vp8/tables.js';
 import { inverseDctResidual } from '../src/vp8/transform.js';
-import { pageProblems } from './helpers/browser.js';
+import { openInspector } from './helpers/browser.js';
 import { BIN } from './helpers/cli.js';
 import { ROOT } from './helpers/fixtures.js';
 import { findChromium, TOOLS_REQUIRED } from './helpers/tools.js';
@@ -236,10 +235,7 @@ describe('the lesson "One macroblock from bits to pixels"', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
-      const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const problems = pageProblems(p, /^(file|blob):/);
-      await p.goto(pathToFileURL(page).href);
-      await p.waitForFunction("document.body.dataset.ready === 'true'", null, { timeout: 60_000 });
+      const { page: p, problems } = await openInspector(browser, page);
       const { width, mbCols } = facts.stream;
       for (const [k, mb] of [[0, facts.intra], [1, facts.inter]] as const) {
         // "Click frame F in the frame table, then macroblock R,C in the picture."

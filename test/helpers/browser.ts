@@ -1,6 +1,7 @@
 // For tests that open a page in the system's Chromium (playwright-core).
 
-import type { Page } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 
 /**
  * What a page reports that a test should see empty: console errors and
@@ -20,8 +21,21 @@ export function pageProblems(page: Page, allowed: RegExp = /^file:/): string[] {
 }
 
 /** Starts the system's Chromium at `executable` (findChromium's answer); when it is missing, says how to install it. */
-export async function launchChromium(executable: string | null): Promise<import('playwright-core').Browser> {
+export async function launchChromium(executable: string | null): Promise<Browser> {
   if (executable === null) throw new Error('chromium is not installed, and this run requires it (EXCAMERA_REQUIRE_TOOLS=1); apt-get install -y chromium');
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });
+}
+
+/**
+ * Opens an inspector page (a file `excamera inspect` wrote) in a new tab and
+ * waits until every frame is decoded, collecting its errors, warnings and
+ * any request beyond the file and its worker.
+ */
+export async function openInspector(browser: Browser, path: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const problems = pageProblems(page, /^(file|blob):/);
+  await page.goto(pathToFileURL(path).href);
+  await page.waitForFunction("document.body.dataset.ready === 'true'", null, { timeout: 60_000 });
+  return { page, problems };
 }

@@ -8,7 +8,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf, readVp8Frames } from '../../src/container/index.js';
 import { type InspectedFrame, inspectFrames, StreamInspector } from '../../src/inspect/analyze.js';
@@ -21,7 +20,7 @@ import type { FrameInfo } from '../../src/vp8/info.js';
 import { createDecoderState, decodeFrame } from '../../src/vp8/index.js';
 import { excamera } from '../helpers/cli.js';
 import { CLIPS, ivfFrames, md5, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
-import { launchChromium, pageProblems } from '../helpers/browser.js';
+import { launchChromium, openInspector } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 const vector = (name: string): string => join(VECTORS, `${name}.ivf`);
@@ -226,15 +225,6 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
     await browser?.close();
   });
 
-  /** Opens a page once every frame is decoded, collecting its errors, warnings and any request beyond the file and its worker. */
-  async function openInspector(path: string): Promise<{ page: import('playwright-core').Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const problems = pageProblems(page, /^(file|blob):/);
-    await page.goto(pathToFileURL(path).href);
-    await page.waitForFunction("document.body.dataset.ready === 'true'", null, { timeout: 60_000 });
-    return { page, problems };
-  }
-
   it('shows excamera info as its frame table, and a clicked macroblock as the parser read it; fetches nothing, logs no error', async () => {
     const clip = join(dir, 'b.ivf');
     writeClipPrefix(join(dir, 'b.y4m'), 'foreman_cif_352x288_60f.y4m', 12);
@@ -242,7 +232,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
     for (const input of [vector('vp80-00-comprehensive-018'), vector('vp80-00-comprehensive-007'), clip]) {
       const out = join(dir, 'page.html');
       expect(excamera('inspect', input, '-o', out).status).toBe(0);
-      const { page, problems } = await openInspector(out);
+      const { page, problems } = await openInspector(browser, out);
 
       // The table, row by row, against `excamera info`.
       const info = excamera('info', input).stdout.trim().split('\n').map((l) => JSON.parse(l) as FrameInfo & { bytes: number });
@@ -292,7 +282,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
     expect(excamera('encode', y4m, '-o', ivf, '--speed', '5', '--quiet').status).toBe(0);
     expect(excamera('inspect', ivf, '--source', y4m, '-o', out).status).toBe(0);
     const json = JSON.parse(/id="source-error">([^<]*)</.exec(readFileSync(out, 'utf8'))![1]!) as { frames: { psnr: number }[] };
-    const { page, problems } = await openInspector(out);
+    const { page, problems } = await openInspector(browser, out);
     const psnr = await page.$$eval('#frames-body tr', (trs) => trs.map((tr) => tr.lastElementChild!.textContent));
     expect(psnr).toEqual(json.frames.map((f) => f.psnr.toFixed(2)));
     await page.locator('#frames-body tr[data-frame="2"]').click();

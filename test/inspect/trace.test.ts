@@ -10,7 +10,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sha256 } from '../../src/inspect/sha256.js';
 import { describeStateAfter, portableStateHash } from '../../src/inspect/state-view.js';
@@ -21,7 +20,7 @@ import { createDecoderState, decodeFrame, type DecoderState, imageToI420, stateH
 import { NEARESTMV, NEARMV, NEWMV, SPLITMV, ZEROMV, B_PRED, INTRA_FRAME, ZIGZAG } from '../../src/vp8/tables.js';
 import { excamera } from '../helpers/cli.js';
 import { CLIPS, ivfFrames, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
-import { launchChromium, pageProblems } from '../helpers/browser.js';
+import { launchChromium, openInspector } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 const vector = (name: string): string => join(VECTORS, `${name}.ivf`);
@@ -201,10 +200,7 @@ describe('excamera inspect --chunks', () => {
     expect(excamera('inspect', stream, '--chunks', kept, '-o', out).status).toBe(0);
     const browser = await launchChromium(CHROMIUM);
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const problems = pageProblems(page, /^(file|blob):/);
-      await page.goto(pathToFileURL(out).href);
-      await page.waitForFunction("document.body.dataset.ready === 'true'", null, { timeout: 60_000 });
+      const { page, problems } = await openInspector(browser, out);
       expect(await page.$$eval('#frames-body tr.chunk-start', (trs) => trs.map((tr) => tr.getAttribute('data-frame')))).toEqual(['0', '6', '12']);
       const frames = ivfFrames(stream);
       const states = statesOf(frames);
