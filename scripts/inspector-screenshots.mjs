@@ -30,7 +30,7 @@ run('inspect', join(dir, 'xc.ivf'), '--chunks', kept, '-o', join(dir, 'xc.html')
 
 // page, image, frame, overlays, macroblock (row, col), zoom; and optionally
 // the element to photograph (else the window), a taller window, and what to
-// do before (a what-if).
+// do before (a what-if, opening the frame header's trace).
 const views = [
   { html: 'flower.html', image: 'inspector.png', frame: 144, overlays: ['modes'], mb: [21, 37], zoom: null },
   { html: 'foreman.html', image: 'inspector-bits.png', frame: 16, overlays: ['bits'], mb: [7, 10], zoom: '2' },
@@ -38,12 +38,13 @@ const views = [
   { html: 'foreman.html', image: 'inspector-trace.png', frame: 16, overlays: [], mb: [7, 10], zoom: '2', element: '#mb-trace', height: 2600 },
   { html: 'foreman.html', image: 'inspector-steps.png', frame: 0, overlays: [], mb: [9, 11], zoom: '2', element: '#mb-steps', height: 4200 },
   { html: 'foreman.html', image: 'inspector-whatif.png', frame: 30, overlays: [], mb: [9, 11], zoom: '2', element: '#picture-pane', whatIf: '#wi-loop-filter' },
+  { html: 'foreman.html', image: 'inspector-header-trace.png', frame: 16, overlays: [], mb: [7, 10], zoom: '2', element: '#frame-detail', height: 3000, headerTrace: true },
   { html: 'xc.html', image: 'inspector-chunks.png', frame: 13, overlays: ['vectors'], mb: [4, 5], zoom: '3' },
 ];
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {
-  for (const { html, image, frame, overlays, mb: [row, col], zoom, element, height, whatIf } of views) {
+  for (const { html, image, frame, overlays, mb: [row, col], zoom, element, height, whatIf, headerTrace } of views) {
     const page = await browser.newPage({ viewport: { width: 1600, height: height ?? 1000 } });
     await page.goto(pathToFileURL(join(dir, html)).href);
     await page.waitForFunction("document.body.dataset.ready === 'true'", null, { timeout: 120_000 });
@@ -59,6 +60,10 @@ try {
     if (whatIf !== undefined) {
       await page.locator(whatIf).check();
       await page.waitForFunction("document.getElementById('whatif-banner').dataset.whatif !== '' && document.getElementById('mb-steps')?.dataset.ready === 'true'");
+    }
+    if (headerTrace) {
+      await page.locator('[data-view="header-trace"] > summary').click();
+      await page.locator('[data-view="uncompressed"]').waitFor();
     }
     const path = join(root, 'docs', 'images', image);
     if (element === undefined) await page.screenshot({ path });

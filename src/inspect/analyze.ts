@@ -18,6 +18,7 @@ import { decodeFrame } from '../vp8/decoder.js';
 import { type Image, imageToI420 } from '../vp8/image.js';
 import type { DequantFactors } from '../vp8/quant.js';
 import { createDecoderState, type DecoderState } from '../vp8/state.js';
+import { type FrameHeaderTrace, traceFrameHeader } from './header-trace.js';
 import { describeStateAfter, portableStateHash, type StateAfterFrame, stateTagHex } from './state-view.js';
 
 /** The macroblock headers of a frame (FrameModes' arrays: one entry, or 2, 16, 32, per macroblock in raster order; vectors in quarter samples). */
@@ -57,6 +58,8 @@ export interface InspectedFrame {
   readonly segmentQuant: readonly DequantFactors[];
   /** The reference buffers after this frame. */
   readonly references: ReferenceBuffers;
+  /** The frame header bit by bit and bool by bool (with detail only). */
+  readonly headerTrace: FrameHeaderTrace | null;
   /** The decoder state after this frame: its hash, and what the frame changed (with detail only). */
   readonly stateAfter: StateAfterFrame | null;
   /** Where a chunk of an ExCamera output starts: the tag (8 hex digits of its hash) of the state before this frame. */
@@ -79,7 +82,7 @@ export function inspectFrame(
   state: DecoderState, bytes: Uint8Array, index: number, origins: Origins, detail: boolean,
 ): { readonly frame: InspectedFrame; readonly state: DecoderState } {
   const holding = (s: DecoderState): ReferenceBuffers => ({ last: originOf(origins, s.last), golden: originOf(origins, s.golden), altref: originOf(origins, s.altref) });
-  const none = { picture: null, modes: null, levels: null, eobs: null, bits: null, segmentQuant: [], stateAfter: null };
+  const none = { picture: null, modes: null, levels: null, eobs: null, bits: null, segmentQuant: [], headerTrace: null, stateAfter: null };
   const size = pictureSize(state);
   if (bytes.length === 0) return { frame: { index, bytes: 0, info: null, error: null, ...size, shown: false, ...none, references: holding(state) }, state };
   try {
@@ -104,6 +107,7 @@ export function inspectFrame(
         eobs: parsed.eobs,
         bits,
         segmentQuant: parsed.header.segmentationEnabled ? setup.segmentQuant : setup.segmentQuant.slice(0, 1),
+        headerTrace: traceFrameHeader(bytes),
         stateAfter: describeStateAfter(state, next, (img) => originOf(origins, img)),
       },
       state: next,

@@ -175,6 +175,7 @@ section { min-width: 0; }
 table.fields { border-collapse: collapse; width: 100%; }
 table.fields th { text-align: left; color: var(--dim); font-weight: 500; padding: 2px 8px 2px 0; vertical-align: top; white-space: nowrap; }
 table.fields td { padding: 2px 6px 2px 0; vertical-align: top; overflow-wrap: anywhere; }
+table.fields td:last-child { white-space: nowrap; overflow-wrap: normal; }
 a { color: #79b8ff; }
 table.grid4 { border-collapse: collapse; font-size: 11px; }
 table.grid4 td { border: 1px solid var(--line); padding: 2px 5px; text-align: center; }
@@ -197,5 +198,7 @@ table.trace td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bool.b0 { background: #263a2a; } .bool.b1 { background: #3d2a2a; }
 .bool sub { color: var(--dim); font-size: 9px; margin-left: 1px; }
 details summary { cursor: pointer; font-size: 11px; padding: 1px 0; }
+table.trace td.bits { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+details[data-view="header-trace"] > summary { font-size: 13px; font-weight: 600; margin: 8px 0 2px; }
 #frames tr.chunk-start td { border-top: 2px solid var(--accent); }
 `;

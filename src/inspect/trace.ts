@@ -16,7 +16,6 @@
 // its three neighbours, the candidates they give, nearest, near and best,
 // the probabilities of the mode tree they select, and the coded difference.
 
-import { BoolDecoder } from '../vp8/bool-decoder.js';
 import { LEVELS_PER_MB, parseFrame } from '../vp8/frame.js';
 import { frameSetup } from '../vp8/frame-setup.js';
 import { blankHeader, frameHeaderSyntax, locatePartitions, readFrameTag, readKeyFrameDims, uncompressedChunkSize } from '../vp8/header.js';
@@ -32,34 +31,9 @@ import {
   blockName, blockTypeOffset, BLOCKS_PER_MB, CTX_STRIDE, codeBlockTokens, firstCoefficient, hasY2Block, readMacroblockTokens, TokenContexts, Y2_BLOCK,
 } from '../vp8/tokens.js';
 import { blockFactors } from './analyze.js';
+import { RecordingBoolDecoder, type TracedBool, type TracedElement, TracingReader } from './recording.js';
 
-/** One bool as the decoder read it. */
-export interface TracedBool {
-  /** Probability of a 0, in 256ths. */
-  readonly prob: number;
-  readonly bit: number;
-  /** Its information content, −log2 of the probability of the value read: what an ideal coder spends. */
-  readonly cost: number;
-  /** Bits the decoder shifted out reading it (section 7.3): whole bits, spent as the range renormalises. */
-  readonly shifted: number;
-}
-
-/** A syntax element: the bools of one field of section 19.3, or one coefficient token. */
-export interface TracedElement {
-  /** Section 19.3's name (`mv_mode`, `intra_b_mode`, …) or `token`. */
-  readonly name: string;
-  /** The RFC 6386 section that explains it. */
-  readonly section: string;
-  /** 0 for the first partition, 1.. for the token partitions. */
-  readonly partition: number;
-  /** What it decoded to, in words. */
-  readonly value: string;
-  /** Which context picked its probabilities, in words (empty when fixed). */
-  readonly context: string;
-  readonly bools: readonly TracedBool[];
-  /** Tokens only: the block (0-24), the zigzag position, and the level coded there (0 for ZERO; null for EOB). */
-  readonly token?: { readonly block: number; readonly position: number; readonly level: number | null };
-}
+export type { TracedBool, TracedElement } from './recording.js';
 
 /** The neighbours' part in a vector's prediction (section 16.3). */
 export interface NeighbourVector {
@@ -116,36 +90,6 @@ export function tokenName(magnitude: number): string {
   let cat = 0;
   while (cat < 5 && magnitude >= categoryBases[cat + 1]) cat++;
   return TOKEN_NAMES[5 + cat];
-}
-
-/** A bool decoder that records the bools it reads while `recording` is set. */
-class RecordingBoolDecoder extends BoolDecoder {
-  recording: TracedBool[] | null = null;
-
-  override readBool(prob: number): number {
-    if (this.recording === null) return super.readBool(prob);
-    const before = this.bitsConsumed();
-    const bit = super.readBool(prob);
-    const p = bit ? 256 - prob : prob;
-    this.recording.push({ prob, bit, cost: -Math.log2(p / 256), shifted: this.bitsConsumed() - before });
-    return bit;
-  }
-}
-
-/** A syntax reader that starts a new element of the trace at each name, while `elements` is set. */
-class TracingReader extends SyntaxReader {
-  elements: { name: string; bools: TracedBool[] }[] | null = null;
-
-  constructor(readonly recorder: RecordingBoolDecoder) {
-    super(recorder);
-  }
-
-  element(name: string): void {
-    if (this.elements === null) return;
-    const e = { name, bools: [] };
-    this.elements.push(e);
-    this.recorder.recording = e.bools;
-  }
 }
 
 /** Dequantization by 1: the token reader then stores the levels themselves. */

@@ -15,7 +15,7 @@ import type { FromWorker, StreamHeader, ToWorker } from './protocol.js';
 import type { WhatIf } from '../reconstruct.js';
 import { renderMacroblockSteps } from './steps.js';
 import { clearReferenceTimeline, drawReferenceTimeline, type ReferenceTimeline } from './timeline.js';
-import { traceView, vectorView } from './trace-view.js';
+import { headerTraceView, traceView, vectorView } from './trace-view.js';
 import { describeWhatIf, whatIfControls } from './whatif-view.js';
 
 const RFC = 'https://www.rfc-editor.org/rfc/rfc6386#section-';
@@ -55,6 +55,8 @@ let source: SourceErrors | null = null;
 let chunks: readonly ChunkInfo[] | null = null;
 let timeline: ReferenceTimeline | null = null;
 let selectedMb: { row: number; col: number } | null = null;
+/** Whether the frame header's trace was left open. */
+let headerTraceOpen = false;
 let zoom = 1;
 
 // ---- opening a stream --------------------------------------------------------
@@ -530,12 +532,12 @@ function frameDetail(s: Session): HTMLElement[] {
     ...(i.type === 'key' ? [['picture', `${i.width}x${i.height}, scale ${i.horizontalScale}/${i.verticalScale}, colour space ${i.colorSpace}, clamping ${i.clampingType}`, '9.2'] as [string, string, string]] : []),
     ['version', String(i.version), '9.1'],
     ['quantizer', `y_ac_qi ${q.yAcQi}; deltas y_dc ${q.yDcDelta}, y2_dc ${q.y2DcDelta}, y2_ac ${q.y2AcDelta}, uv_dc ${q.uvDcDelta}, uv_ac ${q.uvAcDelta}`, '9.6'],
-    ['loop filter', `${lf.type}, level ${lf.level}, sharpness ${lf.sharpness}${lf.deltasEnabled ? `, deltas${lf.deltasUpdated ? ' updated' : ''}` : ''}`, '9.6'],
+    ['loop filter', `${lf.type}, level ${lf.level}, sharpness ${lf.sharpness}${lf.deltasEnabled ? `, deltas${lf.deltasUpdated ? ' updated' : ''}` : ''}`, '9.4'],
     ['segmentation', i.segmentation.enabled ? `on${i.segmentation.updateMap ? ', map updated' : ''}${i.segmentation.updateData ? `, ${i.segmentation.absolute ? 'absolute' : 'delta'} values q ${i.segmentation.quantizer.map((v) => v ?? '·').join(' ')}, filter ${i.segmentation.loopFilter.map((v) => v ?? '·').join(' ')}` : ''}` : 'off', '9.3'],
     ['references', i.type === 'key' ? 'a key frame refreshes LAST, GOLDEN and ALTREF' : `refresh ${refreshes(i) || 'none'}; sign bias golden ${i.signBias.golden ? 1 : 0}, altref ${i.signBias.altref ? 1 : 0}`, '9.7'],
     ['buffers after', `LAST = frame ${refName(r.references.last)}, GOLDEN = frame ${refName(r.references.golden)}, ALTREF = frame ${refName(r.references.altref)}`, '9.8'],
-    ['probabilities', `${i.refresh.entropyProbs ? 'kept for later frames' : 'this frame only'}; ${i.coeffProbUpdates} coefficient and ${i.mvProbUpdates} vector probabilities updated`, '9.10'],
-    ['skip flag', i.mbNoSkipCoeff ? `coded, P(not skipped) ${i.probSkipFalse}/256` : 'not coded: every macroblock codes its tokens', '9.11'],
+    ['probabilities', `${i.refresh.entropyProbs ? 'kept for later frames' : 'this frame only'}; ${i.coeffProbUpdates} coefficient and ${i.mvProbUpdates} vector probabilities updated`, '9.9'],
+    ['skip flag', i.mbNoSkipCoeff ? `coded, P(not skipped) ${i.probSkipFalse}/256` : 'not coded: every macroblock codes its tokens', i.type === 'key' ? '9.11' : '9.10'],
   ];
   const f = s.frame;
   if (f !== null && f.index === r.index && f.bits !== null) {
@@ -548,6 +550,19 @@ function frameDetail(s: Session): HTMLElement[] {
   if (err !== undefined) rows.push(['vs source', `frame ${err.source} of ${source!.name}: PSNR ${err.psnr.toFixed(2)} dB (Y ${err.psnrY.toFixed(2)} dB), SSIM Y ${err.ssimDbY.toFixed(2)} dB`, '']);
   if (i.type === 'inter') rows.push(['reference probabilities', `intra ${i.probIntra}, last ${i.probLast}, golden ${i.probGf} (of 256)`, '9.10']);
   out.push(table(rows));
+  if (f !== null && f.index === r.index && f.headerTrace !== null) {
+    const trace = f.headerTrace;
+    const d = document.createElement('details');
+    d.dataset.view = 'header-trace';
+    d.append(text('summary', `Decode trace of the frame header: ${trace.elements.reduce((n, e) => n + e.bools.length, 0)} bools, the first ${trace.bits} bits of the first partition`));
+    d.addEventListener('toggle', () => {
+      headerTraceOpen = d.open;
+      if (d.open && d.childElementCount === 1) d.append(...headerTraceView(trace));
+    });
+    // Left open, it stays open from frame to frame.
+    d.open = headerTraceOpen;
+    out.push(d);
+  }
   const chunk = chunks?.find((c) => r.index >= c.first && r.index < c.first + c.frames);
   if (chunk !== undefined) out.push(...chunkDetail(chunk, s.rows, f !== null && f.index === r.index ? f : null));
   if (f !== null && f.index === r.index && f.stateAfter !== null) {
