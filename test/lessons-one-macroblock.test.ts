@@ -29,7 +29,9 @@ import { decodeFrame, frameInfo, imageToI420, parseFrame, serializeFrame } from 
 import type { MacroblockBits } from '../src/vp8/frame.js';
 import { frameSetup } from '../src/vp8/frame-setup.js';
 import { findNearMvs, NearMvs } from '../src/vp8/modes.js';
+import { readFrameHeader } from '../src/vp8/header.js';
 import { createDecoderState, type DecoderState } from '../src/vp8/state.js';
+import { COEFF_UPDATE_PROBS } from '../src/vp8/tables.js';
 import { B_PRED, MB_MODE_NAMES, NEWMV, ZEROMV, SPLITMV } from '../src/vp8/tables.js';
 import { inverseDctResidual } from '../src/vp8/transform.js';
 import { openInspector } from './helpers/browser.js';
@@ -198,6 +200,19 @@ describe('the lesson "One macroblock from bits to pixels"', () => {
     const level = frameInfo(frames[1]!).loopFilter.level + (lf0.refDeltas[1] ?? 0) + (lf0.modeDeltas[2] ?? 0);
     expect(markdown).toContain(`| **macroblock level** | **${level}** |`);
     expect([ZEROMV, SPLITMV]).not.toContain(m.yMode[mb]);
+  });
+
+  it('states the frame headers\' sizes as the decoder reads them', () => {
+    // Bits the decoder's header read consumed, and the coefficient update flags it read as 0 and what they cost, computed here.
+    const words = frames.map((bytes) => {
+      const { header, decoder } = readFrameHeader(bytes);
+      const unset = Array.from(header.coeffProbUpdates).map((v, i) => (v < 0 ? COEFF_UPDATE_PROBS[i]! : 0)).filter((p) => p > 0);
+      return { bits: decoder.bitsConsumed(), unset: unset.length, unsetBits: Math.round(10 * unset.reduce((n, p) => n - Math.log2(p / 256), 0)) / 10, key: header.keyFrame };
+    });
+    expect(words[0]!.key && !words[1]!.key).toBe(true);
+    expect(prose).toMatch(new RegExp(`\\d+ bools taking ${words[0]!.bits} bits in the key frame, \\d+ taking ${words[1]!.bits} bits in the inter frame`));
+    expect(prose).toContain(`in the key frame ${words[0]!.unset} flags read 0 and cost ${words[0]!.unsetBits} bits together`);
+    expect(prose).toContain(`between ${Math.min(...COEFF_UPDATE_PROBS)}/256 and ${Math.max(...COEFF_UPDATE_PROBS)}/256`);
   });
 
   it('states no number of its own: every number in the template is a placeholder or a constant of the format', () => {

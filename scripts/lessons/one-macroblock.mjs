@@ -10,6 +10,8 @@
 //
 //   - StreamInspector (src/inspect/analyze.ts): every frame's modes, levels and
 //     block ends, and the decoder state before each frame;
+//   - traceFrameHeader (src/inspect/header-trace.ts): each frame header's plain
+//     bits and bools, field by field;
 //   - traceMacroblock (src/inspect/trace.ts): every bool of one macroblock, its
 //     syntax elements, tokens, and for an inter macroblock how its vector was
 //     predicted;
@@ -423,6 +425,7 @@ export async function collect(dir, log = () => {}) {
   const { parseIvf } = await dist('container/index.js');
   const { StreamInspector } = await dist('inspect/analyze.js');
   const { traceMacroblock } = await dist('inspect/trace.js');
+  const { traceFrameHeader } = await dist('inspect/header-trace.js');
   const { replayFrame } = await dist('inspect/reconstruct.js');
   const { frameInfo } = await dist('vp8/info.js');
   const { parseFrame } = await dist('vp8/frame.js');
@@ -447,9 +450,28 @@ export async function collect(dir, log = () => {}) {
   const setups = frames.map((f, i) => frameSetup(states[i], parseFrame(states[i], f).header));
   const { width, height, mbCols, mbRows } = detail[0];
 
+  // The frame header's trace: the plain bits before the first partition, then its header's bools.
+  const headerFacts = (i) => {
+    const t = traceFrameHeader(frames[i]);
+    const bools = t.elements.flatMap((e) => e.bools);
+    const update = t.elements.filter((e) => e.name === 'coeff_prob_update_flag' || e.name === 'coeff_prob');
+    const flags = update.filter((e) => e.name === 'coeff_prob_update_flag');
+    const unset = flags.filter((e) => e.bools[0].bit === 0);
+    const cost = (es) => sum(es.flatMap((e) => e.bools).map((b) => b.cost));
+    claim(flags.length === 1056 && flags.length - unset.length === infos[i].coeffProbUpdates, `that frame ${i}'s header trace has the 1,056 coefficient update flags, as many set as the frame updates`);
+    claim(t.bits < 8 * infos[i].partitions.first, `that frame ${i}'s header ends inside its first partition`);
+    const probs = flags.map((e) => e.bools[0].prob);
+    return {
+      chunkBytes: t.uncompressed.reduce((n, f) => Math.max(n, f.byte + Math.ceil((f.bit + f.bits) / 8)), 0),
+      startCode: t.uncompressed.find((f) => f.name === 'start_code')?.meaning ?? null, updateFlags: flags.length.toLocaleString('en'),
+      fields: t.uncompressed.length + t.elements.length, bools: bools.length, bits: t.bits,
+      updateBits: r1(cost(update)), unset: unset.length, unsetBits: r1(cost(unset)), minProb: Math.min(...probs), maxProb: Math.max(...probs),
+    };
+  };
   const frameFacts = (i) => {
     const info = infos[i];
     return {
+      header: headerFacts(i),
       index: i, type: info.type, bytes: frames[i].length, firstPartition: info.partitions.first, tokenPartition: info.partitions.tokens[0],
       tokenPartitionBits: 8 * info.partitions.tokens[0], q: info.quantizer.yAcQi, lfLevel: info.loopFilter.level, sharpness: info.loopFilter.sharpness,
       coeffProbUpdates: info.coeffProbUpdates, probSkipFalse: info.probSkipFalse, mbNoSkipCoeff: info.mbNoSkipCoeff,
