@@ -462,7 +462,7 @@ export async function collect(dir, log = () => {}) {
     claim(t.bits < 8 * infos[i].partitions.first, `that frame ${i}'s header ends inside its first partition`);
     const probs = flags.map((e) => e.bools[0].prob);
     return {
-      chunkBytes: t.uncompressed.reduce((n, f) => Math.max(n, f.byte + Math.ceil((f.bit + f.bits) / 8)), 0),
+      chunkBytes: t.chunkBytes,
       startCode: t.uncompressed.find((f) => f.name === 'start_code')?.meaning ?? null, updateFlags: flags.length.toLocaleString('en'),
       fields: t.uncompressed.length + t.elements.length, bools: bools.length, bits: t.bits,
       updateBits: r1(cost(update)), unset: unset.length, unsetBits: r1(cost(unset)), minProb: Math.min(...probs), maxProb: Math.max(...probs),

@@ -8,7 +8,7 @@
 // recording bool decoder: the syntax names each field as it reads it, so the
 // trace cannot describe a header other than the one the decoder parsed.
 
-import { blankHeader, frameHeaderSyntax, readFrameHeader, readFrameTag, readKeyFrameDims, uncompressedChunkSize } from '../vp8/header.js';
+import { readFrameHeader } from '../vp8/header.js';
 import { MV_PROB_COUNT, NUM_COEFF_BANDS, NUM_ENTROPY_NODES, NUM_PREV_COEFF_CONTEXTS } from '../vp8/tables.js';
 import { RecordingBoolDecoder, type TracedBool, type TracedElement, TracingReader } from './recording.js';
 
@@ -28,6 +28,8 @@ export interface ChunkField {
 }
 
 export interface FrameHeaderTrace {
+  /** Size of the uncompressed data chunk: 10 bytes on key frames, 3 on inter frames. */
+  readonly chunkBytes: number;
   /** The frame tag, and on key frames the start code and dimensions. */
   readonly uncompressed: readonly ChunkField[];
   /** The first partition's header fields in reading order (partition 0; `index` for fields coded in a loop). */
@@ -130,33 +132,31 @@ function meaningOf(name: string, v: number, delta: string | null): string {
  * header it refuses (a truncated frame, a bad start code).
  */
 export function traceFrameHeader(bytes: Uint8Array): FrameHeaderTrace {
-  const { header } = readFrameHeader(bytes); // refuses what the decoder refuses
-  const tag = readFrameTag(bytes);
+  // The decoder's own header read (refusing what it refuses), through a recording decoder and coder.
+  const raw: { name: string; index?: number; bools: TracedBool[] }[] = [];
+  const { header, decoder, firstPartitionStart } = readFrameHeader(bytes, (f, start) => {
+    const recorder = new RecordingBoolDecoder(f, start, f.length);
+    const reader = new TracingReader(recorder);
+    reader.elements = raw;
+    return { decoder: recorder, coder: reader };
+  });
   const tagField = (name: string, bit: number, bits: number, value: number, meaning: string): ChunkField => ({ name, section: '9.1', byte: bit >> 3, bit: bit & 7, bits, value, meaning });
   const uncompressed: ChunkField[] = [
-    tagField('key_frame', 0, 1, tag.keyFrame ? 0 : 1, tag.keyFrame ? '0: a key frame' : '1: an inter frame'),
-    tagField('version', 1, 3, tag.version, `${tag.version}: ${VERSIONS[tag.version]}`),
-    tagField('show_frame', 4, 1, tag.showFrame ? 1 : 0, tag.showFrame ? '1: shown' : '0: decoded but not shown'),
-    tagField('first_part_size', 5, 19, tag.firstPartSize, `${tag.firstPartSize} bytes of first partition after this chunk`),
+    tagField('key_frame', 0, 1, header.keyFrame ? 0 : 1, header.keyFrame ? '0: a key frame' : '1: an inter frame'),
+    tagField('version', 1, 3, header.version, `${header.version}: ${VERSIONS[header.version]}`),
+    tagField('show_frame', 4, 1, header.showFrame ? 1 : 0, header.showFrame ? '1: shown' : '0: decoded but not shown'),
+    tagField('first_part_size', 5, 19, header.firstPartSize, `${header.firstPartSize} bytes of first partition after this chunk`),
   ];
-  if (tag.keyFrame) {
-    const d = readKeyFrameDims(bytes);
+  if (header.keyFrame) {
+    const scale = (s: number): string => (s === 0 ? '0: no upscaling' : `${s}: upscale ${['', '5/4', '5/3', '2'][s]}`);
     uncompressed.push(
       { name: 'start_code', section: '9.1', byte: 3, bit: 0, bits: 24, value: 0x9d012a, meaning: '9d 01 2a' },
-      { name: 'width', section: '9.1', byte: 6, bit: 0, bits: 14, value: d.width, meaning: `${d.width} samples` },
-      { name: 'horizontal_scale', section: '9.1', byte: 7, bit: 6, bits: 2, value: d.horizontalScale, meaning: d.horizontalScale === 0 ? '0: no upscaling' : `${d.horizontalScale}: upscale ${['', '5/4', '5/3', '2'][d.horizontalScale]}` },
-      { name: 'height', section: '9.1', byte: 8, bit: 0, bits: 14, value: d.height, meaning: `${d.height} samples` },
-      { name: 'vertical_scale', section: '9.1', byte: 9, bit: 6, bits: 2, value: d.verticalScale, meaning: d.verticalScale === 0 ? '0: no upscaling' : `${d.verticalScale}: upscale ${['', '5/4', '5/3', '2'][d.verticalScale]}` },
+      { name: 'width', section: '9.1', byte: 6, bit: 0, bits: 14, value: header.width, meaning: `${header.width} samples` },
+      { name: 'horizontal_scale', section: '9.1', byte: 7, bit: 6, bits: 2, value: header.horizontalScale, meaning: scale(header.horizontalScale) },
+      { name: 'height', section: '9.1', byte: 8, bit: 0, bits: 14, value: header.height, meaning: `${header.height} samples` },
+      { name: 'vertical_scale', section: '9.1', byte: 9, bit: 6, bits: 2, value: header.verticalScale, meaning: scale(header.verticalScale) },
     );
   }
-
-  const start = uncompressedChunkSize(tag.keyFrame);
-  const recorder = new RecordingBoolDecoder(bytes, start, bytes.length);
-  const reader = new TracingReader(recorder);
-  const raw: { name: string; index?: number; bools: TracedBool[] }[] = [];
-  reader.elements = raw;
-  frameHeaderSyntax(reader, blankHeader(tag, tag.keyFrame ? readKeyFrameDims(bytes) : undefined));
-  const bits = recorder.bitsConsumed();
 
   // A magnitude says the signed value its sign bit (the next field) makes;
   // the loop filter's delta_magnitude and delta_sign take the context of the
@@ -170,8 +170,8 @@ export function traceFrameHeader(bytes: Uint8Array): FrameHeaderTrace {
     if (name === 'ref_frame_delta_update_flag' || name === 'mb_mode_delta_update_flag') flagContext = context;
     else if (name === 'delta_magnitude' || name === 'delta_sign') context = flagContext;
     // The skip flag's fields are described for key frames in 9.11, for inter frames in 9.10.
-    const section = tag.keyFrame && (name === 'mb_no_skip_coeff' || name === 'prob_skip_false') ? '9.11' : SECTIONS[name] ?? '19.2';
+    const section = header.keyFrame && (name === 'mb_no_skip_coeff' || name === 'prob_skip_false') ? '9.11' : SECTIONS[name] ?? '19.2';
     return { name, section, partition: 0, value: meaningOf(name, v, signed), context, bools, ...(index !== undefined ? { index } : {}) };
   });
-  return { uncompressed, elements, bits, firstPartitionBytes: header.firstPartSize };
+  return { chunkBytes: firstPartitionStart, uncompressed, elements, bits: decoder.bitsConsumed(), firstPartitionBytes: header.firstPartSize };
 }

@@ -18,7 +18,7 @@
 
 import { LEVELS_PER_MB, parseFrame } from '../vp8/frame.js';
 import { frameSetup } from '../vp8/frame-setup.js';
-import { blankHeader, frameHeaderSyntax, locatePartitions, readFrameTag, readKeyFrameDims, uncompressedChunkSize } from '../vp8/header.js';
+import { locatePartitions, readFrameHeader } from '../vp8/header.js';
 import { findNearMvs, type FrameModes, frameModesSyntax, NearMvs } from '../vp8/modes.js';
 import type { DequantFactors } from '../vp8/quant.js';
 import type { DecoderState } from '../vp8/state.js';
@@ -111,10 +111,10 @@ export function traceMacroblock(state: DecoderState, bytes: Uint8Array, mb: numb
   const modes = frame.modes;
 
   // The first partition again, recording from the end of macroblock mb − 1's header to the end of mb's.
-  const tag = readFrameTag(bytes);
-  const start = uncompressedChunkSize(tag.keyFrame);
-  const first = new RecordingBoolDecoder(bytes, start, bytes.length);
-  frameHeaderSyntax(new SyntaxReader(first), blankHeader(tag, tag.keyFrame ? readKeyFrameDims(bytes) : undefined));
+  const { decoder: first, firstPartitionStart: start } = readFrameHeader(bytes, (f, s) => {
+    const decoder = new RecordingBoolDecoder(f, s, f.length);
+    return { decoder, coder: new SyntaxReader(decoder) };
+  });
   const reader = new TracingReader(first);
   const headerElements: { name: string; bools: TracedBool[] }[] = [];
   if (mb === 0) reader.elements = headerElements;

@@ -354,13 +354,24 @@ export function readKeyFrameDims(frame: Uint8Array): KeyFrameDims {
   return { width: w & 0x3fff, horizontalScale: w >> 14, height: h & 0x3fff, verticalScale: h >> 14 };
 }
 
+/** How the first partition's header is read: a bool decoder over the partition, and the syntax coder that drives it. */
+export type HeaderReading<D extends BoolDecoder> = (frame: Uint8Array, start: number) => { readonly decoder: D; readonly coder: SyntaxCoder };
+
+const plainReading: HeaderReading<BoolDecoder> = (frame, start) => {
+  const decoder = new BoolDecoder(frame, start, frame.length);
+  return { decoder, coder: new SyntaxReader(decoder) };
+};
+
 /**
  * Reads the frame header of a complete compressed frame. Returns the header
  * and the bool decoder positioned at the first macroblock header, which reads
  * to the end of the frame as libvpx's does (the first partition's declared
- * size only locates the token partitions).
+ * size only locates the token partitions). `reading` supplies another bool
+ * decoder and coder (the inspector's recording ones); the checks are the same.
  */
-export function readFrameHeader(frame: Uint8Array): { header: FrameHeader; decoder: BoolDecoder; firstPartitionStart: number } {
+export function readFrameHeader<D extends BoolDecoder = BoolDecoder>(
+  frame: Uint8Array, reading: HeaderReading<D> = plainReading as HeaderReading<D>,
+): { header: FrameHeader; decoder: D; firstPartitionStart: number } {
   if (frame.length < 3) throw new Vp8Error('truncated', `frame of ${frame.length} bytes is shorter than its 3-byte frame tag`, { byteOffset: frame.length });
   const tag = readFrameTag(frame);
   const dims = tag.keyFrame ? readKeyFrameDims(frame) : undefined;
@@ -369,9 +380,9 @@ export function readFrameHeader(frame: Uint8Array): { header: FrameHeader; decod
   if (start + tag.firstPartSize > frame.length) {
     throw new Vp8Error('truncated', `first partition of ${tag.firstPartSize} bytes runs past the end of a ${frame.length}-byte frame`, { byteOffset: frame.length });
   }
-  const decoder = new BoolDecoder(frame, start, frame.length);
+  const { decoder, coder } = reading(frame, start);
   const header = blankHeader(tag, dims);
-  frameHeaderSyntax(new SyntaxReader(decoder), header);
+  frameHeaderSyntax(coder, header);
   return { header, decoder, firstPartitionStart: start };
 }
 

@@ -118,9 +118,8 @@ const TABLE_UPDATES: Record<string, { readonly syntax: string; readonly section:
 /** A frame header's trace: the uncompressed chunk's bits, then the first partition's header bools field by field. */
 export function headerTraceView(t: FrameHeaderTrace): HTMLElement[] {
   const bools = t.elements.flatMap((e) => e.bools);
-  const chunkBytes = t.uncompressed.reduce((n, f) => Math.max(n, f.byte + Math.ceil((f.bit + f.bits) / 8)), 0);
   const out: HTMLElement[] = [];
-  const h = heading(`Uncompressed data chunk: ${chunkBytes} bytes of plain bits `, '9.1');
+  const h = heading(`Uncompressed data chunk: ${t.chunkBytes} bytes of plain bits `, '9.1');
   const chunk = traceTable(['field', 'where', 'bits', 'value'], 'uncompressed');
   for (const f of t.uncompressed) {
     const tr = document.createElement('tr');
