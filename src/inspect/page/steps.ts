@@ -11,7 +11,7 @@
 // Samples outside the visible picture (the right and bottom macroblocks of
 // an odd-sized picture) are dimmed: they are decoded, but never shown.
 
-import type { BlockStep, Grid, MacroblockSteps } from '../reconstruct.js';
+import type { BlockStep, Grid, MacroblockPlanes, MacroblockSteps } from '../reconstruct.js';
 import { B_MODE_NAMES, MB_MODE_NAMES } from '../../vp8/tables.js';
 import { describeWhatIf } from './whatif-view.js';
 
@@ -91,11 +91,7 @@ function predictionStep(s: MacroblockSteps): HTMLElement[] {
     out.push(el('p', 'steps-caption', `chroma vectors (eighths of a chroma sample): ${Array.from({ length: 4 }, (_, k) => `(${i.chromaMvs[2 * k]}, ${i.chromaMvs[2 * k + 1]})`).join(' ')}`));
   }
   const e = s.intraEdges;
-  out.push(planes('prediction', [
-    ['Y', sampleGrid(s.prediction.y, s.visible.width, s.visible.height, e?.y)],
-    ['U', sampleGrid(s.prediction.u, s.visible.chromaWidth, s.visible.chromaHeight, e?.u)],
-    ['V', sampleGrid(s.prediction.v, s.visible.chromaWidth, s.visible.chromaHeight, e?.v)],
-  ]));
+  out.push(macroblockPlanes('prediction', s, s.prediction, (g, p, w, h) => sampleGrid(g, w, h, e?.[p])));
   return out;
 }
 
@@ -132,22 +128,14 @@ function residualStep(s: MacroblockSteps): HTMLElement[] {
   const out = [heading('Residual: inverse DCT of each block', '14.4')];
   out.push(el('p', '', 'The signed difference each 4x4 block adds to its prediction, before clamping: blue below 0, red above. Thick lines separate the blocks.'));
   if (s.blocks.every((b) => b.residual === null || b.residual.every((v) => v === 0))) out.push(el('p', 'steps-caption', 'All zero: the macroblock is its prediction.'));
-  out.push(planes('residual', [
-    ['Y', signedGrid(s.residual.y, s.visible.width, s.visible.height)],
-    ['U', signedGrid(s.residual.u, s.visible.chromaWidth, s.visible.chromaHeight)],
-    ['V', signedGrid(s.residual.v, s.visible.chromaWidth, s.visible.chromaHeight)],
-  ]));
+  out.push(macroblockPlanes('residual', s, s.residual, (g, _p, w, h) => signedGrid(g, w, h)));
   return out;
 }
 
 function reconstructionStep(s: MacroblockSteps): HTMLElement[] {
   const out = [heading('Reconstruction: prediction + residual, clamped to 0..255', '14.5')];
   out.push(el('p', '', 'What later macroblocks of this frame predict from (intra prediction reads samples before the loop filter).'));
-  out.push(planes('before-loop-filter', [
-    ['Y', sampleGrid(s.beforeLoopFilter.y, s.visible.width, s.visible.height)],
-    ['U', sampleGrid(s.beforeLoopFilter.u, s.visible.chromaWidth, s.visible.chromaHeight)],
-    ['V', sampleGrid(s.beforeLoopFilter.v, s.visible.chromaWidth, s.visible.chromaHeight)],
-  ]));
+  out.push(macroblockPlanes('before-loop-filter', s, s.beforeLoopFilter, (g, _p, w, h) => sampleGrid(g, w, h)));
   return out;
 }
 
@@ -164,11 +152,7 @@ function loopFilterStep(s: MacroblockSteps): HTMLElement[] {
   }
   out.push(el('p', '', text));
   out.push(el('p', 'steps-caption', 'The final samples; outlined where the filter changed them (the filters of the macroblocks to the right and below reach 3 samples into this one).'));
-  out.push(planes('after-loop-filter', [
-    ['Y', sampleGrid(s.afterLoopFilter.y, s.visible.width, s.visible.height, undefined, s.beforeLoopFilter.y)],
-    ['U', sampleGrid(s.afterLoopFilter.u, s.visible.chromaWidth, s.visible.chromaHeight, undefined, s.beforeLoopFilter.u)],
-    ['V', sampleGrid(s.afterLoopFilter.v, s.visible.chromaWidth, s.visible.chromaHeight, undefined, s.beforeLoopFilter.v)],
-  ]));
+  out.push(macroblockPlanes('after-loop-filter', s, s.afterLoopFilter, (g, p, w, h) => sampleGrid(g, w, h, undefined, s.beforeLoopFilter[p])));
   return out;
 }
 
@@ -314,6 +298,19 @@ function planes(step: string, items: ReadonlyArray<readonly [string, HTMLElement
     row.append(box);
   }
   return row;
+}
+
+/** A step's Y, U and V grids side by side, each drawn by `grid` with the part of it inside the picture. */
+function macroblockPlanes<T extends Uint8Array | Int16Array>(
+  step: string, s: MacroblockSteps, p: MacroblockPlanes<T>,
+  grid: (g: Grid<T>, plane: 'y' | 'u' | 'v', visibleWidth: number, visibleHeight: number) => HTMLElement,
+): HTMLElement {
+  const v = s.visible;
+  return planes(step, [
+    ['Y', grid(p.y, 'y', v.width, v.height)],
+    ['U', grid(p.u, 'u', v.chromaWidth, v.chromaHeight)],
+    ['V', grid(p.v, 'v', v.chromaWidth, v.chromaHeight)],
+  ]);
 }
 
 function captioned(caption: string, content: HTMLElement): HTMLElement {
