@@ -2,6 +2,7 @@
 
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * What a page reports that a test should see empty: console errors and
@@ -38,4 +39,22 @@ export async function openInspector(browser: Browser, path: string): Promise<{ p
   await page.goto(pathToFileURL(path).href);
   await page.waitForFunction("document.body.dataset.ready === 'true'", null, { timeout: 60_000 });
   return { page, problems };
+}
+
+/**
+ * One Chromium for the tests of the enclosing describe block: started before
+ * them, closed after. Returns the running browser.
+ */
+export function sharedChromium(executable: string | null): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium(executable);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (browser === undefined) throw new Error('the browser is not started: call the returned function inside a test');
+    return browser;
+  };
 }

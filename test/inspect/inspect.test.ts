@@ -20,7 +20,7 @@ import type { FrameInfo } from '../../src/vp8/info.js';
 import { createDecoderState, decodeFrame } from '../../src/vp8/index.js';
 import { excamera } from '../helpers/cli.js';
 import { CLIPS, ivfFrames, md5, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
-import { launchChromium, openInspector } from '../helpers/browser.js';
+import { openInspector, sharedChromium } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 const vector = (name: string): string => join(VECTORS, `${name}.ivf`);
@@ -216,14 +216,7 @@ describe('excamera inspect', () => {
 const CHROMIUM = findChromium('the inspector\'s browser test');
 
 describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browser (needs chromium)', () => {
-  type Browser = import('playwright-core').Browser;
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(CHROMIUM);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedChromium(CHROMIUM);
 
   it('shows excamera info as its frame table, and a clicked macroblock as the parser read it; fetches nothing, logs no error', async () => {
     const clip = join(dir, 'b.ivf');
@@ -232,7 +225,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
     for (const input of [vector('vp80-00-comprehensive-018'), vector('vp80-00-comprehensive-007'), clip]) {
       const out = join(dir, 'page.html');
       expect(excamera('inspect', input, '-o', out).status).toBe(0);
-      const { page, problems } = await openInspector(browser, out);
+      const { page, problems } = await openInspector(browser(), out);
 
       // The table, row by row, against `excamera info`.
       const info = excamera('info', input).stdout.trim().split('\n').map((l) => JSON.parse(l) as FrameInfo & { bytes: number });
@@ -282,7 +275,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the inspector in a browse
     expect(excamera('encode', y4m, '-o', ivf, '--speed', '5', '--quiet').status).toBe(0);
     expect(excamera('inspect', ivf, '--source', y4m, '-o', out).status).toBe(0);
     const json = JSON.parse(/id="source-error">([^<]*)</.exec(readFileSync(out, 'utf8'))![1]!) as { frames: { psnr: number }[] };
-    const { page, problems } = await openInspector(browser, out);
+    const { page, problems } = await openInspector(browser(), out);
     const psnr = await page.$$eval('#frames-body tr', (trs) => trs.map((tr) => tr.lastElementChild!.textContent));
     expect(psnr).toEqual(json.frames.map((f) => f.psnr.toFixed(2)));
     await page.locator('#frames-body tr[data-frame="2"]').click();

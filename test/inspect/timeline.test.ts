@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FrameSummary, StreamInspector } from '../../src/inspect/analyze.js';
-import { launchChromium, pageProblems } from '../helpers/browser.js';
+import { pageProblems, sharedChromium } from '../helpers/browser.js';
 import { excamera } from '../helpers/cli.js';
 import { ivfFrames, ROOT, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
 import { findChromium, haveTool, requireTools, TOOLS_REQUIRED } from '../helpers/tools.js';
@@ -78,14 +78,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the reference-buffer timeline in a browser (needs chromium)', () => {
-  type Browser = import('playwright-core').Browser;
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(CHROMIUM);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = sharedChromium(CHROMIUM);
 
   /** The streams, each chosen for what its buffers do (asserted, so that a changed fixture cannot quietly drop a case). */
   function cases(): Case[] {
@@ -176,7 +169,7 @@ document.body.dataset.ready = 'true';
 
   it('draws one column per frame saying what each buffer holds and why, picks a clicked frame, moves its cursor cheaply', async () => {
     const all = cases();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1200, height: 900 } });
     const problems = pageProblems(page);
     await page.goto(pathToFileURL(await harness(all)).href);
     await page.waitForFunction("document.body.dataset.ready === 'true'");

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIvf, readWebmVp8, writeIvf, writeWebmVp8 } from '../../src/container/index.js';
 import { inspectorPage } from '../../src/inspect/html.js';
 import { openContainer } from '../../src/inspect/page/demux.js';
-import { launchChromium, pageProblems } from '../helpers/browser.js';
+import { pageProblems, sharedChromium } from '../helpers/browser.js';
 import { excamera } from '../helpers/cli.js';
 import { ivfFrames, ROOT, VECTOR_NAMES, VECTORS, writeClipPrefix } from '../helpers/fixtures.js';
 import { findChromium, requireTools, skipWithout, TOOLS_REQUIRED } from '../helpers/tools.js';
@@ -185,9 +185,8 @@ describe('openContainer (the page worker\'s reader)', () => {
 const CHROMIUM = findChromium('the WebM page test');
 
 describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('an empty inspector page opening WebM in a browser (needs chromium)', () => {
-  type Browser = import('playwright-core').Browser;
   type Page = import('playwright-core').Page;
-  let browser: Browser;
+  const browser = sharedChromium(CHROMIUM);
   /** The page as the command writes it, but with no stream: it asks for one. */
   let emptyPage = '';
 
@@ -197,15 +196,11 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('an empty inspector page o
     const bundle = (file: string): string => readFileSync(join(ROOT, 'dist', 'inspect-page', file), 'utf8');
     emptyPage = join(dir, 'empty.html');
     writeFileSync(emptyPage, inspectorPage(null, { page: bundle('page.js'), worker: bundle('worker.js') }));
-    browser = await launchChromium(CHROMIUM);
-  });
-  afterAll(async () => {
-    await browser?.close();
   });
 
   /** The empty page, opened from disk, collecting its errors, warnings and any request beyond the file and its worker. */
   async function openEmpty(): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1400, height: 900 } });
     const problems = pageProblems(page, /^(file|blob):/);
     await page.goto(pathToFileURL(emptyPage).href);
     expect(await page.locator('#status').textContent()).toBe('Open a VP8 .ivf or .webm file, or drop one on the page.');

@@ -20,7 +20,7 @@ import { loadProfile, serializeProfile } from '../../src/sim/profile.js';
 import { type SweepRow, sweepCsv, sweepSvg } from '../../src/sim/sweep-output.js';
 import { renderTimeline, type TimelineData, type TimelineInput, timelineData } from '../../src/sim/timeline.js';
 import { excamera } from '../helpers/cli.js';
-import { launchChromium, pageProblems } from '../helpers/browser.js';
+import { pageProblems, sharedChromium } from '../helpers/browser.js';
 import { findChromium, TOOLS_REQUIRED } from '../helpers/tools.js';
 
 /** The data a timeline page embeds (and draws from). */
@@ -227,16 +227,13 @@ describe('the sweep', () => {
 const CHROMIUM = findChromium('the timeline\'s browser test');
 
 describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the timeline page in a browser (needs chromium)', () => {
-  type Browser = import('playwright-core').Browser;
   type Page = import('playwright-core').Page;
-  let browser: Browser;
+  const browser = sharedChromium(CHROMIUM);
   let dir = '';
-  beforeAll(async () => {
-    browser = await launchChromium(CHROMIUM);
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'excamera-timeline-'));
   });
-  afterAll(async () => {
-    await browser?.close();
+  afterAll(() => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
@@ -244,7 +241,7 @@ describe.skipIf(CHROMIUM === null && !TOOLS_REQUIRED)('the timeline page in a br
   async function open(input: TimelineInput, name: string): Promise<{ page: Page; errors: string[]; plot: number[]; box: { x: number; y: number } }> {
     const file = join(dir, name);
     writeFileSync(file, renderTimeline(input));
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 1000 } });
     const errors = pageProblems(page);
     await page.goto(pathToFileURL(file).href);
     // Browser-side code as strings: this project's TypeScript has no DOM types.
